@@ -1,0 +1,96 @@
+package retention
+
+// Config is regprune's configuration as decoded from the file, the
+// environment and the flags. It holds plain values only; Compile turns it
+// into Rules that the planner evaluates.
+//
+// The field names are the configuration keys (a contract: users and other
+// tools write these files), so they never change without a new key.
+type Config struct {
+	// Concurrency bounds parallel registry requests. Default 8.
+	Concurrency int `mapstructure:"concurrency" json:"concurrency" yaml:"concurrency"`
+	// MaxDeletions aborts an apply before the first deletion when more
+	// tagged manifests would be deleted by digest. 0 means no limit.
+	MaxDeletions int `mapstructure:"maxDeletions" json:"maxDeletions" yaml:"maxDeletions"`
+	// MinAge: nothing created less than this long ago is deleted, and
+	// nothing whose creation time is unknown either. 0 disables it.
+	MinAge Duration `mapstructure:"minAge" json:"minAge" yaml:"minAge"`
+	// Protect names tags that are never deleted in any repository.
+	Protect Protect `mapstructure:"protect" json:"protect" yaml:"protect"`
+	// Registries holds per-host connection settings, matched by host.
+	Registries []Registry `mapstructure:"registries" json:"registries,omitempty" yaml:"registries,omitempty"`
+	// Policies are the retention rules.
+	Policies []Policy `mapstructure:"policies" json:"policies" yaml:"policies"`
+}
+
+// Protect lists what no policy may delete.
+type Protect struct {
+	// Tags are globs or /regex/ patterns, matched against the tag name.
+	Tags []string `mapstructure:"tags" json:"tags,omitempty" yaml:"tags,omitempty"`
+}
+
+// Registry holds connection settings for one registry host.
+type Registry struct {
+	Host     string `mapstructure:"host" json:"host" yaml:"host"`
+	Insecure bool   `mapstructure:"insecure" json:"insecure,omitempty" yaml:"insecure,omitempty"`
+	Username string `mapstructure:"username" json:"username,omitempty" yaml:"username,omitempty"`
+	// Password never appears in logs, reports or errors: its String and
+	// JSON forms are redacted.
+	Password Secret `mapstructure:"password" json:"password,omitempty" yaml:"password,omitempty"`
+}
+
+// Policy governs the tags of the repositories it names.
+type Policy struct {
+	Name string `mapstructure:"name" json:"name" yaml:"name"`
+	// Repositories are full names with the registry host: exact names or
+	// globs (* within a path segment, ** across segments).
+	Repositories []string `mapstructure:"repositories" json:"repositories" yaml:"repositories"`
+	// Exclude removes repositories (exact names or globs) from the policy.
+	Exclude []string `mapstructure:"exclude" json:"exclude,omitempty" yaml:"exclude,omitempty"`
+	// Tags selects the tags this policy governs (globs or /regex/).
+	// Empty means every tag.
+	Tags []string `mapstructure:"tags" json:"tags,omitempty" yaml:"tags,omitempty"`
+	// Keep rules: a governed tag is kept if any rule keeps it.
+	Keep []KeepRule `mapstructure:"keep" json:"keep" yaml:"keep"`
+}
+
+// KeepRule keeps some of the governed tags. Tags narrows the rule to a
+// selection; at most one of Semver, Newest and YoungerThan ranks it. A
+// rule with a selector and no ranking keeps everything it selects.
+type KeepRule struct {
+	Tags        []string    `mapstructure:"tags" json:"tags,omitempty" yaml:"tags,omitempty"`
+	Semver      *SemverRule `mapstructure:"semver" json:"semver,omitempty" yaml:"semver,omitempty"`
+	Newest      int         `mapstructure:"newest" json:"newest,omitempty" yaml:"newest,omitempty"`
+	YoungerThan Duration    `mapstructure:"youngerThan" json:"youngerThan,omitempty" yaml:"youngerThan,omitempty"`
+}
+
+// SemverRule keeps the highest semantic versions of the selection.
+type SemverRule struct {
+	// Highest is how many versions to keep in each group.
+	Highest int `mapstructure:"highest" json:"highest" yaml:"highest"`
+	// GroupBy is none (default), major or minor.
+	GroupBy string `mapstructure:"groupBy" json:"groupBy,omitempty" yaml:"groupBy,omitempty"`
+	// Prerelease includes prereleases in the ranking. Default false:
+	// prereleases are left out before ranking and not kept by the rule.
+	Prerelease bool `mapstructure:"prerelease" json:"prerelease,omitempty" yaml:"prerelease,omitempty"`
+}
+
+// Secret is a string that never prints.
+type Secret string
+
+// String redacts the secret.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "REDACTED"
+}
+
+// GoString redacts the secret under %#v too.
+func (s Secret) GoString() string { return s.String() }
+
+// MarshalText redacts the secret in JSON and YAML.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Reveal returns the secret's value, for the one place that sends it.
+func (s Secret) Reveal() string { return string(s) }

@@ -1,0 +1,73 @@
+package retention
+
+import "time"
+
+// Listing is what the registry side learned about one repository: every
+// tag with the digest it points at, and what is known of each manifest.
+// The planner decides on a Listing alone, without I/O.
+type Listing struct {
+	// Repository is the full name with the registry host, as in the config.
+	Repository string
+	// Tags holds every tag of the repository, in listing order.
+	Tags []Tag
+	// Manifests describes manifests by digest: every digest a tag points
+	// at, and the children of indexes where they were read.
+	Manifests map[string]Manifest
+	// Missing lists digests known not to exist in the repository (a
+	// referrer tag's subject that answered 404).
+	Missing map[string]bool
+}
+
+// Tag is one tag and the digest it pointed at when listed.
+type Tag struct {
+	Name   string
+	Digest string
+}
+
+// Manifest is what the planner needs to know of one manifest.
+type Manifest struct {
+	Digest    string
+	MediaType string
+	// Created is the plausible creation time; zero when unknown or when
+	// no rule needed it (then TimeKnown says why).
+	Created time.Time
+	// CreatedSource names where Created came from (for reasons), such as
+	// "annotation", "config" or "config label".
+	CreatedSource string
+	// Children are an index's child manifests, in the index's order.
+	Children []string
+	// Subject is the digest this manifest refers to (OCI subject field).
+	Subject string
+}
+
+// IsIndex reports whether the media type is an OCI index or a Docker
+// manifest list.
+func (m Manifest) IsIndex() bool { return IsIndexMediaType(m.MediaType) }
+
+// Media types of manifests that list other manifests.
+const (
+	MediaTypeOCIIndex         = "application/vnd.oci.image.index.v1+json"
+	MediaTypeDockerList       = "application/vnd.docker.distribution.manifest.list.v2+json"
+	MediaTypeOCIManifest      = "application/vnd.oci.image.manifest.v1+json"
+	MediaTypeDockerManifest   = "application/vnd.docker.distribution.manifest.v2+json"
+	AnnotationCreated         = "org.opencontainers.image.created"
+	AnnotationRefName         = "org.opencontainers.image.ref.name"
+	earliestPlausibleCreation = "2000-01-01T00:00:00Z"
+)
+
+// IsIndexMediaType reports whether mt lists other manifests.
+func IsIndexMediaType(mt string) bool {
+	return mt == MediaTypeOCIIndex || mt == MediaTypeDockerList
+}
+
+var earliestPlausible, _ = time.Parse(time.RFC3339, earliestPlausibleCreation)
+
+// Plausible reports whether t can be a real creation time as seen at now:
+// not before 2000-01-01 (reproducible builders write 1970 or 1980) and not
+// more than a day in the future.
+func Plausible(t, now time.Time) bool {
+	if t.IsZero() || t.Before(earliestPlausible) {
+		return false
+	}
+	return !t.After(now.Add(24 * time.Hour))
+}

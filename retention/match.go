@@ -1,0 +1,93 @@
+package retention
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+)
+
+// Pattern matches names: a glob (doublestar syntax: * within a path
+// segment, ** across segments, ?, [...] and {a,b}) or, between slashes,
+// a Go regular expression (/^release-.+$/).
+type Pattern struct {
+	text string
+	re   *regexp.Regexp
+}
+
+// CompilePattern parses one pattern.
+func CompilePattern(p string) (Pattern, error) {
+	if p == "" {
+		return Pattern{}, fmt.Errorf("empty pattern")
+	}
+	if len(p) >= 2 && strings.HasPrefix(p, "/") && strings.HasSuffix(p, "/") {
+		re, err := regexp.Compile(p[1 : len(p)-1])
+		if err != nil {
+			return Pattern{}, fmt.Errorf("invalid regular expression %s: %v", p, err)
+		}
+		return Pattern{text: p, re: re}, nil
+	}
+	if !doublestar.ValidatePattern(p) {
+		return Pattern{}, fmt.Errorf("invalid glob %q", p)
+	}
+	return Pattern{text: p}, nil
+}
+
+// Match reports whether name matches.
+func (p Pattern) Match(name string) bool {
+	if p.re != nil {
+		return p.re.MatchString(name)
+	}
+	ok, _ := doublestar.Match(p.text, name)
+	return ok
+}
+
+// IsLiteral reports whether the pattern can only match itself.
+func (p Pattern) IsLiteral() bool {
+	return p.re == nil && !strings.ContainsAny(p.text, `*?[]{}\`)
+}
+
+// String returns the pattern as written.
+func (p Pattern) String() string { return p.text }
+
+// Patterns is a list of patterns that match when any one matches.
+type Patterns []Pattern
+
+// CompilePatterns parses every pattern; the error names the index.
+func CompilePatterns(ps []string) (Patterns, error) {
+	out := make(Patterns, 0, len(ps))
+	for i, p := range ps {
+		c, err := CompilePattern(p)
+		if err != nil {
+			return nil, fmt.Errorf("[%d]: %w", i, err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// Match returns the first pattern that matches name.
+func (ps Patterns) Match(name string) (Pattern, bool) {
+	for _, p := range ps {
+		if p.Match(name) {
+			return p, true
+		}
+	}
+	return Pattern{}, false
+}
+
+// attachmentTag matches the tag scheme of signatures, attestations, SBOMs
+// (cosign's sha256-<hex>.sig/.att/.sbom) and referrers fallback indexes
+// (sha256-<hex>).
+var attachmentTag = regexp.MustCompile(`^sha256-([0-9a-f]{64})(\.sig|\.att|\.sbom)?$`)
+
+// AttachmentSubject returns the subject digest of an attachment tag and
+// true, or "" and false for an ordinary tag.
+func AttachmentSubject(tag string) (string, bool) {
+	m := attachmentTag.FindStringSubmatch(tag)
+	if m == nil {
+		return "", false
+	}
+	return "sha256:" + m[1], true
+}

@@ -1,0 +1,114 @@
+package retention
+
+import "time"
+
+// SchemaVersion is the version of the JSON plan and report documents.
+// A reader refuses any other version.
+const SchemaVersion = 1
+
+// Action is what happens to a tag.
+type Action string
+
+const (
+	Keep   Action = "keep"
+	Delete Action = "delete"
+)
+
+// Kind says what a deletion removes.
+type Kind string
+
+const (
+	// KindImage deletes an image manifest by digest, with all its tags.
+	KindImage Kind = "image"
+	// KindIndex deletes an image index by digest, with all its tags.
+	KindIndex Kind = "index"
+	// KindChild deletes a child manifest of a deleted index.
+	KindChild Kind = "child"
+	// KindReferrer deletes a signature, attestation or SBOM whose subject goes.
+	KindReferrer Kind = "referrer"
+	// KindTag deletes tags alone; the manifest stays for its other tags.
+	KindTag Kind = "tag"
+)
+
+// Status is the outcome of one deletion in an apply report.
+type Status string
+
+const (
+	StatusDeleted Status = "deleted"
+	StatusSkipped Status = "skipped"
+	StatusFailed  Status = "failed"
+)
+
+// Plan is what a run would do (mode "plan") or did (mode "apply"). Its
+// JSON form is a contract: a saved plan is executed later by apply.
+type Plan struct {
+	SchemaVersion int        `json:"schemaVersion"`
+	Mode          string     `json:"mode"`
+	DryRun        bool       `json:"dryRun,omitempty"`
+	GeneratedAt   time.Time  `json:"generatedAt"`
+	Repositories  []RepoPlan `json:"repositories"`
+	Summary       Summary    `json:"summary"`
+	Aborted       string     `json:"aborted,omitempty"`
+}
+
+// RepoPlan is the plan for one repository.
+type RepoPlan struct {
+	// Repository is the full name with the registry host.
+	Repository string `json:"repository"`
+	// Error is set when the repository could not be listed or resolved;
+	// such a repository has no deletions.
+	Error string `json:"error,omitempty"`
+	// Policies names the policies that govern this repository.
+	Policies []string `json:"policies"`
+	// Tags holds a decision for every tag.
+	Tags []TagDecision `json:"tags"`
+	// Deletions are the requests that carry out the decisions, in the
+	// order they are safe to run.
+	Deletions []Deletion `json:"deletions"`
+}
+
+// TagDecision is the decision for one tag, with its reasons.
+type TagDecision struct {
+	Tag       string     `json:"tag"`
+	Digest    string     `json:"digest"`
+	MediaType string     `json:"mediaType,omitempty"`
+	Created   *time.Time `json:"created"`
+	Action    Action     `json:"action"`
+	Reasons   []string   `json:"reasons"`
+}
+
+// Deletion is one manifest (or a set of tags) to delete.
+type Deletion struct {
+	Digest string `json:"digest"`
+	// Tags are the tags removed: every tag of the manifest for image and
+	// index deletions, the tags alone for kind "tag".
+	Tags []string `json:"tags"`
+	Kind Kind     `json:"kind"`
+	// Parent is the digest a child or referrer follows.
+	Parent string `json:"parent,omitempty"`
+	// Reason says why the deletion is planned, or why it was skipped.
+	Reason string `json:"reason,omitempty"`
+	Status Status `json:"status,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+// Summary counts the plan or the report.
+type Summary struct {
+	Repositories int `json:"repositories"`
+	Failed       int `json:"failedRepositories"`
+	Tags         int `json:"tags"`
+	Keep         int `json:"keep"`
+	Delete       int `json:"delete"`
+	// Manifests counts manifests deleted by digest that a listed tag
+	// pointed at (what maxDeletions limits).
+	Manifests int `json:"manifests"`
+	// TagOnly counts tag-only deletions.
+	TagOnly int `json:"tagOnly"`
+	// Children and Referrers count the manifests that follow a parent.
+	Children  int `json:"children"`
+	Referrers int `json:"referrers"`
+	// Deleted, Skipped and DeletionsFailed count apply outcomes.
+	Deleted         int `json:"deleted,omitempty"`
+	Skipped         int `json:"skipped,omitempty"`
+	DeletionsFailed int `json:"failed,omitempty"`
+}

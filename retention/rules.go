@@ -1,0 +1,304 @@
+package retention
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+)
+
+// DefaultConcurrency is used when the configuration leaves it unset: eight
+// requests in flight keep a registry busy without tripping rate limits.
+const DefaultConcurrency = 8
+
+// Rules is a validated, compiled configuration, ready to evaluate.
+type Rules struct {
+	MinAge   time.Duration
+	Protect  Patterns
+	Policies []*CompiledPolicy
+}
+
+// CompiledPolicy is a Policy with its patterns parsed.
+type CompiledPolicy struct {
+	Name         string
+	Repositories Patterns
+	Exclude      Patterns
+	Tags         Patterns // empty: every tag
+	Keep         []CompiledRule
+}
+
+// CompiledRule is a KeepRule with its selector parsed.
+type CompiledRule struct {
+	// Label describes the rule in reasons: "keep[0] semver highest 3 by minor".
+	Label       string
+	Tags        Patterns // empty: every governed tag
+	Semver      *SemverRule
+	Newest      int
+	YoungerThan time.Duration
+}
+
+// TimeBased reports whether the rule ranks or filters by creation time.
+func (r CompiledRule) TimeBased() bool { return r.Newest > 0 || r.YoungerThan > 0 }
+
+// FieldError is a configuration error at one key.
+type FieldError struct {
+	Key string
+	Msg string
+}
+
+func (e *FieldError) Error() string { return e.Key + ": " + e.Msg }
+
+// Validate checks the configuration without compiling it for use.
+func (c *Config) Validate() error {
+	_, err := c.Compile()
+	return err
+}
+
+// Compile validates the configuration and returns its rules. Every
+// problem found is returned, each naming its key.
+func (c *Config) Compile() (*Rules, error) {
+	var errs []error
+	add := func(key, format string, args ...any) {
+		errs = append(errs, &FieldError{Key: key, Msg: fmt.Sprintf(format, args...)})
+	}
+	if c.Concurrency < 0 {
+		add("concurrency", "must not be negative (got %d)", c.Concurrency)
+	}
+	if c.MaxDeletions < 0 {
+		add("maxDeletions", "must not be negative (got %d)", c.MaxDeletions)
+	}
+	if c.MinAge < 0 {
+		add("minAge", "must not be negative")
+	}
+	r := &Rules{MinAge: time.Duration(c.MinAge)}
+	var err error
+	if r.Protect, err = CompilePatterns(c.Protect.Tags); err != nil {
+		add("protect.tags"+keyIndex(err), "%s", stripIndex(err))
+	}
+	hosts := map[string]bool{}
+	for i, reg := range c.Registries {
+		key := fmt.Sprintf("registries[%d]", i)
+		if reg.Host == "" {
+			add(key+".host", "is required")
+			continue
+		}
+		if _, err := name.NewRegistry(reg.Host, name.StrictValidation); err != nil || strings.ContainsAny(reg.Host, "/ ") {
+			add(key+".host", "%q is not a registry host (want host or host:port, no scheme or path)", reg.Host)
+		}
+		if hosts[reg.Host] {
+			add(key+".host", "%q is configured twice", reg.Host)
+		}
+		hosts[reg.Host] = true
+		if (reg.Username == "") != (reg.Password == "") {
+			add(key, "username and password go together")
+		}
+	}
+	names := map[string]bool{}
+	for i, p := range c.Policies {
+		key := fmt.Sprintf("policies[%d]", i)
+		cp, perrs := compilePolicy(key, p)
+		errs = append(errs, perrs...)
+		if p.Name != "" {
+			if names[p.Name] {
+				add(key+".name", "%q is used by another policy", p.Name)
+			}
+			names[p.Name] = true
+		}
+		if cp != nil {
+			r.Policies = append(r.Policies, cp)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return r, nil
+}
+
+func compilePolicy(key string, p Policy) (*CompiledPolicy, []error) {
+	var errs []error
+	add := func(k, format string, args ...any) {
+		errs = append(errs, &FieldError{Key: k, Msg: fmt.Sprintf(format, args...)})
+	}
+	cp := &CompiledPolicy{Name: p.Name}
+	if cp.Name == "" {
+		cp.Name = key
+	}
+	if len(p.Repositories) == 0 {
+		add(key+".repositories", "a policy needs at least one repository")
+	}
+	for j, repo := range p.Repositories {
+		pat, err := compileRepoPattern(repo)
+		if err != nil {
+			add(fmt.Sprintf("%s.repositories[%d]", key, j), "%v", err)
+			continue
+		}
+		cp.Repositories = append(cp.Repositories, pat)
+	}
+	for j, repo := range p.Exclude {
+		pat, err := compileRepoPattern(repo)
+		if err != nil {
+			add(fmt.Sprintf("%s.exclude[%d]", key, j), "%v", err)
+			continue
+		}
+		cp.Exclude = append(cp.Exclude, pat)
+	}
+	var err error
+	if cp.Tags, err = CompilePatterns(p.Tags); err != nil {
+		add(key+".tags"+keyIndex(err), "%s", stripIndex(err))
+	}
+	if len(p.Keep) == 0 {
+		// A policy without keep rules deletes every tag it governs. That is
+		// too easy to write by accident to accept silently.
+		add(key+".keep", "a policy needs at least one keep rule (a policy that keeps nothing would delete every tag it governs; write `keep: [{tags: [\"no-such-tag\"]}]` if that is really meant)")
+	}
+	for j, k := range p.Keep {
+		rk := fmt.Sprintf("%s.keep[%d]", key, j)
+		rule := CompiledRule{Semver: k.Semver, Newest: k.Newest, YoungerThan: time.Duration(k.YoungerThan)}
+		if rule.Tags, err = CompilePatterns(k.Tags); err != nil {
+			add(rk+".tags"+keyIndex(err), "%s", stripIndex(err))
+		}
+		kinds := 0
+		var label string
+		if k.Semver != nil {
+			kinds++
+			s := k.Semver
+			switch s.GroupBy {
+			case "", "none", "major", "minor":
+			default:
+				add(rk+".semver.groupBy", "must be none, major or minor (got %q)", s.GroupBy)
+			}
+			if s.Highest < 1 {
+				add(rk+".semver.highest", "must be at least 1 (got %d)", s.Highest)
+			}
+			label = fmt.Sprintf("semver highest %d", s.Highest)
+			if s.GroupBy == "major" || s.GroupBy == "minor" {
+				label += " per " + s.GroupBy
+			}
+		}
+		if k.Newest < 0 {
+			add(rk+".newest", "must not be negative (got %d)", k.Newest)
+		}
+		if k.Newest > 0 {
+			kinds++
+			label = fmt.Sprintf("newest %d", k.Newest)
+		}
+		if k.YoungerThan < 0 {
+			add(rk+".youngerThan", "must not be negative")
+		}
+		if k.YoungerThan > 0 {
+			kinds++
+			label = "youngerThan " + k.YoungerThan.String()
+		}
+		if kinds > 1 {
+			add(rk, "a rule takes one of semver, newest and youngerThan; write two rules to keep what either keeps")
+		}
+		if kinds == 0 && len(k.Tags) == 0 {
+			add(rk, "an empty rule would keep every tag; give it tags, semver, newest or youngerThan")
+		}
+		if kinds == 0 {
+			label = "tags " + strings.Join(k.Tags, ", ")
+		} else if len(k.Tags) > 0 {
+			label += " of tags " + strings.Join(k.Tags, ", ")
+		}
+		rule.Label = fmt.Sprintf("keep[%d] (%s)", j, label)
+		cp.Keep = append(cp.Keep, rule)
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return cp, nil
+}
+
+// compileRepoPattern checks that a repository pattern names a literal
+// registry host and a valid repository path or glob.
+func compileRepoPattern(s string) (Pattern, error) {
+	host, path, ok := strings.Cut(s, "/")
+	if !ok || path == "" {
+		return Pattern{}, fmt.Errorf("%q must be a full name with the registry host, such as localhost:5000/team/app", s)
+	}
+	if strings.ContainsAny(host, "*?[]{}") {
+		return Pattern{}, fmt.Errorf("%q: the registry host cannot be a glob", s)
+	}
+	if _, err := name.NewRegistry(host, name.StrictValidation); err != nil || !(strings.ContainsAny(host, ".:") || host == "localhost") {
+		return Pattern{}, fmt.Errorf("%q must start with a registry host (host or host:port), such as localhost:5000/team/app", s)
+	}
+	p, err := CompilePattern(s)
+	if err != nil {
+		return Pattern{}, err
+	}
+	if p.IsLiteral() {
+		if _, err := name.NewRepository(s, name.StrictValidation); err != nil {
+			return Pattern{}, fmt.Errorf("%q is not a valid repository name: %v", s, err)
+		}
+	}
+	return p, nil
+}
+
+// keyIndex and stripIndex move the "[i]" that CompilePatterns puts in
+// front of its error onto the key.
+func keyIndex(err error) string {
+	s := err.Error()
+	if strings.HasPrefix(s, "[") {
+		if i := strings.Index(s, "]"); i > 0 {
+			return s[:i+1]
+		}
+	}
+	return ""
+}
+
+func stripIndex(err error) string {
+	s := err.Error()
+	if k := keyIndex(err); k != "" {
+		return strings.TrimPrefix(s[len(k):], ": ")
+	}
+	return s
+}
+
+// Host returns the registry host of a repository pattern or name.
+func Host(repo string) string {
+	h, _, _ := strings.Cut(repo, "/")
+	return h
+}
+
+// PoliciesFor returns the policies that govern repo, in config order.
+func (r *Rules) PoliciesFor(repo string) []*CompiledPolicy {
+	var out []*CompiledPolicy
+	for _, p := range r.Policies {
+		if p.Governs(repo) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Governs reports whether the policy names repo and does not exclude it.
+func (p *CompiledPolicy) Governs(repo string) bool {
+	if _, ok := p.Repositories.Match(repo); !ok {
+		return false
+	}
+	_, excluded := p.Exclude.Match(repo)
+	return !excluded
+}
+
+// NeedsTime reports whether deciding repo needs creation times: when
+// minAge is set or a policy that governs it has a time-based rule. When it
+// does not, the lister fetches no config blobs.
+func (r *Rules) NeedsTime(repo string) bool {
+	ps := r.PoliciesFor(repo)
+	if len(ps) == 0 {
+		return false
+	}
+	if r.MinAge > 0 {
+		return true
+	}
+	for _, p := range ps {
+		for _, k := range p.Keep {
+			if k.TimeBased() {
+				return true
+			}
+		}
+	}
+	return false
+}
