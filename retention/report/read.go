@@ -1,0 +1,144 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+
+	"github.com/regprune/regprune/retention"
+)
+
+// maxProblems bounds how many validation problems one error lists; a
+// mangled file would otherwise produce a wall of text.
+const maxProblems = 10
+
+// digestRE is the only digest form a plan may delete. The OCI spec
+// requires lowercase hex for sha256.
+var digestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+
+// ReadPlan decodes a saved JSON plan (or apply report) from r and checks
+// that it is safe to act on.
+//
+// Unknown fields are ignored, so a plan written by a newer regprune with
+// extra informational fields still reads; anything that changes meaning
+// must bump retention.SchemaVersion, and any other version is refused
+// (ErrSchemaVersion) before the rest of the document is decoded. The mode
+// must be "plan" or "apply"; every deletion needs a sha256 digest and a
+// known kind (ErrInvalidPlan). r must hold exactly one JSON document.
+// Missing or null lists are returned as empty slices.
+func ReadPlan(r io.Reader) (*retention.Plan, error) {
+	dec := json.NewDecoder(r)
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("reading plan: empty input")
+		}
+		return nil, fmt.Errorf("reading plan: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("reading plan: unexpected data after the JSON document")
+	}
+	if err := checkHeader(raw); err != nil {
+		return nil, fmt.Errorf("reading plan: %w", err)
+	}
+	var p retention.Plan
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return nil, fmt.Errorf("reading plan: %w", err)
+	}
+	if err := validate(&p); err != nil {
+		return nil, fmt.Errorf("reading plan: %w", err)
+	}
+	return withArrays(&p), nil
+}
+
+// checkHeader checks the schema version and mode alone, so that a
+// document of another version is refused by name rather than by whatever
+// type error its new layout would cause.
+func checkHeader(raw []byte) error {
+	var h struct {
+		SchemaVersion *json.Number `json:"schemaVersion"`
+		Mode          *string      `json:"mode"`
+	}
+	// Say so plainly rather than with an unmarshalling error that names
+	// this anonymous struct.
+	if !bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")) {
+		return fmt.Errorf("%w: the document is not a JSON object", ErrInvalidPlan)
+	}
+	if err := json.Unmarshal(raw, &h); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidPlan, err)
+	}
+	if h.SchemaVersion == nil {
+		return fmt.Errorf("%w: no schemaVersion (this regprune reads version %d)", ErrSchemaVersion, retention.SchemaVersion)
+	}
+	if v := h.SchemaVersion.String(); v != fmt.Sprint(retention.SchemaVersion) {
+		return fmt.Errorf("%w %s: this regprune reads version %d only", ErrSchemaVersion, v, retention.SchemaVersion)
+	}
+	if h.Mode == nil {
+		return fmt.Errorf("%w: no mode (want %q or %q)", ErrInvalidPlan, modePlan, modeApply)
+	}
+	if m := *h.Mode; m != modePlan && m != modeApply {
+		return fmt.Errorf("%w: mode %q (want %q or %q)", ErrInvalidPlan, m, modePlan, modeApply)
+	}
+	return nil
+}
+
+// validate checks what an executor relies on: named repositories, known
+// actions, kinds and statuses, and well-formed digests to delete.
+func validate(p *retention.Plan) error {
+	var problems []error
+	add := func(format string, args ...any) {
+		problems = append(problems, fmt.Errorf(format, args...))
+	}
+	for i, r := range p.Repositories {
+		at := fmt.Sprintf("repositories[%d] %q", i, r.Repository)
+		if r.Repository == "" {
+			add("repositories[%d]: no repository name", i)
+		}
+		if r.Error != "" && len(r.Deletions) > 0 {
+			add("%s: failed repository has %d deletions", at, len(r.Deletions))
+		}
+		for j, t := range r.Tags {
+			if t.Action != retention.Keep && t.Action != retention.Delete {
+				add("%s: tags[%d] %q: action %q (want %q or %q)", at, j, t.Tag, t.Action, retention.Keep, retention.Delete)
+			}
+		}
+		for j, d := range r.Deletions {
+			dat := fmt.Sprintf("%s: deletions[%d]", at, j)
+			if !digestRE.MatchString(d.Digest) {
+				add("%s: digest %q is not sha256:<64 lowercase hex>", dat, d.Digest)
+			}
+			if d.Parent != "" && !digestRE.MatchString(d.Parent) {
+				add("%s: parent %q is not sha256:<64 lowercase hex>", dat, d.Parent)
+			}
+			switch d.Kind {
+			case retention.KindImage, retention.KindIndex, retention.KindChild, retention.KindReferrer:
+			case retention.KindTag:
+				if len(d.Tags) == 0 {
+					add("%s: kind %q with no tags", dat, d.Kind)
+				}
+			default:
+				add("%s: kind %q (want one of %s)", dat, d.Kind, kindNames)
+			}
+			switch d.Status {
+			case "", retention.StatusDeleted, retention.StatusSkipped, retention.StatusFailed:
+			default:
+				add("%s: status %q (want one of %s)", dat, d.Status, statusNames)
+			}
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	if n := len(problems); n > maxProblems {
+		problems = append(problems[:maxProblems], fmt.Errorf("and %d more problems", n-maxProblems))
+	}
+	return fmt.Errorf("%w: %w", ErrInvalidPlan, errors.Join(problems...))
+}
+
+var (
+	kindNames   = fmt.Sprintf("%q, %q, %q, %q, %q", retention.KindImage, retention.KindIndex, retention.KindChild, retention.KindReferrer, retention.KindTag)
+	statusNames = fmt.Sprintf("%q, %q, %q", retention.StatusDeleted, retention.StatusSkipped, retention.StatusFailed)
+)
