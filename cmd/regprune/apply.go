@@ -1,0 +1,111 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/execute"
+	"github.com/regprune/regprune/retention/planner"
+	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/report"
+)
+
+func newApplyCmd(e *env) *cobra.Command {
+	var (
+		c        common
+		planFile string
+		dryRun   bool
+	)
+	cmd := &cobra.Command{
+		Use:   "apply",
+		Short: "Delete what falls outside retention (a fresh plan, or one saved with plan -o json)",
+		Long: `apply computes a fresh plan (or reads one saved with 'regprune plan -o json'
+given with --plan) and executes it. Right before deleting it re-reads each
+repository: a tag that moved, a new tag on a digest, a protected or too young
+tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, err := c.format()
+			if err != nil {
+				return err
+			}
+			log, err := c.logger(e)
+			if err != nil {
+				return err
+			}
+			cfg, rules, err := c.load(cmd, e)
+			if err != nil {
+				return err
+			}
+			var saved *retention.Plan
+			if planFile != "" {
+				if saved, err = readPlanFile(planFile); err != nil {
+					return err
+				}
+			}
+			ctx := cmd.Context()
+			now := e.now()
+			opts := []registry.Option{registry.WithConcurrency(cfg.Concurrency), registry.WithLogger(log)}
+			if !dryRun {
+				opts = append(opts, registry.WithDeleteScope())
+			}
+			client := registry.New(cfg.Registries, opts...)
+			p := saved
+			if p == nil {
+				p = planner.Plan(ctx, client, rules, now, planner.Options{Concurrency: cfg.Concurrency, Logger: log})
+			}
+			var out *retention.Plan
+			if dryRun {
+				out = execute.DryRun(p, cfg.MaxDeletions)
+			} else {
+				out = execute.Apply(ctx, client, rules, p, now, execute.Options{
+					MaxDeletions: cfg.MaxDeletions, Saved: saved != nil, Concurrency: cfg.Concurrency, Logger: log,
+				})
+			}
+			if err := c.writeReport(e, out, f); err != nil {
+				return err
+			}
+			return applyExit(ctx.Err() != nil, out)
+		},
+	}
+	c.addConfigFlags(cmd)
+	c.addOutputFlags(cmd)
+	cmd.Flags().StringVar(&planFile, "plan", "", "execute this plan, saved earlier with 'regprune plan -o json'")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print what apply would do, in apply's format; change nothing")
+	return cmd
+}
+
+// applyExit maps an apply report to the exit code: 3 for a safety abort,
+// 1 when anything failed or the run was interrupted, else 0.
+func applyExit(interrupted bool, p *retention.Plan) error {
+	switch {
+	case p.Aborted != "":
+		return &exitError{code: exitAbort, err: errSilent}
+	case interrupted:
+		return &exitError{code: exitFailure, err: fmt.Errorf("interrupted: deletions not yet started were skipped")}
+	case p.Summary.Failed > 0 || p.Summary.DeletionsFailed > 0:
+		return &exitError{code: exitFailure, err: errSilent}
+	}
+	return nil
+}
+
+// readPlanFile reads a saved plan; anything wrong with it is bad usage,
+// found before any registry is contacted.
+func readPlanFile(path string) (*retention.Plan, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, usageError("reading the plan: %v", err)
+	}
+	defer fh.Close()
+	p, err := report.ReadPlan(fh)
+	if err != nil {
+		return nil, usageError("reading the plan %s: %v", path, err)
+	}
+	if p.Mode != "plan" {
+		return nil, usageError("reading the plan %s: mode is %q; apply executes a plan saved with 'regprune plan -o json', not a report", path, p.Mode)
+	}
+	return p, nil
+}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
+	"github.com/spf13/cobra"
+
+	"github.com/regprune/regprune/retention/execute"
+	"github.com/regprune/regprune/retention/planner"
+	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/report"
+	"github.com/regprune/regprune/retention/seed"
+)
+
+// demoConfig is the policy the demo runs, shaped like config.example.yaml.
+// HOST is replaced by the embedded registry's address.
+const demoConfig = `# regprune demo policy
+minAge: 24h
+protect:
+  tags: ["latest", "/^release-.+$/"]
+policies:
+  - name: api
+    repositories: ["HOST/acme/api", "HOST/acme/web-*"]
+    keep:
+      - tags: ["v*"]
+        semver: {highest: 3}
+      - tags: ["main-*", "pr-*"]
+        newest: 3
+      - youngerThan: 14d
+      - tags: ["stable"]
+`
+
+func newDemoCmd(e *env) *cobra.Command {
+	var c common
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Plan and apply against an embedded registry seeded with a realistic history (no network, no Docker)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, err := c.format()
+			if err != nil {
+				return err
+			}
+			logger, err := c.logger(e)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			host, stop, err := startDemoRegistry()
+			if err != nil {
+				return &exitError{code: exitFailure, err: err}
+			}
+			defer stop()
+			now := e.now()
+			logger.Info("seeding the embedded registry", "host", host)
+			if err := seedDemo(ctx, host, now); err != nil {
+				return &exitError{code: exitFailure, err: fmt.Errorf("seeding the demo registry: %w", err)}
+			}
+			dir, err := os.MkdirTemp("", "regprune-demo-")
+			if err != nil {
+				return &exitError{code: exitFailure, err: err}
+			}
+			defer os.RemoveAll(dir)
+			c.configPath = filepath.Join(dir, "regprune.yaml")
+			if err := os.WriteFile(c.configPath, []byte(strings.ReplaceAll(demoConfig, "HOST", host)), 0o600); err != nil {
+				return &exitError{code: exitFailure, err: err}
+			}
+			cfg, rules, err := c.load(cmd, e)
+			if err != nil {
+				return err
+			}
+			// In JSON mode stdout holds exactly one document (the apply
+			// report); the narration goes to stderr.
+			narrate := e.stdout
+			if f == report.JSON {
+				narrate = e.stderr
+			}
+			fmt.Fprintf(narrate, "regprune demo: an embedded registry at %s, seeded with two repositories.\nPolicy:\n\n%s\n\n== regprune plan\n", host, indent(strings.ReplaceAll(demoConfig, "HOST", host)))
+			client := registry.New(cfg.Registries, registry.WithConcurrency(cfg.Concurrency), registry.WithLogger(logger), registry.WithDeleteScope())
+			p := planner.Plan(ctx, client, rules, now, planner.Options{Concurrency: cfg.Concurrency, Logger: logger})
+			if f != report.JSON {
+				if err := report.Write(e.stdout, p, f); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(narrate, "\n== regprune apply\n")
+			out := execute.Apply(ctx, client, rules, p, now, execute.Options{MaxDeletions: cfg.MaxDeletions, Concurrency: cfg.Concurrency, Logger: logger})
+			if err := c.writeReport(e, out, f); err != nil {
+				return err
+			}
+			fmt.Fprintf(narrate, "\n== what remains in the registry\n")
+			for _, rp := range out.Repositories {
+				tags, err := client.ListTags(ctx, rp.Repository)
+				if err != nil {
+					return &exitError{code: exitFailure, err: err}
+				}
+				fmt.Fprintf(narrate, "%s (%d tags):\n%s\n", rp.Repository, len(tags), indent(strings.Join(tags, "\n")))
+			}
+			return applyExit(ctx.Err() != nil, out)
+		},
+	}
+	c.addLogFlags(cmd)
+	c.addOutputFlags(cmd)
+	cmd.Flags().Lookup("log-level").DefValue = "warn"
+	c.logLevel = "warn"
+	return cmd
+}
+
+func indent(s string) string {
+	return "    " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ")
+}
+
+// startDemoRegistry serves go-containerregistry's in-memory registry on a
+// loopback port.
+func startDemoRegistry() (host string, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("starting the demo registry: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0))),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintln(os.Stderr, "demo registry:", err)
+		}
+	}()
+	return ln.Addr().String(), func() { _ = srv.Close() }, nil
+}
+
+// seedDemo pushes a realistic history: semver releases with prereleases,
+// branch and pull-request builds spread over months, multi-arch indexes, a
+// signed image, tags sharing a digest, and a reproducible build from 1970.
+func seedDemo(ctx context.Context, host string, now time.Time) error {
+	ago := func(days float64) time.Time { return now.Add(-time.Duration(days * float64(24*time.Hour))) }
+	epoch := time.Unix(0, 0).UTC()
+	api := []seed.Entry{
+		{Tag: "v1.0.0", Created: ago(300)},
+		{Tag: "v1.0.1", Created: ago(280)},
+		{Tag: "v1.1.0", Created: ago(200)},
+		{Tag: "v1.1.1", Created: ago(190), Kind: seed.KindIndex},
+		{Tag: "v1.2.0-rc.1", Created: ago(100)},
+		{Tag: "v1.2.0", Created: ago(95), Kind: seed.KindIndex},
+		{Tag: "v1.2.1", Created: ago(60), Kind: seed.KindIndex},
+		{Tag: "stable", Kind: seed.KindAlias, Of: "v1.2.1"},
+		{Tag: "v2.0.0-rc.1", Created: ago(20)},
+		{Tag: "v2.0.0", Created: ago(10), Kind: seed.KindIndex},
+		{Kind: seed.KindSignature, Of: "v2.0.0"},
+		{Kind: seed.KindSignature, Of: "v1.0.0"},
+		{Tag: "latest", Kind: seed.KindAlias, Of: "v2.0.0"},
+		{Tag: "tools-repro", Created: epoch},
+	}
+	for i, days := range []float64{90, 75, 61, 45, 30, 21, 16, 9} {
+		api = append(api, seed.Entry{Tag: fmt.Sprintf("main-%07x", 0xa11ce0+i*4099), Created: ago(days)})
+	}
+	for i, days := range []float64{70, 50, 33, 12} {
+		api = append(api, seed.Entry{Tag: fmt.Sprintf("pr-%d", 101+i), Created: ago(days)})
+	}
+	// A pull-request build promoted to main: one digest, two tags.
+	api = append(api, seed.Entry{Tag: "pr-105", Kind: seed.KindAlias, Of: fmt.Sprintf("main-%07x", 0xa11ce0+7*4099)})
+	web := []seed.Entry{}
+	for i, days := range []float64{120, 80, 40, 20, 5, 0.5} {
+		web = append(web, seed.Entry{Tag: fmt.Sprintf("main-%d", 400+i), Created: ago(days)})
+	}
+	web = append(web, seed.Entry{Tag: "release-2026.10", Kind: seed.KindAlias, Of: "main-400"})
+	if _, err := seed.History(ctx, host+"/acme/api", api); err != nil {
+		return err
+	}
+	_, err := seed.History(ctx, host+"/acme/web-frontend", web)
+	return err
+}

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestREADMEExamples keeps the README true: every YAML example in it is a
+// valid configuration, and every command in its synopsis exists with the
+// flags it shows.
+func TestREADMEExamples(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	blocks := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(readme, -1)
+	if len(blocks) == 0 {
+		t.Fatal("the README has no YAML example")
+	}
+	for i, m := range blocks {
+		path := writeConfig(t, m[1])
+		r := runCLI(t, map[string]string{"REGISTRY_PASSWORD": "x"}, "validate", "-c", path)
+		if r.code != 0 {
+			t.Errorf("README YAML example %d is not valid: %s\n%s", i+1, r.stderr, m[1])
+		}
+	}
+	commands := regexp.MustCompile("(?s)## Commands\n\n```\n(.*?)```").FindStringSubmatch(readme)
+	if commands == nil {
+		t.Fatal("the README has no command synopsis under ## Commands")
+	}
+	synopsis := regexp.MustCompile(`(?m)^regprune (\w+)(.*)$`).FindAllStringSubmatch(commands[1], -1)
+	if len(synopsis) < 5 {
+		t.Fatalf("found %d commands in the README synopsis, want at least 5", len(synopsis))
+	}
+	for _, m := range synopsis {
+		r := runCLI(t, nil, m[1], "--help")
+		if r.code != 0 {
+			t.Errorf("regprune %s --help: exit %d: %s", m[1], r.code, r.stderr)
+			continue
+		}
+		for _, flag := range regexp.MustCompile(`--[a-z-]+`).FindAllString(m[2], -1) {
+			if !strings.Contains(r.stdout, flag) {
+				t.Errorf("the README shows regprune %s %s, which its help does not list", m[1], flag)
+			}
+		}
+	}
+}

@@ -1,0 +1,77 @@
+package config
+
+import (
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+)
+
+// Option configures Load. An option that is given bad input fails Load.
+type Option func(*options) error
+
+type options struct {
+	lookup    func(string) (string, bool)
+	overrides map[string]any
+}
+
+// scalarKeys are the keys the environment and overrides may set, each with
+// its environment variable. They are top-level scalars: lists of policies
+// do not fit in a variable or a flag.
+var scalarKeys = []struct{ key, env string }{
+	{"concurrency", "REGPRUNE_CONCURRENCY"},
+	{"maxDeletions", "REGPRUNE_MAXDELETIONS"},
+	{"minAge", "REGPRUNE_MINAGE"},
+}
+
+// WithEnv sets how Load reads the environment: the REGPRUNE_* variables
+// and the variables of ${VAR} in the file. The default is os.LookupEnv;
+// tests pass a map's lookup instead of touching the process environment.
+func WithEnv(lookup func(string) (string, bool)) Option {
+	return func(o *options) error {
+		if lookup == nil {
+			return fmt.Errorf("WithEnv: lookup is nil")
+		}
+		o.lookup = lookup
+		return nil
+	}
+}
+
+// WithOverrides sets values that override the file and the environment,
+// typically from flags the user set (pass only those, or every default
+// of a flag overrides the file). Keys are concurrency, maxDeletions
+// (integers) and minAge (a string such as "24h", a retention.Duration
+// or a time.Duration). Later calls add to earlier ones. Default: none.
+func WithOverrides(values map[string]any) Option {
+	return func(o *options) error {
+		var es errs
+		for _, k := range slices.Sorted(maps.Keys(values)) {
+			v := values[k]
+			if !slices.ContainsFunc(scalarKeys, func(s struct{ key, env string }) bool { return s.key == k }) {
+				es.add(k, "cannot be overridden (want concurrency, maxDeletions or minAge)")
+				continue
+			}
+			least := 0
+			if k == "concurrency" {
+				least = 1
+			}
+			if n, ok := toInt(v); ok && n < least {
+				es.add(k, fmt.Sprintf("must be at least %d (got %d)", least, n))
+				continue
+			}
+			check(&es, "", map[string]any{k: v}, configType)
+		}
+		if len(es) > 0 {
+			return fmt.Errorf("checking overrides: %w", es.join())
+		}
+		if o.overrides == nil {
+			o.overrides = map[string]any{}
+		}
+		maps.Copy(o.overrides, values)
+		return nil
+	}
+}
+
+func defaultOptions() *options {
+	return &options{lookup: os.LookupEnv}
+}

@@ -1,0 +1,207 @@
+package execute
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/registry"
+)
+
+// execute checks one deletion against the repository's present state and
+// the rules, then carries it out. It sets d.Status and d.Reason or d.Error.
+func (r *repoRun) execute(ctx context.Context, d *retention.Deletion) {
+	if why := r.check(ctx, d); why != "" {
+		d.Status, d.Reason = retention.StatusSkipped, why
+		r.log.Info("deletion skipped", "digest", d.Digest, "kind", string(d.Kind), "reason", why)
+		return
+	}
+	if r.isUnsupported() {
+		d.Status, d.Error = retention.StatusFailed, "not attempted: the registry refuses DELETE (see the repository's error)"
+		return
+	}
+	var err error
+	if d.Kind == retention.KindTag {
+		err = r.deleteTags(ctx, d)
+	} else {
+		err = r.deleteManifest(ctx, d)
+	}
+	switch {
+	case err == nil:
+		d.Status = retention.StatusDeleted
+	case errors.Is(err, errTagDeletionRefused):
+		// Invariant: a registry that cannot delete a tag alone keeps the
+		// tag, and the manifest stays for its other tags.
+		d.Status, d.Reason = retention.StatusSkipped, "the registry refuses to delete a tag alone (405/UNSUPPORTED): the tag stays, and so does the manifest"
+	case registry.IsUnsupported(err):
+		r.setUnsupported()
+		d.Status, d.Error = retention.StatusFailed, "the registry refuses DELETE (see the repository's error)"
+	default:
+		d.Status, d.Error = retention.StatusFailed, err.Error()
+		r.log.Error("deletion failed", "digest", d.Digest, "kind", string(d.Kind), "error", err)
+	}
+}
+
+var errTagDeletionRefused = errors.New("tag deletion refused")
+
+// check returns why d must not run now, or "".
+func (r *repoRun) check(ctx context.Context, d *retention.Deletion) string {
+	// Every tag of the deletion must still point where the plan saw it,
+	// and may not be protected or too young under the rules in force.
+	for _, t := range d.Tags {
+		cur, ok := r.current[t]
+		switch {
+		case !ok && d.Kind == retention.KindTag:
+			return fmt.Sprintf("tag %s no longer exists", t)
+		case ok && cur == "":
+			return fmt.Sprintf("tag %s could not be resolved right before deleting", t)
+		case ok && cur != d.Digest:
+			return fmt.Sprintf("tag %s moved to %s since the plan", t, cur)
+		}
+		if why := r.forbidden(t, d.Kind); why != "" {
+			return why
+		}
+	}
+	if d.Kind == retention.KindTag {
+		return ""
+	}
+	// A manifest deleted by digest takes every tag on it: no tag outside
+	// the plan may point at it now, and no tag may be of unknown digest.
+	if extra := r.extraTags(d); len(extra) > 0 {
+		return fmt.Sprintf("tag(s) %s now point at it", joinTags(extra))
+	}
+	if len(r.unresolved) > 0 {
+		return fmt.Sprintf("tag(s) %s could not be resolved, and might point at it", joinTags(r.unresolved))
+	}
+	switch d.Kind {
+	case retention.KindChild:
+		if st := r.statusOf(d.Parent); st != retention.StatusDeleted {
+			return fmt.Sprintf("its index %s was not deleted", d.Parent)
+		}
+	case retention.KindReferrer:
+		if st, planned := r.plannedStatus(d.Parent); planned {
+			if st != retention.StatusDeleted {
+				return fmt.Sprintf("its subject %s was not deleted", d.Parent)
+			}
+			break
+		}
+		// The subject was gone when the plan was made: make sure it still is.
+		ok, err := r.reg.Exists(ctx, r.rp.Repository, d.Parent)
+		if err != nil {
+			return fmt.Sprintf("could not check that its subject %s is gone: %v", d.Parent, err)
+		}
+		if ok {
+			return fmt.Sprintf("its subject %s exists again", d.Parent)
+		}
+	}
+	return ""
+}
+
+// forbidden enforces protect.tags and minAge again at execution time, also
+// for saved plans made under other rules.
+func (r *repoRun) forbidden(tag string, kind retention.Kind) string {
+	if p, ok := r.rules.Protect.Match(tag); ok {
+		return fmt.Sprintf("tag %s is protected by protect.tags %q", tag, p.String())
+	}
+	if r.rules.MinAge <= 0 || kind == retention.KindReferrer {
+		return ""
+	}
+	c := r.created[tag]
+	if c == nil {
+		return fmt.Sprintf("tag %s: creation time unknown, so minAge %s cannot be checked", tag, retention.Duration(r.rules.MinAge))
+	}
+	if r.now.Sub(*c) < r.rules.MinAge {
+		return fmt.Sprintf("tag %s is younger than minAge %s", tag, retention.Duration(r.rules.MinAge))
+	}
+	return ""
+}
+
+// extraTags lists the tags pointing at d.Digest now that the deletion
+// does not name.
+func (r *repoRun) extraTags(d *retention.Deletion) []string {
+	named := map[string]bool{}
+	for _, t := range d.Tags {
+		named[t] = true
+	}
+	var extra []string
+	for _, t := range r.pointsAt[d.Digest] {
+		if !named[t] {
+			extra = append(extra, t)
+		}
+	}
+	return extra
+}
+
+// deleteTags removes the tags of a tag-only deletion.
+func (r *repoRun) deleteTags(ctx context.Context, d *retention.Deletion) error {
+	for _, t := range d.Tags {
+		if _, ok := r.current[t]; !ok {
+			continue
+		}
+		err := r.reg.DeleteTag(ctx, r.rp.Repository, t)
+		if registry.IsUnsupported(err) {
+			return errTagDeletionRefused
+		}
+		if err != nil && !errors.Is(err, registry.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteManifest removes the manifest's tags one by one, then the
+// manifest by digest. Deleting the tags first is what Google's registries
+// require (they refuse a digest delete while tags remain) and what Docker
+// Hub requires (it deletes only untagged manifests); on Distribution the
+// digest delete would remove them anyway. A registry that cannot delete a
+// tag alone gets the digest delete straight away, which removes its tags.
+func (r *repoRun) deleteManifest(ctx context.Context, d *retention.Deletion) error {
+	for _, t := range d.Tags {
+		if _, ok := r.current[t]; !ok {
+			continue
+		}
+		err := r.reg.DeleteTag(ctx, r.rp.Repository, t)
+		if registry.IsUnsupported(err) {
+			break
+		}
+		if err != nil && !errors.Is(err, registry.ErrNotFound) {
+			return err
+		}
+	}
+	err := r.reg.DeleteDigest(ctx, r.rp.Repository, d.Digest)
+	if errors.Is(err, registry.ErrNotFound) {
+		// Already gone: the goal is reached.
+		return nil
+	}
+	return err
+}
+
+func (r *repoRun) statusOf(digest string) retention.Status {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.status[digest]
+}
+
+// plannedStatus reports the status of the deletion of digest in this
+// run, and whether the plan deletes it at all.
+func (r *repoRun) plannedStatus(digest string) (retention.Status, bool) {
+	for _, d := range r.rp.Deletions {
+		if d.Digest == digest && d.Kind != retention.KindTag {
+			return r.statusOf(digest), true
+		}
+	}
+	return "", false
+}
+
+func (r *repoRun) isUnsupported() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.unsupported
+}
+
+func (r *repoRun) setUnsupported() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.unsupported = true
+}

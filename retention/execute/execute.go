@@ -1,0 +1,131 @@
+// Package execute carries out a retention plan: it checks the safety
+// brake, re-reads each repository right before deleting, cancels every
+// deletion that the registry's present state or the rules no longer
+// allow, and deletes in an order that is safe on every registry.
+package execute
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/report"
+)
+
+// Registry is what the executor needs from a registry client.
+type Registry interface {
+	ListTags(ctx context.Context, repo string) ([]string, error)
+	HeadTag(ctx context.Context, repo, tag string) (string, error)
+	Exists(ctx context.Context, repo, digest string) (bool, error)
+	DeleteTag(ctx context.Context, repo, tag string) error
+	DeleteDigest(ctx context.Context, repo, digest string) error
+}
+
+// Options tune an apply run.
+type Options struct {
+	// MaxDeletions aborts the run before the first deletion when the plan
+	// deletes more tagged manifests by digest. 0: no limit.
+	MaxDeletions int
+	// Saved says the plan was read from a file rather than computed just
+	// now: every tag of a repository is then re-resolved before its
+	// manifests are deleted, since any of them may have moved since.
+	Saved bool
+	// Concurrency bounds deletions in flight per phase of a repository and
+	// repositories in flight. Default retention.DefaultConcurrency.
+	Concurrency int
+	// Logger receives progress; default discards.
+	Logger *slog.Logger
+}
+
+// Apply executes plan and returns the report: the plan in mode "apply",
+// every deletion with its status. It never returns an error: what failed
+// is in the report (repository errors, failed deletions), and an exceeded
+// brake sets Aborted with nothing deleted.
+//
+// When ctx is cancelled (SIGINT, SIGTERM), deletions not yet started are
+// skipped and those in flight finish.
+func Apply(ctx context.Context, reg Registry, rules *retention.Rules, plan *retention.Plan, now time.Time, o Options) *retention.Plan {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = retention.DefaultConcurrency
+	}
+	out := copyPlan(plan)
+	out.Mode = "apply"
+	out.DryRun = false
+
+	if n := CountManifests(out); o.MaxDeletions > 0 && n > o.MaxDeletions {
+		out.Aborted = fmt.Sprintf("safety abort: the plan deletes %d tagged manifests, more than maxDeletions %d; nothing was deleted (raise maxDeletions or review the policies)", n, o.MaxDeletions)
+		o.Logger.Error("safety abort", "manifests", n, "maxDeletions", o.MaxDeletions)
+		for i := range out.Repositories {
+			for j := range out.Repositories[i].Deletions {
+				d := &out.Repositories[i].Deletions[j]
+				d.Status, d.Reason = retention.StatusSkipped, "safety abort: maxDeletions exceeded"
+			}
+		}
+		report.Summarize(out)
+		return out
+	}
+
+	sem := make(chan struct{}, o.Concurrency)
+	var wg sync.WaitGroup
+	for i := range out.Repositories {
+		rp := &out.Repositories[i]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			r := &repoRun{reg: reg, rules: rules, now: now, opts: o, rp: rp, log: o.Logger.With("repository", rp.Repository)}
+			r.run(ctx)
+		}()
+	}
+	wg.Wait()
+	report.Summarize(out)
+	return out
+}
+
+// CountManifests counts what maxDeletions limits: manifests deleted by
+// digest that a listed tag pointed at (images and indexes). Tag-only
+// deletions, index children and referrers do not count.
+func CountManifests(p *retention.Plan) int {
+	n := 0
+	for _, rp := range p.Repositories {
+		for _, d := range rp.Deletions {
+			if d.Kind == retention.KindImage || d.Kind == retention.KindIndex {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// DryRun returns the plan in apply's format without executing it; the
+// brake is still checked, so a dry run shows an abort too.
+func DryRun(plan *retention.Plan, maxDeletions int) *retention.Plan {
+	out := copyPlan(plan)
+	out.Mode = "apply"
+	out.DryRun = true
+	if n := CountManifests(out); maxDeletions > 0 && n > maxDeletions {
+		out.Aborted = fmt.Sprintf("safety abort: the plan deletes %d tagged manifests, more than maxDeletions %d; apply would delete nothing", n, maxDeletions)
+	}
+	report.Summarize(out)
+	return out
+}
+
+func copyPlan(p *retention.Plan) *retention.Plan {
+	out := *p
+	out.Repositories = make([]retention.RepoPlan, len(p.Repositories))
+	for i, rp := range p.Repositories {
+		rp.Deletions = append([]retention.Deletion(nil), rp.Deletions...)
+		if rp.Deletions == nil {
+			rp.Deletions = []retention.Deletion{}
+		}
+		out.Repositories[i] = rp
+	}
+	return &out
+}

@@ -1,0 +1,203 @@
+package execute
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/registry"
+)
+
+// repoRun executes the deletions of one repository.
+type repoRun struct {
+	reg   Registry
+	rules *retention.Rules
+	now   time.Time
+	opts  Options
+	rp    *retention.RepoPlan
+	log   *slog.Logger
+
+	// current maps every tag the registry lists now to the digest it
+	// points at ("" when it could not be resolved).
+	current map[string]string
+	// pointsAt maps digests to the tags that point at them now.
+	pointsAt map[string][]string
+	// unresolved: some tag's digest is unknown, so no manifest may be
+	// deleted by digest (it might be that tag's).
+	unresolved []string
+	// created holds the creation time the plan recorded for each tag.
+	created map[string]*time.Time
+
+	mu          sync.Mutex
+	status      map[string]retention.Status // by digest, for children and referrers
+	unsupported bool
+}
+
+func (r *repoRun) run(ctx context.Context) {
+	rp := r.rp
+	if len(rp.Deletions) == 0 {
+		return
+	}
+	if rp.Error != "" {
+		r.skipAll("the repository failed to list: nothing is deleted in it")
+		return
+	}
+	if err := ctx.Err(); err != nil {
+		r.skipAll("interrupted before this repository was started")
+		return
+	}
+	if err := r.verify(ctx); err != nil {
+		rp.Error = err.Error()
+		r.skipAll("re-reading the repository before deleting failed: nothing is deleted in it")
+		r.log.Error("re-reading before deletion failed", "error", err)
+		return
+	}
+	r.status = map[string]retention.Status{}
+	// Phases, in the order that ends in the same state on every registry:
+	// tags alone first (Google refuses a digest delete while tags remain),
+	// then indexes before their children (an interruption never leaves a
+	// kept index pointing at a missing child), then images, children, and
+	// last the referrers of what was deleted.
+	for _, kind := range []retention.Kind{retention.KindTag, retention.KindIndex, retention.KindImage, retention.KindChild, retention.KindReferrer} {
+		r.phase(ctx, kind)
+	}
+	if r.unsupported {
+		host := retention.Host(rp.Repository)
+		rp.Error = fmt.Sprintf("registry %s refuses DELETE (405 or UNSUPPORTED): on CNCF Distribution set storage.delete.enabled: true (REGISTRY_STORAGE_DELETE_ENABLED=true); Docker Hub and GHCR accept deletions only through their own APIs", host)
+		r.log.Error("registry refuses DELETE", "registry", host)
+	}
+}
+
+// verify re-reads the repository's tags and resolves the tags involved
+// in a deletion, every tag that is new since the plan, and, for a saved
+// plan, every tag.
+func (r *repoRun) verify(ctx context.Context) error {
+	tags, err := r.reg.ListTags(ctx, r.rp.Repository)
+	if err != nil {
+		return fmt.Errorf("re-listing tags before deleting: %w", err)
+	}
+	planned := map[string]string{}
+	r.created = map[string]*time.Time{}
+	for _, td := range r.rp.Tags {
+		planned[td.Tag] = td.Digest
+		r.created[td.Tag] = td.Created
+	}
+	involved := map[string]bool{}
+	for _, d := range r.rp.Deletions {
+		for _, t := range d.Tags {
+			involved[t] = true
+		}
+	}
+	r.current = make(map[string]string, len(tags))
+	var toHead []string
+	for _, t := range tags {
+		d, known := planned[t]
+		r.current[t] = d
+		if involved[t] || !known || r.opts.Saved {
+			toHead = append(toHead, t)
+		}
+	}
+	var mu sync.Mutex
+	forEach(ctx, r.opts.Concurrency, len(toHead), func(ctx context.Context, i int) {
+		t := toHead[i]
+		d, err := r.reg.HeadTag(ctx, r.rp.Repository, t)
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case errors.Is(err, registry.ErrNotFound):
+			delete(r.current, t) // deleted since it was listed
+		case err != nil:
+			r.current[t] = ""
+			r.unresolved = append(r.unresolved, t)
+			r.log.Warn("could not resolve a tag; no manifest will be deleted by digest in this repository", "tag", t, "error", err)
+		default:
+			r.current[t] = d
+		}
+	})
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("interrupted while re-reading: %w", err)
+	}
+	r.pointsAt = map[string][]string{}
+	for t, d := range r.current {
+		if d != "" {
+			r.pointsAt[d] = append(r.pointsAt[d], t)
+		}
+	}
+	for _, ts := range r.pointsAt {
+		sort.Strings(ts)
+	}
+	sort.Strings(r.unresolved)
+	return nil
+}
+
+// phase runs the deletions of one kind concurrently.
+func (r *repoRun) phase(ctx context.Context, kind retention.Kind) {
+	var idx []int
+	for i, d := range r.rp.Deletions {
+		if d.Kind == kind && d.Status == "" {
+			idx = append(idx, i)
+		}
+	}
+	forEach(ctx, r.opts.Concurrency, len(idx), func(ctx context.Context, i int) {
+		d := &r.rp.Deletions[idx[i]]
+		r.execute(ctx, d)
+		r.mu.Lock()
+		r.status[d.Digest] = d.Status
+		r.mu.Unlock()
+	})
+	// What forEach did not start (interrupted) is skipped.
+	for _, i := range idx {
+		d := &r.rp.Deletions[i]
+		if d.Status == "" {
+			d.Status, d.Reason = retention.StatusSkipped, "interrupted (SIGINT/SIGTERM) before this deletion started"
+		}
+	}
+}
+
+func (r *repoRun) skipAll(reason string) {
+	for i := range r.rp.Deletions {
+		d := &r.rp.Deletions[i]
+		if d.Status == "" {
+			d.Status, d.Reason = retention.StatusSkipped, reason
+		}
+	}
+}
+
+// forEach runs fn for 0..n-1 with at most workers in flight. Once ctx is
+// cancelled no new call starts; calls in flight get a context that is not
+// cancelled, so a DELETE that was sent is seen through.
+func forEach(ctx context.Context, workers, n int, fn func(ctx context.Context, i int)) {
+	if workers <= 0 {
+		workers = 1
+	}
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(workers, n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				fn(context.WithoutCancel(ctx), i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		if ctx.Err() != nil {
+			break
+		}
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+		}
+	}
+	close(jobs)
+	wg.Wait()
+}
+
+func joinTags(ts []string) string { return strings.Join(ts, ", ") }

@@ -1,0 +1,143 @@
+// Package planner runs the read-only half of regprune: it expands the
+// policies into repositories, lists each one through a Lister, and has the
+// pure retention.Decide turn every listing into a plan.
+package planner
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/report"
+)
+
+// Lister is what the planner needs from a registry client.
+type Lister interface {
+	// Expand returns the repositories the policies name. A partial
+	// result comes with an error for what could not be expanded.
+	Expand(ctx context.Context, rules *retention.Rules) ([]string, error)
+	// List reads one repository; needTime asks for creation times.
+	List(ctx context.Context, repo string, needTime bool, now time.Time) (retention.Listing, error)
+}
+
+// Options tune a planning run.
+type Options struct {
+	// Concurrency bounds how many repositories are listed at once; the
+	// registry client bounds requests. Default retention.DefaultConcurrency.
+	Concurrency int
+	// Logger receives progress; default discards.
+	Logger *slog.Logger
+}
+
+// Plan lists and decides every repository the rules name. A repository
+// that cannot be listed gets an Error and no deletions; the others are
+// planned as usual.
+func Plan(ctx context.Context, l Lister, rules *retention.Rules, now time.Time, o Options) *retention.Plan {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	workers := o.Concurrency
+	if workers <= 0 {
+		workers = retention.DefaultConcurrency
+	}
+	p := &retention.Plan{SchemaVersion: retention.SchemaVersion, Mode: "plan", GeneratedAt: now.UTC(), Repositories: []retention.RepoPlan{}}
+
+	repos, err := l.Expand(ctx, rules)
+	if err != nil {
+		p.Repositories = append(p.Repositories, expansionFailures(err)...)
+	}
+	results := make([]retention.RepoPlan, len(repos))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(workers, len(repos)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				results[i] = planOne(ctx, l, rules, repos[i], now, log)
+			}
+		}()
+	}
+	for i := range repos {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	p.Repositories = append(p.Repositories, results...)
+	sort.SliceStable(p.Repositories, func(i, j int) bool { return p.Repositories[i].Repository < p.Repositories[j].Repository })
+	report.Summarize(p)
+	return p
+}
+
+func planOne(ctx context.Context, l Lister, rules *retention.Rules, repo string, now time.Time, log *slog.Logger) retention.RepoPlan {
+	log.Debug("listing", "repository", repo)
+	listing, err := l.List(ctx, repo, rules.NeedsTime(repo), now)
+	if err != nil {
+		log.Error("listing failed; nothing in this repository will be deleted", "repository", repo, "error", err)
+		rp := retention.RepoPlan{Repository: repo, Error: err.Error(), Policies: []string{}, Tags: []retention.TagDecision{}, Deletions: []retention.Deletion{}}
+		for _, p := range rules.PoliciesFor(repo) {
+			rp.Policies = append(rp.Policies, p.Name)
+		}
+		return rp
+	}
+	rp := retention.Decide(now, rules, listing)
+	if rl, ok := l.(ReferrerLister); ok && len(rp.Deletions) > 0 {
+		if err := addReferrers(ctx, rl, &rp); err != nil {
+			log.Error("listing referrers failed; nothing in this repository will be deleted", "repository", repo, "error", err)
+			Fail(&rp, err)
+			return rp
+		}
+	}
+	log.Info("planned", "repository", repo, "tags", len(rp.Tags), "deletions", len(rp.Deletions))
+	return rp
+}
+
+// expansionFailures reports each failed expansion (a catalog that could
+// not be listed) as a failed repository entry, so that it shows in every
+// output format and sets the exit code.
+func expansionFailures(err error) []retention.RepoPlan {
+	var errs []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	} else {
+		errs = []error{err}
+	}
+	var out []retention.RepoPlan
+	for _, e := range errs {
+		name := "(catalog)"
+		var ce *CatalogError
+		if errors.As(e, &ce) {
+			name = ce.Pattern
+		}
+		out = append(out, retention.RepoPlan{Repository: name, Error: e.Error(), Policies: []string{}, Tags: []retention.TagDecision{}, Deletions: []retention.Deletion{}})
+	}
+	return out
+}
+
+// CatalogError names the repository pattern whose expansion failed.
+type CatalogError struct {
+	Pattern string
+	Err     error
+}
+
+func (e *CatalogError) Error() string { return "expanding " + e.Pattern + ": " + e.Err.Error() }
+func (e *CatalogError) Unwrap() error { return e.Err }
+
+// Fail marks a planned repository as failed: it gets the error, loses its
+// deletions, and every tag it would have deleted is kept with a reason.
+func Fail(rp *retention.RepoPlan, err error) {
+	rp.Error = err.Error()
+	rp.Deletions = []retention.Deletion{}
+	for i := range rp.Tags {
+		td := &rp.Tags[i]
+		if td.Action == retention.Delete {
+			td.Action = retention.Keep
+			td.Reasons = append(td.Reasons, "kept: nothing is deleted in a repository that failed")
+		}
+	}
+}

@@ -1,0 +1,85 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// HeadTag returns the digest tag points at, with one HEAD (index types
+// accepted). A registry that sends no Docker-Content-Digest costs a GET.
+// A missing tag fails with ErrNotFound.
+func (c *Client) HeadTag(ctx context.Context, repo, tag string) (string, error) {
+	rc, err := c.repoTransport(ctx, repo)
+	if err != nil {
+		return "", fmt.Errorf("resolving tag %s:%s: %w", repo, tag, err)
+	}
+	resp, err := rc.do(ctx, http.MethodHead, "manifests/"+tag, manifestAccept, 0, http.StatusOK, http.StatusNotFound)
+	if err != nil {
+		return "", fmt.Errorf("resolving tag %s:%s: %w", repo, tag, err)
+	}
+	if resp.status == http.StatusNotFound {
+		return "", fmt.Errorf("resolving tag %s:%s: %w", repo, tag, ErrNotFound)
+	}
+	if d := resp.header.Get("Docker-Content-Digest"); d != "" {
+		return d, nil
+	}
+	m, err := rc.getManifest(ctx, tag)
+	if err != nil {
+		return "", fmt.Errorf("resolving tag %s:%s: %w", repo, tag, err)
+	}
+	return m.digest, nil
+}
+
+// Exists reports whether the manifest digest exists in repo, with one
+// HEAD.
+func (c *Client) Exists(ctx context.Context, repo, digest string) (bool, error) {
+	rc, err := c.repoTransport(ctx, repo)
+	if err != nil {
+		return false, fmt.Errorf("checking %s@%s: %w", repo, digest, err)
+	}
+	ok, err := rc.exists(ctx, digest)
+	if err != nil {
+		return false, fmt.Errorf("checking %s@%s: %w", repo, digest, err)
+	}
+	return ok, nil
+}
+
+// DeleteTag removes one tag (the manifest stays for its other tags). Not
+// every registry can (IsUnsupported tells). A tag that is already gone
+// fails with ErrNotFound, unless the DELETE was retried: then the first
+// attempt may have landed, and it counts as done.
+func (c *Client) DeleteTag(ctx context.Context, repo, tag string) error {
+	if err := c.delete(ctx, repo, tag); err != nil {
+		return fmt.Errorf("deleting tag %s:%s: %w", repo, tag, err)
+	}
+	c.opts.logger.InfoContext(ctx, "deleted tag", "repository", repo, "tag", tag)
+	return nil
+}
+
+// DeleteDigest deletes a manifest by digest, and with it every tag that
+// points at it. A digest that is already gone fails with ErrNotFound,
+// unless the DELETE was retried: then the first attempt may have landed,
+// and it counts as done.
+func (c *Client) DeleteDigest(ctx context.Context, repo, digest string) error {
+	if err := c.delete(ctx, repo, digest); err != nil {
+		return fmt.Errorf("deleting %s@%s: %w", repo, digest, err)
+	}
+	c.opts.logger.InfoContext(ctx, "deleted manifest", "repository", repo, "digest", digest)
+	return nil
+}
+
+func (c *Client) delete(ctx context.Context, repo, ref string) error {
+	rc, err := c.repoTransport(ctx, repo)
+	if err != nil {
+		return err
+	}
+	ctx, retried := withRetryMark(ctx)
+	_, err = rc.do(ctx, http.MethodDelete, "manifests/"+ref, nil, maxJSONBytes, http.StatusAccepted, http.StatusOK)
+	if errors.Is(err, ErrNotFound) && retried.Load() {
+		c.opts.logger.DebugContext(ctx, "delete answered 404 after a retry, counted as done", "repository", repo, "digest", ref, "reason", "retried")
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,198 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/regprune/regprune/retention"
+)
+
+// maxIndexDepth bounds index nesting (an index of indexes of ...). Real
+// images nest one level at most; content addressing rules out cycles, so
+// this only stops pathological content.
+const maxIndexDepth = 8
+
+// List returns everything the planner needs about repo: every tag with
+// its digest (one manifest GET per tag, index types accepted, so a
+// multi-arch tag resolves to its index), each distinct manifest parsed
+// once (media type, children, subject), nested indexes fetched by digest
+// once, and, when needTime is set, the creation time of each digest a
+// non-attachment tag points at (at most one config blob per digest, none
+// when needTime is false). Subjects of attachment tags that are neither
+// a tag's digest nor a known child are checked with one HEAD; those that
+// do not exist are put in Listing.Missing.
+//
+// Any failure fails the whole listing: a partial listing would let the
+// planner delete what it did not see.
+func (c *Client) List(ctx context.Context, repo string, needTime bool, now time.Time) (retention.Listing, error) {
+	rc, err := c.repoTransport(ctx, repo)
+	if err != nil {
+		return retention.Listing{}, fmt.Errorf("listing %s: %w", repo, err)
+	}
+	tags, err := c.paginate(ctx, rc.rt, rc.url("tags/list"), tagsField)
+	if err != nil {
+		return retention.Listing{}, fmt.Errorf("listing tags of %s: %w", repo, err)
+	}
+	l := &lister{c: c, rc: rc, now: now}
+	listing := retention.Listing{
+		Repository: repo,
+		Tags:       make([]retention.Tag, len(tags)),
+		Manifests:  map[string]retention.Manifest{},
+		Missing:    map[string]bool{},
+	}
+
+	// Every tag to a digest, one GET each.
+	err = c.forEach(ctx, len(tags), func(ctx context.Context, i int) error {
+		m, err := rc.getManifest(ctx, tags[i])
+		if err != nil {
+			return fmt.Errorf("resolving tag %s:%s: %w", repo, tags[i], err)
+		}
+		l.manifests.put(m.digest, m)
+		listing.Tags[i] = retention.Tag{Name: tags[i], Digest: m.digest}
+		return nil
+	})
+	if err != nil {
+		return retention.Listing{}, err
+	}
+	resolved := l.manifests.values()
+	tops := map[string]*manifest{} // what tags point at
+	timed := map[string]bool{}     // digests of non-attachment tags
+	for _, t := range listing.Tags {
+		tops[t.Digest] = resolved[t.Digest]
+		if _, ok := retention.AttachmentSubject(t.Name); !ok {
+			timed[t.Digest] = true
+		}
+	}
+	topList := sortedKeys(tops)
+
+	// Nested indexes: child indexes by digest, once.
+	err = c.forEach(ctx, len(topList), func(ctx context.Context, i int) error {
+		return l.expand(ctx, tops[topList[i]], 0)
+	})
+	if err != nil {
+		return retention.Listing{}, fmt.Errorf("reading indexes of %s: %w", repo, err)
+	}
+
+	if needTime {
+		timedList := sortedKeys(timed)
+		err = c.forEach(ctx, len(timedList), func(ctx context.Context, i int) error {
+			_, err := l.created(ctx, tops[timedList[i]], 0)
+			return err
+		})
+		if err != nil {
+			return retention.Listing{}, fmt.Errorf("reading creation times in %s: %w", repo, err)
+		}
+	}
+
+	// The record: fetched manifests, and children known by descriptor.
+	fetched := l.manifests.values()
+	times := l.times.values()
+	for d, m := range fetched {
+		rec := m.record()
+		if ct, ok := times[d]; ok {
+			rec.Created, rec.CreatedSource = ct.t, ct.source
+		}
+		listing.Manifests[d] = rec
+	}
+	for _, m := range fetched {
+		for _, ch := range m.children {
+			d := ch.Digest.String()
+			if _, ok := listing.Manifests[d]; !ok {
+				listing.Manifests[d] = retention.Manifest{Digest: d, MediaType: string(ch.MediaType)}
+			}
+		}
+	}
+
+	// Subjects of attachment tags that nothing here accounts for.
+	unknown := map[string]bool{}
+	for _, t := range listing.Tags {
+		subject, ok := retention.AttachmentSubject(t.Name)
+		if !ok {
+			continue
+		}
+		if _, known := listing.Manifests[subject]; !known {
+			unknown[subject] = true
+		}
+	}
+	subjects := sortedKeys(unknown)
+	missing := make([]bool, len(subjects))
+	err = c.forEach(ctx, len(subjects), func(ctx context.Context, i int) error {
+		ok, err := rc.exists(ctx, subjects[i])
+		if err != nil {
+			return fmt.Errorf("checking subject %s@%s: %w", repo, subjects[i], err)
+		}
+		missing[i] = !ok
+		return nil
+	})
+	if err != nil {
+		return retention.Listing{}, err
+	}
+	for i, s := range subjects {
+		if missing[i] {
+			c.opts.logger.DebugContext(ctx, "attachment subject does not exist", "repository", repo, "digest", s, "reason", "HEAD 404")
+			listing.Missing[s] = true
+		}
+	}
+	return listing, nil
+}
+
+// lister holds what one List call learned, by digest.
+type lister struct {
+	c         *Client
+	rc        *repoConn
+	now       time.Time
+	manifests memo[*manifest]  // by manifest digest
+	configs   memo[configTime] // by config digest
+	times     memo[createdAt]  // by manifest digest
+}
+
+// byDigest returns the manifest of digest, fetching it once.
+func (l *lister) byDigest(ctx context.Context, digest string) (*manifest, error) {
+	return l.manifests.do(ctx, digest, func() (*manifest, error) {
+		return l.rc.getManifest(ctx, digest)
+	})
+}
+
+// expand fetches the child indexes of m, recursively.
+func (l *lister) expand(ctx context.Context, m *manifest, depth int) error {
+	if !m.isIndex() {
+		return nil
+	}
+	if depth >= maxIndexDepth {
+		return fmt.Errorf("index %s nested more than %d levels", m.digest, maxIndexDepth)
+	}
+	for _, ch := range m.children {
+		if !retention.IsIndexMediaType(string(ch.MediaType)) {
+			continue
+		}
+		child, err := l.byDigest(ctx, ch.Digest.String())
+		if err != nil {
+			return fmt.Errorf("reading child index %s of %s: %w", ch.Digest, m.digest, err)
+		}
+		if err := l.expand(ctx, child, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// exists reports whether a manifest exists, with one HEAD.
+func (rc *repoConn) exists(ctx context.Context, digest string) (bool, error) {
+	resp, err := rc.do(ctx, http.MethodHead, "manifests/"+digest, manifestAccept, 0, http.StatusOK, http.StatusNotFound)
+	if err != nil {
+		return false, err
+	}
+	return resp.status == http.StatusOK, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,128 @@
+package registry
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+)
+
+// Option configures a Client.
+type Option func(*options)
+
+type options struct {
+	logger        *slog.Logger
+	concurrency   int
+	base          http.RoundTripper
+	retryMax      int
+	waitMin       time.Duration
+	waitMax       time.Duration
+	maxRetryAfter time.Duration
+	keychain      authn.Keychain
+	deleteScope   bool
+	userAgent     string
+}
+
+func defaultOptions() options {
+	return options{
+		logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
+		concurrency:   8,
+		retryMax:      4,
+		waitMin:       500 * time.Millisecond,
+		waitMax:       20 * time.Second,
+		maxRetryAfter: 60 * time.Second,
+		keychain:      authn.DefaultKeychain,
+		userAgent:     "regprune",
+	}
+}
+
+// WithLogger sets where the client logs. Default: nowhere, the library
+// is silent and the binary decides. Keys are stable: repository, tag,
+// digest, reason.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) {
+		if l != nil {
+			o.logger = l
+		}
+	}
+}
+
+// WithConcurrency bounds the requests in flight for the whole client,
+// across repositories and tags (one semaphore). Default 8: enough to keep
+// a registry busy without tripping rate limits. n < 1 keeps the default.
+func WithConcurrency(n int) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.concurrency = n
+		}
+	}
+}
+
+// WithBaseTransport sets the transport under the retry layer, so every
+// attempt passes through it (tests count requests there). Default: a
+// clone of go-containerregistry's remote.DefaultTransport (HTTP/2, pooled
+// connections) with at least concurrency idle connections per host, and
+// unverified TLS for insecure registries. A transport given here is used
+// as is for every registry.
+func WithBaseTransport(rt http.RoundTripper) Option {
+	return func(o *options) {
+		if rt != nil {
+			o.base = rt
+		}
+	}
+}
+
+// WithRetry sets the only retry layer: max retries after the first
+// attempt, the exponential backoff bounds, and the longest Retry-After
+// the client waits for. A registry asking for a longer wait fails the
+// request at once with ErrRateLimited instead of stalling the run.
+// Defaults: 4 retries, 500ms to 20s (rides out a registry restart or a
+// short 5xx burst in well under a minute), Retry-After capped at 60s.
+// Negative values keep the defaults.
+func WithRetry(max int, waitMin, waitMax, maxRetryAfter time.Duration) Option {
+	return func(o *options) {
+		if max >= 0 {
+			o.retryMax = max
+		}
+		if waitMin >= 0 {
+			o.waitMin = waitMin
+		}
+		if waitMax >= 0 {
+			o.waitMax = waitMax
+		}
+		if maxRetryAfter >= 0 {
+			o.maxRetryAfter = maxRetryAfter
+		}
+	}
+}
+
+// WithKeychain sets where credentials come from for registries that have
+// no username and password in the configuration (those always win).
+// Default: authn.DefaultKeychain, the Docker config file and its helpers.
+func WithKeychain(kc authn.Keychain) Option {
+	return func(o *options) {
+		if kc != nil {
+			o.keychain = kc
+		}
+	}
+}
+
+// WithDeleteScope makes the client ask for tokens that may delete
+// (push,pull,delete). Default: pull only, so a plan never holds more
+// than read access, and token servers that refuse unknown actions for
+// the whole token are not provoked.
+func WithDeleteScope() Option {
+	return func(o *options) { o.deleteScope = true }
+}
+
+// WithUserAgent sets the User-Agent prefix (go-containerregistry appends
+// its own). Default "regprune".
+func WithUserAgent(ua string) Option {
+	return func(o *options) {
+		if ua != "" {
+			o.userAgent = ua
+		}
+	}
+}

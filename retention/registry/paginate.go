@@ -1,0 +1,146 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// pageSize is the n of every paginated request. Distribution refuses
+// n > 1000 on the catalog (400 PAGINATION_NUMBER_INVALID) and caps tags
+// at 1000; ECR errors above 1000.
+const pageSize = 1000
+
+// maxPages stops a listing that never ends (a Link that keeps pointing
+// somewhere new): ten million names at full pages, far beyond any real
+// repository, yet a bound.
+const maxPages = 10_000
+
+// paginate collects the names of a paginated listing (tags/list or
+// _catalog), starting at first (without query), following Link rel="next"
+// and asking once more with last= when a page is exactly full and has no
+// Link. field picks the names out of a page. It fails with ErrTruncated
+// rather than return a listing it cannot trust.
+func (c *Client) paginate(ctx context.Context, rt http.RoundTripper, first string, field func([]byte) ([]string, error)) ([]string, error) {
+	base, err := url.Parse(first)
+	if err != nil {
+		return nil, fmt.Errorf("parsing %s: %w", first, err)
+	}
+	next := withQuery(base, "")
+	seen := map[string]bool{}
+	visited := map[string]bool{}
+	var out []string
+	for page := 0; ; page++ {
+		if page >= maxPages {
+			return nil, fmt.Errorf("%w: more than %d pages", ErrTruncated, maxPages)
+		}
+		if visited[next] {
+			return nil, fmt.Errorf("%w: page %s requested twice", ErrTruncated, next)
+		}
+		visited[next] = true
+		resp, err := c.do(ctx, rt, http.MethodGet, next, []string{"application/json"}, maxJSONBytes, http.StatusOK)
+		if err != nil {
+			return nil, err
+		}
+		names, err := field(resp.body)
+		if err != nil {
+			return nil, fmt.Errorf("decoding %s: %w", resp.url.Redacted(), err)
+		}
+		for _, n := range names {
+			if seen[n] {
+				return nil, fmt.Errorf("%w: page %d repeats %q (pagination not honoured?)", ErrTruncated, page+1, n)
+			}
+			seen[n] = true
+		}
+		out = append(out, names...)
+		link, err := nextLink(resp)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case link != nil:
+			if link.Host != base.Host {
+				return nil, fmt.Errorf("%w: Link to another host %s", ErrTruncated, link.Host)
+			}
+			next = link.String()
+		case len(names) == pageSize:
+			// A full page without Link: either the end, or a registry
+			// that pages with last= only. One more request tells.
+			next = withQuery(base, names[len(names)-1])
+		default:
+			return out, nil
+		}
+	}
+}
+
+// withQuery returns base with n=pageSize and, if set, last.
+func withQuery(base *url.URL, last string) string {
+	u := *base
+	q := url.Values{"n": {fmt.Sprint(pageSize)}}
+	if last != "" {
+		q.Set("last", last)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// nextLink returns the rel="next" target of the response's Link header
+// (RFC 8288), resolved against the request URL, or nil.
+func nextLink(resp *response) (*url.URL, error) {
+	for _, v := range resp.header.Values("Link") {
+		for _, part := range strings.Split(v, ",") {
+			target, params, ok := strings.Cut(strings.TrimSpace(part), ";")
+			target = strings.TrimSpace(target)
+			if !ok || !strings.HasPrefix(target, "<") || !strings.HasSuffix(target, ">") {
+				continue
+			}
+			if !isNextRel(params) {
+				continue
+			}
+			u, err := url.Parse(target[1 : len(target)-1])
+			if err != nil {
+				return nil, fmt.Errorf("%w: parsing Link %q: %v", ErrTruncated, target, err)
+			}
+			return resp.url.ResolveReference(u), nil
+		}
+	}
+	return nil, nil
+}
+
+func isNextRel(params string) bool {
+	for _, p := range strings.Split(params, ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+		if !ok || !strings.EqualFold(strings.TrimSpace(k), "rel") {
+			continue
+		}
+		for _, r := range strings.Fields(strings.Trim(strings.TrimSpace(v), `"`)) {
+			if strings.EqualFold(r, "next") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func tagsField(body []byte) ([]string, error) {
+	var page struct {
+		Tags []string `json:"tags"`
+	}
+	if err := json.Unmarshal(body, &page); err != nil {
+		return nil, err
+	}
+	return page.Tags, nil
+}
+
+func repositoriesField(body []byte) ([]string, error) {
+	var page struct {
+		Repositories []string `json:"repositories"`
+	}
+	if err := json.Unmarshal(body, &page); err != nil {
+		return nil, err
+	}
+	return page.Repositories, nil
+}

@@ -1,0 +1,82 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+)
+
+// Body size limits. Manifests: the OCI spec asks registries to accept at
+// least 4 MiB; we allow twice that. Config blobs and list pages are JSON
+// as well; 32 MiB leaves room for images with very long histories while
+// bounding what one response can cost in memory.
+const (
+	maxManifestBytes = 8 << 20
+	maxJSONBytes     = 32 << 20
+)
+
+// repoConn is one repository with its authenticated transport.
+type repoConn struct {
+	c    *Client
+	repo name.Repository
+	name string // full name as the caller wrote it
+	rt   http.RoundTripper
+}
+
+// response is a finished exchange: the body has been read and closed.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+	url    *url.URL
+}
+
+// url returns the URL of path under /v2/<repository>/.
+func (rc *repoConn) url(path string) string {
+	return fmt.Sprintf("%s://%s/v2/%s/%s", rc.repo.Scheme(), rc.repo.RegistryStr(), rc.repo.RepositoryStr(), path)
+}
+
+// do sends one request (retried underneath) while holding a slot of the
+// client's semaphore, and reads at most limit bytes of the body. A status
+// outside ok is returned as a classified *transport.Error.
+func (c *Client) do(ctx context.Context, rt http.RoundTripper, method, rawURL string, accept []string, limit int64, ok ...int) (*response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("building request: %w", err)
+	}
+	if len(accept) > 0 {
+		req.Header.Set("Accept", strings.Join(accept, ", "))
+	}
+	if err := c.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer c.release()
+	resp, err := (&http.Client{Transport: rt}).Do(req)
+	if err != nil {
+		return nil, classify(err)
+	}
+	defer resp.Body.Close()
+	if !slices.Contains(ok, resp.StatusCode) {
+		return nil, classify(transport.CheckError(resp, ok...))
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, classify(fmt.Errorf("reading response of %s %s: %w", method, resp.Request.URL.Redacted(), err))
+	}
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("reading response of %s %s: body larger than %d bytes", method, resp.Request.URL.Redacted(), limit)
+	}
+	return &response{status: resp.StatusCode, header: resp.Header, body: body, url: resp.Request.URL}, nil
+}
+
+// get is do on the repository's transport.
+func (rc *repoConn) do(ctx context.Context, method, path string, accept []string, limit int64, ok ...int) (*response, error) {
+	return rc.c.do(ctx, rc.rt, method, rc.url(path), accept, limit, ok...)
+}
