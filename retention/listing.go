@@ -71,3 +71,14 @@ func Plausible(t, now time.Time) bool {
 	}
 	return !t.After(now.Add(24 * time.Hour))
 }
+
+// ExpandError says that the repositories a glob names could not be
+// listed (the registry's catalog failed). The plan reports it under the
+// pattern, as a failed repository.
+type ExpandError struct {
+	Pattern string
+	Err     error
+}
+
+func (e *ExpandError) Error() string { return "expanding " + e.Pattern + ": " + e.Err.Error() }
+func (e *ExpandError) Unwrap() error { return e.Err }

@@ -15,15 +15,6 @@ type options struct {
 	overrides map[string]any
 }
 
-// scalarKeys are the keys the environment and overrides may set, each with
-// its environment variable. They are top-level scalars: lists of policies
-// do not fit in a variable or a flag.
-var scalarKeys = []struct{ key, env string }{
-	{"concurrency", "REGPRUNE_CONCURRENCY"},
-	{"maxDeletions", "REGPRUNE_MAXDELETIONS"},
-	{"minAge", "REGPRUNE_MINAGE"},
-}
-
 // WithEnv sets how Load reads the environment: the REGPRUNE_* variables
 // and the variables of ${VAR} in the file. The default is os.LookupEnv;
 // tests pass a map's lookup instead of touching the process environment.

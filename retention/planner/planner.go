@@ -49,7 +49,7 @@ func Plan(ctx context.Context, l Lister, rules *retention.Rules, now time.Time, 
 
 	repos, err := l.Expand(ctx, rules)
 	if err != nil {
-		p.Repositories = append(p.Repositories, expansionFailures(err)...)
+		p.Repositories = append(p.Repositories, expansionFailures(rules, err)...)
 	}
 	results := make([]retention.RepoPlan, len(repos))
 	jobs := make(chan int)
@@ -98,36 +98,30 @@ func planOne(ctx context.Context, l Lister, rules *retention.Rules, repo string,
 }
 
 // expansionFailures reports each failed expansion (a catalog that could
-// not be listed) as a failed repository entry, so that it shows in every
-// output format and sets the exit code.
-func expansionFailures(err error) []retention.RepoPlan {
-	var errs []error
+// not be listed) as a failed entry named by its pattern, so that it shows
+// in every output format and sets the exit code.
+func expansionFailures(rules *retention.Rules, err error) []retention.RepoPlan {
+	errs := []error{err}
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		errs = j.Unwrap()
-	} else {
-		errs = []error{err}
 	}
 	var out []retention.RepoPlan
 	for _, e := range errs {
 		name := "(catalog)"
-		var ce *CatalogError
-		if errors.As(e, &ce) {
-			name = ce.Pattern
+		var ee *retention.ExpandError
+		if errors.As(e, &ee) {
+			name = ee.Pattern
 		}
-		out = append(out, retention.RepoPlan{Repository: name, Error: e.Error(), Policies: []string{}, Tags: []retention.TagDecision{}, Deletions: []retention.Deletion{}})
+		rp := retention.RepoPlan{Repository: name, Error: e.Error(), Policies: []string{}, Tags: []retention.TagDecision{}, Deletions: []retention.Deletion{}}
+		for _, p := range rules.Policies {
+			if _, ok := p.Repositories.Match(name); ok {
+				rp.Policies = append(rp.Policies, p.Name)
+			}
+		}
+		out = append(out, rp)
 	}
 	return out
 }
-
-// CatalogError names the repository pattern whose expansion failed.
-type CatalogError struct {
-	Pattern string
-	Err     error
-}
-
-func (e *CatalogError) Error() string { return "expanding " + e.Pattern + ": " + e.Err.Error() }
-func (e *CatalogError) Unwrap() error { return e.Err }
-
 // Fail marks a planned repository as failed: it gets the error, loses its
 // deletions, and every tag it would have deleted is kept with a reason.
 func Fail(rp *retention.RepoPlan, err error) {

@@ -64,7 +64,7 @@ func (c *Client) Expand(ctx context.Context, rules *retention.Rules) ([]string, 
 				repos, err = c.Catalog(ctx, host)
 				if err != nil {
 					failed[host] = true
-					errs = append(errs, err)
+					errs = append(errs, &retention.ExpandError{Pattern: pat.String(), Err: err})
 					continue
 				}
 				catalogs[host] = repos
