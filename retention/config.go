@@ -21,6 +21,8 @@ type Config struct {
 	Registries []Registry `mapstructure:"registries" json:"registries,omitempty" yaml:"registries,omitempty"`
 	// Policies are the retention rules.
 	Policies []Policy `mapstructure:"policies" json:"policies" yaml:"policies"`
+	// Local configures the pruning of local caches.
+	Local *Local `mapstructure:"local" json:"local,omitempty" yaml:"local,omitempty"`
 }
 
 // Protect lists what no policy may delete.
@@ -52,6 +54,10 @@ type Policy struct {
 	Tags []string `mapstructure:"tags" json:"tags,omitempty" yaml:"tags,omitempty"`
 	// Keep rules: a governed tag is kept if any rule keeps it.
 	Keep []KeepRule `mapstructure:"keep" json:"keep" yaml:"keep"`
+	// Clock, in local.docker policies only: which time ranks an image,
+	// arrived (default: when the engine last tagged it, else created) or
+	// created.
+	Clock string `mapstructure:"clock" json:"clock,omitempty" yaml:"clock,omitempty"`
 }
 
 // KeepRule keeps some of the governed tags. Tags narrows the rule to a

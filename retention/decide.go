@@ -12,7 +12,7 @@ import (
 // decision with reasons, and the deletions that carry the decisions out
 // are listed in the order they are safe to run.
 func Decide(now time.Time, r *Rules, l Listing) RepoPlan {
-	policies := r.PoliciesFor(l.Repository)
+	policies := r.PoliciesFor(append([]string{l.Repository}, l.Aliases...)...)
 	rp := RepoPlan{Repository: l.Repository, Policies: []string{}, Tags: make([]TagDecision, 0, len(l.Tags)), Deletions: []Deletion{}}
 	for _, p := range policies {
 		rp.Policies = append(rp.Policies, p.Name)

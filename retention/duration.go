@@ -59,6 +59,9 @@ func ParseDuration(s string) (Duration, error) {
 		case "":
 			return 0, fmt.Errorf("invalid duration %q: missing unit after %s (s, m, h, d, w)", s, num)
 		default:
+			if _, err := strconv.ParseFloat(num, 64); err != nil {
+				return 0, fmt.Errorf("invalid duration %q: %q is not a number", s, num)
+			}
 			d, err := time.ParseDuration(num + unit)
 			if err != nil {
 				return 0, fmt.Errorf("invalid duration %q: unknown unit %q (use s, m, h, d or w)", s, unit)

@@ -8,6 +8,9 @@ import "time"
 type Listing struct {
 	// Repository is the full name with the registry host, as in the config.
 	Repository string
+	// Aliases are other names of the repository that policies may match
+	// (a local image's normalized name, docker.io/library/nginx for nginx).
+	Aliases []string
 	// Tags holds every tag of the repository, in listing order.
 	Tags []Tag
 	// Manifests describes manifests by digest: every digest a tag points

@@ -54,13 +54,23 @@ func (p Pattern) String() string { return p.text }
 // Patterns is a list of patterns that match when any one matches.
 type Patterns []Pattern
 
-// CompilePatterns parses every pattern; the error names the index.
+// PatternError is a pattern of a list that does not compile.
+type PatternError struct {
+	Index int
+	Err   error
+}
+
+func (e *PatternError) Error() string { return fmt.Sprintf("[%d]: %v", e.Index, e.Err) }
+func (e *PatternError) Unwrap() error { return e.Err }
+
+// CompilePatterns parses every pattern; a *PatternError names the first
+// that does not compile.
 func CompilePatterns(ps []string) (Patterns, error) {
 	out := make(Patterns, 0, len(ps))
 	for i, p := range ps {
 		c, err := CompilePattern(p)
 		if err != nil {
-			return nil, fmt.Errorf("[%d]: %w", i, err)
+			return nil, &PatternError{Index: i, Err: err}
 		}
 		out = append(out, c)
 	}

@@ -75,6 +75,9 @@ type TagDecision struct {
 	Created   *time.Time `json:"created"`
 	Action    Action     `json:"action"`
 	Reasons   []string   `json:"reasons"`
+	// Clock says which time decided a local image: arrived (the engine's
+	// LastTagTime) or created.
+	Clock string `json:"clock,omitempty"`
 }
 
 // Deletion is one manifest (or a set of tags) to delete.
@@ -111,4 +114,10 @@ type Summary struct {
 	Deleted         int `json:"deleted,omitempty"`
 	Skipped         int `json:"skipped,omitempty"`
 	DeletionsFailed int `json:"failed,omitempty"`
+	// Local caches: how many, how many failed, the bytes the plan
+	// estimates and the bytes apply measured.
+	LocalCaches    int   `json:"localCaches,omitempty"`
+	LocalFailed    int   `json:"localFailed,omitempty"`
+	EstimatedBytes int64 `json:"estimatedBytes,omitempty"`
+	ReclaimedBytes int64 `json:"reclaimedBytes,omitempty"`
 }

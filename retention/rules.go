@@ -18,15 +18,21 @@ type Rules struct {
 	MinAge   time.Duration
 	Protect  Patterns
 	Policies []*CompiledPolicy
+	// Local is the compiled local section; nil without one.
+	Local *LocalRules
 }
 
 // CompiledPolicy is a Policy with its patterns parsed.
 type CompiledPolicy struct {
-	Name         string
+	Name string
+	// Repositories is empty only for layout policies, which then govern
+	// every entry of their layout.
 	Repositories Patterns
 	Exclude      Patterns
 	Tags         Patterns // empty: every tag
 	Keep         []CompiledRule
+	// Clock is arrived or created for local.docker policies, else "".
+	Clock string
 }
 
 // CompiledRule is a KeepRule with its selector parsed.
@@ -95,20 +101,13 @@ func (c *Config) Compile() (*Rules, error) {
 			add(key, "username and password go together")
 		}
 	}
-	names := map[string]bool{}
-	for i, p := range c.Policies {
-		key := fmt.Sprintf("policies[%d]", i)
-		cp, perrs := compilePolicy(key, p)
-		errs = append(errs, perrs...)
-		if p.Name != "" {
-			if names[p.Name] {
-				add(key+".name", "%q is used by another policy", p.Name)
-			}
-			names[p.Name] = true
-		}
-		if cp != nil {
-			r.Policies = append(r.Policies, cp)
-		}
+	var perrs []error
+	r.Policies, perrs = compilePolicies("policies", c.Policies, scopeRemote)
+	errs = append(errs, perrs...)
+	if c.Local != nil {
+		var lerrs []error
+		r.Local, lerrs = compileLocal(c.Local, r)
+		errs = append(errs, lerrs...)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -116,7 +115,38 @@ func (c *Config) Compile() (*Rules, error) {
 	return r, nil
 }
 
-func compilePolicy(key string, p Policy) (*CompiledPolicy, []error) {
+// scope says where a policy stands, which decides how its repositories
+// are written and whether it takes a clock.
+type scope int
+
+const (
+	scopeRemote scope = iota // full names with a registry host
+	scopeDocker              // names as the engine shows them
+	scopeLayout              // repositories optional
+)
+
+func compilePolicies(key string, ps []Policy, sc scope) ([]*CompiledPolicy, []error) {
+	var out []*CompiledPolicy
+	var errs []error
+	names := map[string]bool{}
+	for i, p := range ps {
+		pkey := fmt.Sprintf("%s[%d]", key, i)
+		cp, perrs := compilePolicy(pkey, p, sc)
+		errs = append(errs, perrs...)
+		if p.Name != "" {
+			if names[p.Name] {
+				errs = append(errs, &FieldError{Key: pkey + ".name", Msg: fmt.Sprintf("%q is used by another policy", p.Name)})
+			}
+			names[p.Name] = true
+		}
+		if cp != nil {
+			out = append(out, cp)
+		}
+	}
+	return out, errs
+}
+
+func compilePolicy(key string, p Policy, sc scope) (*CompiledPolicy, []error) {
 	var errs []error
 	add := func(k, format string, args ...any) {
 		errs = append(errs, &FieldError{Key: k, Msg: fmt.Sprintf(format, args...)})
@@ -125,11 +155,28 @@ func compilePolicy(key string, p Policy) (*CompiledPolicy, []error) {
 	if cp.Name == "" {
 		cp.Name = key
 	}
-	if len(p.Repositories) == 0 {
+	switch {
+	case sc == scopeDocker:
+		switch p.Clock {
+		case "", ClockArrived:
+			cp.Clock = ClockArrived
+		case ClockCreated:
+			cp.Clock = ClockCreated
+		default:
+			add(key+".clock", "must be arrived or created (got %q)", p.Clock)
+		}
+	case p.Clock != "":
+		add(key+".clock", "only local.docker policies take a clock")
+	}
+	compileRepo := compileRepoPattern
+	if sc != scopeRemote {
+		compileRepo = compileLocalRepoPattern
+	}
+	if len(p.Repositories) == 0 && sc != scopeLayout {
 		add(key+".repositories", "a policy needs at least one repository")
 	}
 	for j, repo := range p.Repositories {
-		pat, err := compileRepoPattern(repo)
+		pat, err := compileRepo(repo)
 		if err != nil {
 			add(fmt.Sprintf("%s.repositories[%d]", key, j), "%v", err)
 			continue
@@ -137,7 +184,7 @@ func compilePolicy(key string, p Policy) (*CompiledPolicy, []error) {
 		cp.Repositories = append(cp.Repositories, pat)
 	}
 	for j, repo := range p.Exclude {
-		pat, err := compileRepoPattern(repo)
+		pat, err := compileRepo(repo)
 		if err != nil {
 			add(fmt.Sprintf("%s.exclude[%d]", key, j), "%v", err)
 			continue
@@ -236,24 +283,31 @@ func compileRepoPattern(s string) (Pattern, error) {
 	return p, nil
 }
 
-// keyIndex and stripIndex move the "[i]" that CompilePatterns puts in
-// front of its error onto the key.
+// compileLocalRepoPattern checks a repository pattern of a local cache:
+// a glob or name as the engine or a layout's ref names show it, with or
+// without a registry host.
+func compileLocalRepoPattern(s string) (Pattern, error) {
+	if strings.HasPrefix(s, "/") && strings.HasSuffix(s, "/") && len(s) >= 2 {
+		return Pattern{}, fmt.Errorf("%q: repositories are globs, not regular expressions", s)
+	}
+	return CompilePattern(s)
+}
+
+// keyIndex and stripIndex move the index of a *PatternError onto the key.
 func keyIndex(err error) string {
-	s := err.Error()
-	if strings.HasPrefix(s, "[") {
-		if i := strings.Index(s, "]"); i > 0 {
-			return s[:i+1]
-		}
+	var pe *PatternError
+	if errors.As(err, &pe) {
+		return fmt.Sprintf("[%d]", pe.Index)
 	}
 	return ""
 }
 
 func stripIndex(err error) string {
-	s := err.Error()
-	if k := keyIndex(err); k != "" {
-		return strings.TrimPrefix(s[len(k):], ": ")
+	var pe *PatternError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
 	}
-	return s
+	return err.Error()
 }
 
 // Host returns the registry host of a repository pattern or name.
@@ -262,31 +316,40 @@ func Host(repo string) string {
 	return h
 }
 
-// PoliciesFor returns the policies that govern repo, in config order.
-func (r *Rules) PoliciesFor(repo string) []*CompiledPolicy {
+// PoliciesFor returns the policies that govern a repository known by
+// the given names (a local image's repository has two: as the engine shows
+// it and normalized), in config order.
+func (r *Rules) PoliciesFor(names ...string) []*CompiledPolicy {
 	var out []*CompiledPolicy
 	for _, p := range r.Policies {
-		if p.Governs(repo) {
+		if p.Governs(names...) {
 			out = append(out, p)
 		}
 	}
 	return out
 }
 
-// Governs reports whether the policy names repo and does not exclude it.
-func (p *CompiledPolicy) Governs(repo string) bool {
-	if _, ok := p.Repositories.Match(repo); !ok {
-		return false
+// Governs reports whether the policy names the repository (by any of its
+// names) and excludes none of them. A policy without repositories (a
+// layout's) governs everything.
+func (p *CompiledPolicy) Governs(names ...string) bool {
+	named := len(p.Repositories) == 0
+	for _, n := range names {
+		if _, ok := p.Repositories.Match(n); ok {
+			named = true
+		}
+		if _, excluded := p.Exclude.Match(n); excluded {
+			return false
+		}
 	}
-	_, excluded := p.Exclude.Match(repo)
-	return !excluded
+	return named
 }
 
 // NeedsTime reports whether deciding repo needs creation times: when
 // minAge is set or a policy that governs it has a time-based rule. When it
 // does not, the lister fetches no config blobs.
-func (r *Rules) NeedsTime(repo string) bool {
-	ps := r.PoliciesFor(repo)
+func (r *Rules) NeedsTime(names ...string) bool {
+	ps := r.PoliciesFor(names...)
 	if len(ps) == 0 {
 		return false
 	}

@@ -14,6 +14,7 @@ import (
 
 var (
 	durationType = reflect.TypeFor[retention.Duration]()
+	byteSizeType = reflect.TypeFor[retention.ByteSize]()
 	goDuration   = reflect.TypeFor[time.Duration]()
 )
 
@@ -33,6 +34,9 @@ func check(es *errs, key string, v any, t reflect.Type) {
 	switch {
 	case t == durationType:
 		checkDuration(es, key, v)
+		return
+	case t == byteSizeType:
+		checkByteSize(es, key, v)
 		return
 	case t.Kind() == reflect.Pointer:
 		check(es, key, v, t.Elem())
@@ -106,6 +110,24 @@ func checkDuration(es *errs, key string, v any) {
 		return
 	}
 	es.add(key, "want a duration such as 24h, 30d or 2w, got "+describe(v))
+}
+
+// checkByteSize accepts a size such as 10GiB or 512MB, or a whole number
+// of bytes.
+func checkByteSize(es *errs, key string, v any) {
+	if s, ok := v.(string); ok {
+		if _, err := retention.ParseByteSize(s); err != nil {
+			es.add(key, err.Error())
+		}
+		return
+	}
+	if n, ok := toInt(v); ok {
+		if n < 0 {
+			es.add(key, "must not be negative")
+		}
+		return
+	}
+	es.add(key, "want a size such as 512MB or 10GiB, got "+describe(v))
 }
 
 // toInt converts any integer to int when it fits. Floats are refused,

@@ -18,6 +18,7 @@ import (
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/regprune/regprune/retention"
 )
@@ -71,8 +72,14 @@ func parse(file string, data []byte, o *options) (*retention.Config, error) {
 	if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
 		return nil, &Error{File: file, Err: yamlError{err}}
 	}
+	// The walker reads the document as written: viper's AllSettings
+	// drops empty mappings, so an unknown key holding {} would pass.
+	var raw map[string]any
+	if err := yaml.Unmarshal(data, &raw); err != nil {
+		return nil, &Error{File: file, Err: yamlError{err}}
+	}
 	var es errs
-	check(&es, "", v.AllSettings(), configType)
+	check(&es, "", raw, configType)
 	if len(es) > 0 {
 		return nil, &Error{File: file, Err: es.join()}
 	}

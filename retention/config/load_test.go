@@ -198,8 +198,44 @@ var badInputs = []struct {
 	want: []string{`regprune.yaml: line 2: key "maxdeletions" repeats "maxDeletions" (keys ignore case)`},
 }, {
 	name: "unknown top-level key",
+	file: "locals: {docker: {}}\n" + minimal,
+	want: []string{`regprune.yaml: unknown key "locals"`},
+}, {
+	name: "local.docker of the wrong type",
 	file: "local: {docker: true}\n" + minimal,
-	want: []string{`regprune.yaml: unknown key "local"`},
+	want: []string{`regprune.yaml: local.docker: want a mapping of keys`},
+}, {
+	name: "unknown key in local.docker",
+	file: "local: {docker: {followremote: true, prune: all}}\n" + minimal,
+	want: []string{`regprune.yaml: local.docker: unknown key "prune"`},
+}, {
+	name: "bad localOnly",
+	file: "local: {docker: {localOnly: maybe}}\n" + minimal,
+	want: []string{`regprune.yaml: local.docker.localOnly: must be protect or allow (got "maybe")`},
+}, {
+	name: "bad size",
+	file: "local: {docker: {buildCache: {keepStorage: 10XB}}}\n" + minimal,
+	want: []string{`regprune.yaml: local.docker.buildCache.keepStorage: invalid size "10XB"`},
+}, {
+	name: "negative size",
+	file: "local: {layouts: [{path: /tmp/x, maxSize: -5}]}\n" + minimal,
+	want: []string{`regprune.yaml: local.layouts[0].maxSize: must not be negative`},
+}, {
+	name: "layout without a path",
+	file: "local: {layouts: [{maxSize: 1GiB}]}\n" + minimal,
+	want: []string{`regprune.yaml: local.layouts[0].path: is required`},
+}, {
+	name: "clock outside local.docker",
+	file: `policies:
+  - repositories: ["localhost:5000/app"]
+    clock: created
+    keep: [{newest: 1}]
+`,
+	want: []string{`regprune.yaml: policies[0].clock: only local.docker policies take a clock`},
+}, {
+	name: "bad clock",
+	file: "local: {docker: {policies: [{repositories: [acme/*], clock: pulled, keep: [{newest: 1}]}]}}\n",
+	want: []string{`regprune.yaml: local.docker.policies[0].clock: must be arrived or created (got "pulled")`},
 }, {
 	name: "unknown key in protect",
 	file: "protect: {tag: [latest]}\n" + minimal,
