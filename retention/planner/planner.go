@@ -122,6 +122,7 @@ func expansionFailures(rules *retention.Rules, err error) []retention.RepoPlan {
 	}
 	return out
 }
+
 // Fail marks a planned repository as failed: it gets the error, loses its
 // deletions, and every tag it would have deleted is kept with a reason.
 func Fail(rp *retention.RepoPlan, err error) {
