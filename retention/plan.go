@@ -49,6 +49,46 @@ type Plan struct {
 	Repositories  []RepoPlan `json:"repositories"`
 	Summary       Summary    `json:"summary"`
 	Aborted       string     `json:"aborted,omitempty"`
+	// Local holds the plans of local caches, when the configuration has
+	// a local section and the scope includes it.
+	Local []CachePlan `json:"local,omitempty"`
+	// Notes are remarks on the run as a whole (such as followRemote
+	// having nothing to follow under --scope local).
+	Notes []string `json:"notes,omitempty"`
+}
+
+// CachePlan is the plan (or report) for one local cache. Its repositories
+// hold the same records as a registry's.
+type CachePlan struct {
+	// Cache names the cache: "docker <host>" or "layout <path>".
+	Cache string `json:"cache"`
+	// Kind is docker or layout.
+	Kind string `json:"kind"`
+	// Error is set when the cache could not be read or written; such a
+	// cache has no deletions (or, in a report, stopped safely).
+	Error string `json:"error,omitempty"`
+	// Notes explain what the cache did beyond its repositories (engine
+	// and API versions, followRemote, a size limit).
+	Notes        []string   `json:"notes,omitempty"`
+	Repositories []RepoPlan `json:"repositories"`
+	// BuildCache is the Docker build cache prune, when configured.
+	BuildCache *BuildCachePlan `json:"buildCache,omitempty"`
+	// EstimatedBytes is what the deletions would free, counted from blobs
+	// or layers that nothing kept shares (never the sum of image sizes).
+	EstimatedBytes int64 `json:"estimatedBytes"`
+	// ReclaimedBytes is measured by apply: the engine's disk usage before
+	// and after, or the sizes of the files a layout sweep removed.
+	ReclaimedBytes *int64 `json:"reclaimedBytes,omitempty"`
+}
+
+// BuildCachePlan is the Docker build cache prune.
+type BuildCachePlan struct {
+	OlderThan   string `json:"olderThan,omitempty"`
+	KeepStorage int64  `json:"keepStorage,omitempty"`
+	Status      Status `json:"status,omitempty"`
+	Error       string `json:"error,omitempty"`
+	// ReclaimedBytes is what the engine reported freed.
+	ReclaimedBytes int64 `json:"reclaimedBytes,omitempty"`
 }
 
 // RepoPlan is the plan for one repository.

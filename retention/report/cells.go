@@ -129,5 +129,15 @@ func summaryLine(p *retention.Plan) string {
 	if p.Mode == modeApply {
 		fmt.Fprintf(&b, "; deletions: %d deleted, %d skipped, %d failed", s.Deleted, s.Skipped, s.DeletionsFailed)
 	}
+	if s.LocalCaches > 0 {
+		fmt.Fprintf(&b, "; local: %s", plural(s.LocalCaches, "cache", "caches"))
+		if s.LocalFailed > 0 {
+			fmt.Fprintf(&b, " (%d failed)", s.LocalFailed)
+		}
+		fmt.Fprintf(&b, ", estimated %s", retention.ByteSize(s.EstimatedBytes))
+		if p.Mode == modeApply && !p.DryRun {
+			fmt.Fprintf(&b, ", reclaimed %s", retention.ByteSize(s.ReclaimedBytes))
+		}
+	}
 	return b.String()
 }

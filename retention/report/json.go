@@ -29,8 +29,20 @@ func writeJSON(w io.Writer, p *retention.Plan) error {
 // modified; the copy is shallow below the slices it rebuilds.
 func withArrays(p *retention.Plan) *retention.Plan {
 	c := *p
-	c.Repositories = make([]retention.RepoPlan, len(p.Repositories))
-	for i, r := range p.Repositories {
+	c.Repositories = withRepoArrays(p.Repositories)
+	if p.Local != nil {
+		c.Local = make([]retention.CachePlan, len(p.Local))
+		for i, cp := range p.Local {
+			cp.Repositories = withRepoArrays(cp.Repositories)
+			c.Local[i] = cp
+		}
+	}
+	return &c
+}
+
+func withRepoArrays(in []retention.RepoPlan) []retention.RepoPlan {
+	out := make([]retention.RepoPlan, len(in))
+	for i, r := range in {
 		r.Policies = nonNil(r.Policies)
 		tags := make([]retention.TagDecision, len(r.Tags))
 		for j, t := range r.Tags {
@@ -44,9 +56,9 @@ func withArrays(p *retention.Plan) *retention.Plan {
 			dels[j] = d
 		}
 		r.Deletions = dels
-		c.Repositories[i] = r
+		out[i] = r
 	}
-	return &c
+	return out
 }
 
 func nonNil[T any](s []T) []T {

@@ -34,6 +34,25 @@ func writeMarkdown(b *bytes.Buffer, p *retention.Plan) {
 			writeMarkdownRepo(b, r, apply)
 		}
 	}
+	for _, c := range p.Local {
+		fmt.Fprintf(b, "### Local cache %s\n\n", mdText(c.Cache))
+		if c.Error != "" {
+			fmt.Fprintf(b, "**Error:** %s\n\n", mdText(c.Error))
+		}
+		for _, n := range c.Notes {
+			fmt.Fprintf(b, "- %s\n", mdText(n))
+		}
+		if bc := c.BuildCache; bc != nil {
+			fmt.Fprintf(b, "- build cache: %s\n", mdText(buildCacheLine(*bc)))
+		}
+		fmt.Fprintf(b, "- %s\n\n", mdText(bytesLine(c)))
+		for _, r := range c.Repositories {
+			writeMarkdownRepo(b, r, apply)
+		}
+	}
+	for _, n := range p.Notes {
+		fmt.Fprintf(b, "> %s\n\n", mdText(n))
+	}
 }
 
 func writeMarkdownSummary(b *bytes.Buffer, p *retention.Plan) {

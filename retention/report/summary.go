@@ -21,6 +21,30 @@ func Summarize(p *retention.Plan) {
 		if r.Error != "" {
 			s.Failed++
 		}
+		countRepo(&s, r, apply)
+	}
+	// Local caches add their tags and deletions to the same counts; the
+	// repositories count stays the registries'.
+	for _, c := range p.Local {
+		s.LocalCaches++
+		failed := c.Error != "" || (c.BuildCache != nil && c.BuildCache.Status == retention.StatusFailed)
+		for _, r := range c.Repositories {
+			failed = failed || r.Error != ""
+			countRepo(&s, r, apply)
+		}
+		if failed {
+			s.LocalFailed++
+		}
+		s.EstimatedBytes += c.EstimatedBytes
+		if c.ReclaimedBytes != nil {
+			s.ReclaimedBytes += *c.ReclaimedBytes
+		}
+	}
+	p.Summary = s
+}
+
+func countRepo(s *retention.Summary, r retention.RepoPlan, apply bool) {
+	{
 		for _, t := range r.Tags {
 			s.Tags++
 			switch t.Action {
@@ -54,5 +78,4 @@ func Summarize(p *retention.Plan) {
 			}
 		}
 	}
-	p.Summary = s
 }

@@ -22,6 +22,12 @@ func writeText(b *bytes.Buffer, p *retention.Plan) {
 		writeTextRepo(b, r, apply)
 		b.WriteByte('\n')
 	}
+	for _, c := range p.Local {
+		writeTextCache(b, c, apply)
+	}
+	for _, n := range p.Notes {
+		fmt.Fprintf(b, "note: %s\n", oneLine(n))
+	}
 	b.WriteString(oneLine(summaryLine(p)))
 	b.WriteByte('\n')
 	if p.Aborted != "" {
@@ -83,4 +89,52 @@ func writeTextRepo(b *bytes.Buffer, r retention.RepoPlan, apply bool) {
 			oneLine(deletionTags(d)), oneLine(deletionDetail(d)))
 	}
 	tw.Flush()
+}
+
+// writeTextCache renders one local cache: a header, its notes, its
+// repositories as for a registry, the build cache and the bytes.
+func writeTextCache(b *bytes.Buffer, c retention.CachePlan, apply bool) {
+	fmt.Fprintf(b, "local cache %s", oneLine(c.Cache))
+	if c.Error != "" {
+		fmt.Fprintf(b, ": ERROR: %s", oneLine(c.Error))
+	}
+	b.WriteByte('\n')
+	for _, n := range c.Notes {
+		fmt.Fprintf(b, "  note: %s\n", oneLine(n))
+	}
+	for _, r := range c.Repositories {
+		writeTextRepo(b, r, apply)
+	}
+	if bc := c.BuildCache; bc != nil {
+		fmt.Fprintf(b, "  build cache: %s\n", oneLine(buildCacheLine(*bc)))
+	}
+	fmt.Fprintf(b, "  %s\n\n", bytesLine(c))
+}
+
+func buildCacheLine(bc retention.BuildCachePlan) string {
+	line := "prune records unused for " + bc.OlderThan
+	if bc.OlderThan == "" {
+		line = "prune unused records"
+	}
+	if bc.KeepStorage > 0 {
+		line += ", keeping " + retention.ByteSize(bc.KeepStorage).String()
+	}
+	if bc.Status != "" {
+		line += ": " + string(bc.Status)
+		if bc.Status == retention.StatusDeleted {
+			line += ", " + retention.ByteSize(bc.ReclaimedBytes).String() + " reclaimed"
+		}
+	}
+	if bc.Error != "" {
+		line += ": " + bc.Error
+	}
+	return line
+}
+
+func bytesLine(c retention.CachePlan) string {
+	line := "estimated to free " + retention.ByteSize(c.EstimatedBytes).String()
+	if c.ReclaimedBytes != nil {
+		line += "; measured reclaimed " + retention.ByteSize(*c.ReclaimedBytes).String()
+	}
+	return line
 }
