@@ -15,7 +15,7 @@ import (
 
 func newApplyCmd(e *env) *cobra.Command {
 	var (
-		c        common
+		f        runFlags
 		planFile string
 		dryRun   bool
 	)
@@ -28,15 +28,7 @@ repository: a tag that moved, a new tag on a digest, a protected or too young
 tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := c.format()
-			if err != nil {
-				return err
-			}
-			log, err := c.logger(e)
-			if err != nil {
-				return err
-			}
-			cfg, rules, err := c.load(cmd, e)
+			s, err := f.begin(cmd, e)
 			if err != nil {
 				return err
 			}
@@ -47,32 +39,38 @@ tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
 				}
 			}
 			ctx := cmd.Context()
-			now := e.now()
-			opts := []registry.Option{registry.WithConcurrency(cfg.Concurrency), registry.WithLogger(log)}
+			opts := []registry.Option{registry.WithConcurrency(s.cfg.Concurrency), registry.WithLogger(s.log)}
 			if !dryRun {
 				opts = append(opts, registry.WithDeleteScope())
 			}
-			client := registry.New(cfg.Registries, opts...)
+			client := registry.New(s.cfg.Registries, opts...)
 			p := saved
 			if p == nil {
-				p = planner.Plan(ctx, client, rules, now, planner.Options{Concurrency: cfg.Concurrency, Logger: log})
+				p = s.emptyPlan()
+				if s.remote() {
+					p = planner.Plan(ctx, client, s.rules, s.now, s.plannerOptions())
+				}
+				s.planLocal(ctx, p)
 			}
 			var out *retention.Plan
 			if dryRun {
-				out = execute.DryRun(p, cfg.MaxDeletions)
+				out = execute.DryRun(p, s.cfg.MaxDeletions)
 			} else {
-				out = execute.Apply(ctx, client, rules, p, now, execute.Options{
-					MaxDeletions: cfg.MaxDeletions, Saved: saved != nil, Concurrency: cfg.Concurrency, Logger: log,
+				out = execute.Apply(ctx, client, s.rules, p, s.now, execute.Options{
+					MaxDeletions: s.cfg.MaxDeletions, Saved: saved != nil, Concurrency: s.cfg.Concurrency, Logger: s.log,
 				})
+				if out.Aborted == "" {
+					s.applyLocal(ctx, out)
+				}
 			}
-			if err := c.writeReport(e, out, f); err != nil {
-				return err
+			err = applyExit(ctx.Err() != nil, out)
+			if ferr := s.finish(ctx, out, err == nil); ferr != nil && err == nil {
+				err = ferr
 			}
-			return applyExit(ctx.Err() != nil, out)
+			return err
 		},
 	}
-	c.addConfigFlags(cmd)
-	c.addOutputFlags(cmd)
+	f.add(cmd)
 	cmd.Flags().StringVar(&planFile, "plan", "", "execute this plan, saved earlier with 'regprune plan -o json'")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print what apply would do, in apply's format; change nothing")
 	return cmd
@@ -86,7 +84,7 @@ func applyExit(interrupted bool, p *retention.Plan) error {
 		return &exitError{code: exitAbort, err: errSilent}
 	case interrupted:
 		return &exitError{code: exitFailure, err: fmt.Errorf("interrupted: deletions not yet started were skipped")}
-	case p.Summary.Failed > 0 || p.Summary.DeletionsFailed > 0:
+	case p.Summary.Failed > 0 || p.Summary.DeletionsFailed > 0 || p.Summary.LocalFailed > 0:
 		return &exitError{code: exitFailure, err: errSilent}
 	}
 	return nil

@@ -3,41 +3,46 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/planner"
 	"github.com/regprune/regprune/retention/registry"
 )
 
 func newPlanCmd(e *env) *cobra.Command {
-	var c common
+	var f runFlags
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Report what retention would keep and delete; changes nothing",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := c.format()
+			s, err := f.begin(cmd, e)
 			if err != nil {
 				return err
 			}
-			log, err := c.logger(e)
-			if err != nil {
-				return err
+			ctx := cmd.Context()
+			p := s.emptyPlan()
+			if s.remote() {
+				// Pull scope only: a plan never holds a token that can delete.
+				client := registry.New(s.cfg.Registries, registry.WithConcurrency(s.cfg.Concurrency), registry.WithLogger(s.log))
+				p = planner.Plan(ctx, client, s.rules, s.now, s.plannerOptions())
 			}
-			cfg, rules, err := c.load(cmd, e)
-			if err != nil {
-				return err
+			s.planLocal(ctx, p)
+			err = planExit(p)
+			if ferr := s.finish(ctx, p, err == nil); ferr != nil && err == nil {
+				err = ferr
 			}
-			client := registry.New(cfg.Registries, registry.WithConcurrency(cfg.Concurrency), registry.WithLogger(log))
-			p := planner.Plan(cmd.Context(), client, rules, e.now(), planner.Options{Concurrency: cfg.Concurrency, Logger: log})
-			if err := c.writeReport(e, p, f); err != nil {
-				return err
-			}
-			if p.Summary.Failed > 0 {
-				return &exitError{code: exitFailure, err: errSilent}
-			}
-			return nil
+			return err
 		},
 	}
-	c.addConfigFlags(cmd)
-	c.addOutputFlags(cmd)
+	f.add(cmd)
 	return cmd
+}
+
+// planExit maps a plan to the exit code: 1 when a repository or a local
+// cache failed, else 0.
+func planExit(p *retention.Plan) error {
+	if p.Summary.Failed > 0 || p.Summary.LocalFailed > 0 {
+		return &exitError{code: exitFailure, err: errSilent}
+	}
+	return nil
 }

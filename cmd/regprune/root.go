@@ -7,13 +7,16 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/config"
+	"github.com/regprune/regprune/retention/planner"
 	"github.com/regprune/regprune/retention/report"
 )
 
@@ -104,6 +107,8 @@ type common struct {
 	outputFile  string
 	logLevel    string
 	logFormat   string
+	shard       string
+	shards      int
 }
 
 func (c *common) addConfigFlags(cmd *cobra.Command) {
@@ -114,7 +119,49 @@ func (c *common) addConfigFlags(cmd *cobra.Command) {
 
 func (c *common) addLogFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
-	cmd.Flags().StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	cmd.Flags().StringVar(&c.logFormat, "log-format", "", "log format: text or json (default: text on a terminal, json otherwise)")
+}
+
+func (c *common) addShardFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&c.shard, "shard", "", "run shard I of N (I/N, 0-based): each repository belongs to one shard by a stable hash of its name")
+	cmd.Flags().IntVar(&c.shards, "shards", 0, "number of shards, with the index from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job); default $REGPRUNE_SHARDS")
+}
+
+// shardOf resolves --shard, or --shards/REGPRUNE_SHARDS with
+// JOB_COMPLETION_INDEX. No sharding is shard 0 of 1.
+func (c *common) shardOf(e *env) (planner.Shard, error) {
+	if c.shard != "" {
+		s, err := planner.ParseShard(c.shard)
+		if err != nil {
+			return s, usageError("--shard: %v", err)
+		}
+		return s, nil
+	}
+	n := c.shards
+	if n == 0 {
+		if v := e.getenv("REGPRUNE_SHARDS"); v != "" {
+			var err error
+			if n, err = strconv.Atoi(v); err != nil {
+				return planner.Shard{}, usageError("REGPRUNE_SHARDS: %q is not a whole number", v)
+			}
+		}
+	}
+	if n == 0 || n == 1 {
+		return planner.Shard{}, nil
+	}
+	v := e.getenv("JOB_COMPLETION_INDEX")
+	if v == "" {
+		return planner.Shard{}, usageError("%d shards need the shard index: set JOB_COMPLETION_INDEX (a Kubernetes Indexed Job does) or use --shard I/N", n)
+	}
+	idx, err := strconv.Atoi(v)
+	if err != nil {
+		return planner.Shard{}, usageError("JOB_COMPLETION_INDEX: %q is not a whole number", v)
+	}
+	s, err := planner.NewShard(idx, n)
+	if err != nil {
+		return s, usageError("sharding: %v", err)
+	}
+	return s, nil
 }
 
 func (c *common) addOutputFlags(cmd *cobra.Command) {
@@ -129,7 +176,14 @@ func (c *common) logger(e *env) (*slog.Logger, error) {
 		return nil, usageError("--log-level: %q is not a level (debug, info, warn, error)", c.logLevel)
 	}
 	opts := &slog.HandlerOptions{Level: level}
-	switch c.logFormat {
+	format := c.logFormat
+	if format == "" {
+		format = "json"
+		if isTerminal(e.stderr) {
+			format = "text"
+		}
+	}
+	switch format {
 	case "text":
 		return slog.New(slog.NewTextHandler(e.stderr, opts)), nil
 	case "json":
@@ -177,4 +231,10 @@ func (c *common) writeReport(e *env, p *retention.Plan, f report.Format) error {
 		return &exitError{code: exitFailure, err: fmt.Errorf("writing the report: %w", err)}
 	}
 	return nil
+}
+
+// isTerminal reports whether w is a terminal (logs as text, progress).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
 	"github.com/regprune/regprune/retention/planner"
@@ -286,4 +288,13 @@ func roundTrip(t *testing.T, p *retention.Plan) *retention.Plan {
 		t.Fatal(err)
 	}
 	return out
+}
+
+func mustHash(t *testing.T, digest string) v1.Hash {
+	t.Helper()
+	h, err := v1.NewHash(digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }

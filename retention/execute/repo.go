@@ -33,6 +33,10 @@ type repoRun struct {
 	unresolved []string
 	// created holds the creation time the plan recorded for each tag.
 	created map[string]*time.Time
+	// unseen lists the tags that now point at manifests the plan never
+	// saw (new or moved tags): any of them may be an index that
+	// references a child the plan deletes.
+	unseen []string
 
 	mu          sync.Mutex
 	status      map[string]retention.Status // by digest, for children and referrers
@@ -132,6 +136,19 @@ func (r *repoRun) verify(ctx context.Context) error {
 	for _, ts := range r.pointsAt {
 		sort.Strings(ts)
 	}
+	known := map[string]bool{}
+	for _, td := range r.rp.Tags {
+		known[td.Digest] = true
+	}
+	for _, d := range r.rp.Deletions {
+		known[d.Digest] = true
+	}
+	for t, d := range r.current {
+		if d != "" && !known[d] {
+			r.unseen = append(r.unseen, t)
+		}
+	}
+	sort.Strings(r.unseen)
 	sort.Strings(r.unresolved)
 	return nil
 }

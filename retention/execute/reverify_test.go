@@ -43,7 +43,7 @@ func TestReverifyBeforeDeleting(t *testing.T) {
 
 			// The registry changes between plan and apply.
 			moved := e.push("app", "old-2", image(t, daysAgo(1))) // old-2 now elsewhere
-			e.tag("app", "new-x", d["old-3"])                      // a new tag on a planned digest
+			e.tag("app", "new-x", d["old-3"])                     // a new tag on a planned digest
 			if saved {
 				e.tag("app", "keep-1", d["old-1"]) // a kept tag moved onto a planned digest
 			}

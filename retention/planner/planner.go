@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/regprune/regprune/retention"
@@ -31,6 +32,10 @@ type Options struct {
 	Concurrency int
 	// Logger receives progress; default discards.
 	Logger *slog.Logger
+	// Shard restricts the run to the repositories this shard owns.
+	Shard Shard
+	// Progress, when set, is called as repositories finish.
+	Progress func(done, total int)
 }
 
 // Plan lists and decides every repository the rules name. A repository
@@ -47,10 +52,24 @@ func Plan(ctx context.Context, l Lister, rules *retention.Rules, now time.Time, 
 	}
 	p := &retention.Plan{SchemaVersion: retention.SchemaVersion, Mode: "plan", GeneratedAt: now.UTC(), Repositories: []retention.RepoPlan{}}
 
-	repos, err := l.Expand(ctx, rules)
+	all, err := l.Expand(ctx, rules)
 	if err != nil {
-		p.Repositories = append(p.Repositories, expansionFailures(rules, err)...)
+		for _, rp := range expansionFailures(rules, err) {
+			if o.Shard.Owns(rp.Repository) {
+				p.Repositories = append(p.Repositories, rp)
+			}
+		}
 	}
+	var repos []string
+	for _, r := range all {
+		if o.Shard.Owns(r) {
+			repos = append(repos, r)
+		}
+	}
+	if o.Shard.Count > 1 {
+		log.Info("sharded run", "shard", o.Shard.String(), "repositories", len(repos), "of", len(all))
+	}
+	var done atomic.Int64
 	results := make([]retention.RepoPlan, len(repos))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -60,6 +79,9 @@ func Plan(ctx context.Context, l Lister, rules *retention.Rules, now time.Time, 
 			defer wg.Done()
 			for i := range jobs {
 				results[i] = planOne(ctx, l, rules, repos[i], now, log)
+				if o.Progress != nil {
+					o.Progress(int(done.Add(1)), len(repos))
+				}
 			}
 		}()
 	}

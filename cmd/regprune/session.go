@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/config"
+	"github.com/regprune/regprune/retention/metrics"
+	"github.com/regprune/regprune/retention/planner"
+	"github.com/regprune/regprune/retention/report"
+)
+
+// Scopes of a run.
+const (
+	scopeAll    = "all"
+	scopeRemote = "remote"
+	scopeLocal  = "local"
+)
+
+// runFlags are the flags of the commands that plan: plan and apply.
+type runFlags struct {
+	common
+	scope       string
+	pushgateway string
+	metricsFile string
+}
+
+func (f *runFlags) add(cmd *cobra.Command) {
+	f.addConfigFlags(cmd)
+	f.addOutputFlags(cmd)
+	f.addShardFlags(cmd)
+	cmd.Flags().StringVar(&f.scope, "scope", scopeAll, "what to cover: remote (registries), local (local caches) or all")
+	cmd.Flags().StringVar(&f.pushgateway, "pushgateway", "", "push the run's metrics to this Prometheus Pushgateway URL")
+	cmd.Flags().StringVar(&f.metricsFile, "metrics-file", "", "write the run's metrics to this file (node-exporter textfile collector)")
+}
+
+// session is what a planning command has set up before it contacts any
+// registry: every usage or configuration error is found here (exit 2).
+type session struct {
+	e       *env
+	f       *runFlags
+	cfg     *retention.Config
+	rules   *retention.Rules
+	log     *slog.Logger
+	format  report.Format
+	shard   planner.Shard
+	started time.Time
+	now     time.Time
+}
+
+func (f *runFlags) begin(cmd *cobra.Command, e *env) (*session, error) {
+	format, err := f.format()
+	if err != nil {
+		return nil, err
+	}
+	log, err := f.logger(e)
+	if err != nil {
+		return nil, err
+	}
+	switch f.scope {
+	case scopeAll, scopeRemote, scopeLocal:
+	default:
+		return nil, usageError("--scope: %q is not a scope (remote, local, all)", f.scope)
+	}
+	shard, err := f.shardOf(e)
+	if err != nil {
+		return nil, err
+	}
+	cfg, rules, err := f.load(cmd, e)
+	if err != nil {
+		return nil, err
+	}
+	s := &session{e: e, f: f, cfg: cfg, rules: rules, log: log, format: format, shard: shard, started: time.Now(), now: e.now()}
+	s.warnReadableSecrets()
+	return s, nil
+}
+
+func (s *session) remote() bool { return s.f.scope != scopeLocal }
+func (s *session) local() bool  { return s.f.scope != scopeRemote && s.rules.Local != nil }
+
+// plannerOptions are the planner's options for this session.
+func (s *session) plannerOptions() planner.Options {
+	return planner.Options{Concurrency: s.cfg.Concurrency, Logger: s.log, Shard: s.shard, Progress: s.progress("planning", "repositories")}
+}
+
+// emptyPlan is the plan of a run that covers no registry.
+func (s *session) emptyPlan() *retention.Plan {
+	p := &retention.Plan{SchemaVersion: retention.SchemaVersion, Mode: "plan", GeneratedAt: s.now.UTC(), Repositories: []retention.RepoPlan{}}
+	report.Summarize(p)
+	return p
+}
+
+// finish writes the report (stdout or --output-file), appends it to the
+// GitHub step summary when GITHUB_STEP_SUMMARY is set, and records the
+// metrics. succeeded says whether the run will exit 0.
+func (s *session) finish(ctx context.Context, p *retention.Plan, succeeded bool) error {
+	if err := s.f.writeReport(s.e, p, s.format); err != nil {
+		return err
+	}
+	var errs []string
+	if path := s.e.getenv("GITHUB_STEP_SUMMARY"); path != "" {
+		if err := appendStepSummary(path, p); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	if s.f.pushgateway != "" || s.f.metricsFile != "" {
+		reg := metrics.Gather(p, time.Since(s.started), succeeded, time.Now())
+		if s.f.metricsFile != "" {
+			if err := metrics.WriteTextfile(s.f.metricsFile, reg); err != nil {
+				errs = append(errs, err.Error())
+			}
+		}
+		if s.f.pushgateway != "" {
+			grouping := map[string]string{}
+			if s.shard.Count > 1 {
+				grouping["shard"] = s.shard.String()
+			}
+			if err := metrics.Push(ctx, s.f.pushgateway, reg, grouping); err != nil {
+				errs = append(errs, err.Error())
+			}
+		}
+	}
+	if len(errs) > 0 {
+		// The run itself is done; failing to publish its results is a
+		// failure of the job all the same.
+		return &exitError{code: exitFailure, err: fmt.Errorf("%s", strings.Join(errs, "; "))}
+	}
+	return nil
+}
+
+func appendStepSummary(path string, p *retention.Plan) error {
+	fh, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("writing the GitHub step summary: %w", err)
+	}
+	if err := report.Write(fh, p, report.Markdown); err != nil {
+		fh.Close()
+		return fmt.Errorf("writing the GitHub step summary: %w", err)
+	}
+	return fh.Close()
+}
+
+// warnReadableSecrets warns when the configuration file holds a literal
+// password and other users can read it.
+func (s *session) warnReadableSecrets() {
+	path := config.Path(s.f.configPath, s.e.getenv)
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().Perm()&0o044 == 0 {
+		return
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return
+	}
+	for _, r := range s.cfg.Registries {
+		if r.Password != "" && strings.Contains(string(data), r.Password.Reveal()) {
+			s.log.Warn("the configuration file holds a literal password and other users can read it: use password: ${VAR} or chmod 600", "file", path, "registry", r.Host)
+			return
+		}
+	}
+}
+
+// progress returns a progress callback that draws on a terminal, or nil
+// in CI and when stderr is not a terminal.
+func (s *session) progress(what, unit string) func(done, total int) {
+	if !isTerminal(s.e.stderr) || s.e.getenv("CI") != "" {
+		return nil
+	}
+	return func(done, total int) {
+		fmt.Fprintf(s.e.stderr, "\r%s: %d/%d %s", what, done, total, unit)
+		if done == total {
+			fmt.Fprintln(s.e.stderr)
+		}
+	}
+}

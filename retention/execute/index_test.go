@@ -1,0 +1,170 @@
+package execute_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/execute"
+	"github.com/regprune/regprune/retention/registrytest"
+	"github.com/regprune/regprune/retention/seed"
+)
+
+func images(t *testing.T, n int) []v1.Image {
+	t.Helper()
+	out := make([]v1.Image, n)
+	for i := range out {
+		img, err := seed.Image(daysAgo(30 + i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = img
+	}
+	return out
+}
+
+func indexOf(t *testing.T, children ...v1.Image) v1.ImageIndex {
+	t.Helper()
+	idx, err := seed.IndexOf(children)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return idx
+}
+
+func digestOf(t *testing.T, m seed.Pushable) string {
+	t.Helper()
+	d, err := seed.Descriptor(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.Digest.String()
+}
+
+// TestIndexTakesItsChildren: a deleted index takes its children along,
+// index first, but never a child that a kept index or tag references,
+// and no child when the index itself was not deleted.
+func TestIndexTakesItsChildren(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		// change runs between plan and apply.
+		change      func(e *env, imgs []v1.Image, old string)
+		wantIndex   retention.Status
+		wantChild   retention.Status
+		childReason string
+		wantDeletes []string
+	}{
+		{
+			name:        "index deleted",
+			wantIndex:   retention.StatusDeleted,
+			wantChild:   retention.StatusDeleted,
+			wantDeletes: []string{"app@old-idx", "app@old", "app@a"},
+		},
+		{
+			name: "index deletion fails",
+			change: func(e *env, _ []v1.Image, old string) {
+				e.proxy.Inject(registrytest.Fault{Match: isDelete("app", old), Status: http.StatusInternalServerError})
+			},
+			wantIndex:   retention.StatusFailed,
+			wantChild:   retention.StatusSkipped,
+			childReason: "was not deleted",
+			wantDeletes: []string{"app@old-idx", "app@old", "app@old", "app@old"}, // retried twice
+		},
+		{
+			name: "new index references the child",
+			change: func(e *env, imgs []v1.Image, _ string) {
+				e.push("app", "new-idx", indexOf(e.t, imgs[0], imgs[3]))
+			},
+			wantIndex:   retention.StatusDeleted,
+			wantChild:   retention.StatusSkipped,
+			childReason: "new-idx point at manifests the plan has not seen",
+			wantDeletes: []string{"app@old-idx", "app@old"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := distribution(t)
+			imgs := images(t, 4) // a, b, c, d
+			a, b, c, dd := digestOf(t, imgs[0]), digestOf(t, imgs[1]), digestOf(t, imgs[2]), digestOf(t, imgs[3])
+			e.push("app", "keep-b", imgs[1])
+			old := e.push("app", "old-idx", indexOf(t, imgs[0], imgs[1], imgs[2]))
+			kept := e.push("app", "keep-idx", indexOf(t, imgs[2], imgs[3]))
+			repo := e.repo("app")
+			rules := keepRules(t, []string{repo}, "keep-*")
+			p := e.plan(rules)
+			var planned []string
+			for _, d := range repoPlan(t, p, repo).Deletions {
+				planned = append(planned, string(d.Kind)+" "+d.Digest)
+			}
+			if diff := cmp.Diff([]string{"index " + old, "child " + a}, planned); diff != "" {
+				t.Fatalf("planned deletions (-want +got):\n%s", diff)
+			}
+			if tc.change != nil {
+				tc.change(e, imgs, old)
+			}
+			e.proxy.Reset()
+
+			out := e.apply(rules, p, execute.Options{})
+
+			wantStatus(t, out, repo, old, retention.KindIndex, tc.wantIndex, "")
+			wantStatus(t, out, repo, a, retention.KindChild, tc.wantChild, tc.childReason)
+			everyStatusSet(t, out)
+			names := map[string]string{old: "old", a: "a", b: "b", c: "c", dd: "d", kept: "kept"}
+			var got []string
+			for _, ref := range deletes(e.proxy) {
+				r := ref[len("app@"):]
+				if n, ok := names[r]; ok {
+					r = n
+				}
+				got = append(got, "app@"+r)
+			}
+			if diff := cmp.Diff(tc.wantDeletes, got); diff != "" {
+				t.Errorf("DELETE requests in order (-want +got):\n%s", diff)
+			}
+			for _, dg := range []string{b, c, dd, kept} {
+				if !e.exists("app", dg) {
+					t.Errorf("%s (%s) was deleted; a kept tag or index references it", dg, names[dg])
+				}
+			}
+			if got, want := e.exists("app", a), tc.wantChild != retention.StatusDeleted; got != want {
+				t.Errorf("child a exists: %v, want %v", got, want)
+			}
+			if got := e.resolve("app", "keep-idx"); got != kept {
+				t.Errorf("keep-idx points at %q, want %s", got, kept)
+			}
+		})
+	}
+}
+
+// TestNewIndexReferencesPlannedImage: an index pushed after the plan that
+// lists an image the plan deletes by digest must not lose that image.
+//
+// Not enforced yet: the executor resolves new tags to digests only, so it
+// cannot tell that the new manifest is an index, nor read its children.
+// That needs a way to read a manifest's children from the Registry
+// interface (one GET per digest the plan has not seen); skipping every
+// digest deletion whenever a new manifest appears would make saved plans
+// useless in busy repositories.
+func TestNewIndexReferencesPlannedImage(t *testing.T) {
+	t.Skip("known gap: needs Registry to read a new manifest's children (see the doc comment)")
+	t.Parallel()
+	e := distribution(t)
+	imgs := images(t, 2)
+	old := e.push("app", "old-1", imgs[0])
+	e.push("app", "keep-1", imgs[1])
+	repo := e.repo("app")
+	rules := keepRules(t, []string{repo}, "keep-*")
+	p := e.plan(rules)
+	e.push("app", "multi", indexOf(t, imgs[0], imgs[1]))
+
+	out := e.apply(rules, p, execute.Options{})
+
+	wantStatus(t, out, repo, old, retention.KindImage, retention.StatusSkipped, "")
+	if !e.exists("app", old) {
+		t.Errorf("old-1's image was deleted, and the index multi pushed since the plan lists it")
+	}
+}

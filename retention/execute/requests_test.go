@@ -1,0 +1,74 @@
+package execute_test
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/execute"
+	"github.com/regprune/regprune/retention/registrytest"
+	"github.com/regprune/regprune/retention/seed"
+)
+
+// TestApplyRequestCount: after a fresh plan, apply sends one tags/list per
+// page of each repository, one HEAD per tag involved in a deletion or new
+// since the plan, and one DELETE per tag and manifest it deletes; nothing
+// else (the client's authentication from the plan is reused).
+func TestApplyRequestCount(t *testing.T) {
+	t.Parallel()
+	// Three tags a page, so listings paginate.
+	e := distribution(t, registrytest.WithMaxTags(3))
+	big := e.seed("big",
+		seed.Entry{Tag: "old-1", Created: daysAgo(40)},
+		seed.Entry{Kind: seed.KindSignature, Of: "old-1"},
+		seed.Entry{Tag: "old-1b", Kind: seed.KindAlias, Of: "old-1"},
+		seed.Entry{Tag: "old-2", Created: daysAgo(30)},
+		seed.Entry{Tag: "keep-2", Kind: seed.KindAlias, Of: "old-2"},
+		seed.Entry{Tag: "old-idx", Kind: seed.KindIndex, Created: daysAgo(25)},
+		seed.Entry{Tag: "keep-1", Created: daysAgo(5)},
+	)
+	e.seed("small",
+		seed.Entry{Tag: "old-1", Created: daysAgo(40)},
+		seed.Entry{Tag: "keep-1", Created: daysAgo(5)},
+	)
+	repos := []string{e.repo("big"), e.repo("small")}
+	rules := keepRules(t, repos, "keep-*")
+	e.proxy.Reset()
+	p := e.plan(rules)
+	planned := e.proxy.Counts()
+	// A tag arrives after the plan: apply resolves it too. (8 tags are
+	// still three pages of three.)
+	e.tag("big", "new-x", big["keep-1"])
+	e.proxy.Reset()
+
+	out := e.apply(rules, p, execute.Options{})
+
+	everyStatusSet(t, out)
+	if out.Summary.Deleted != out.Summary.Manifests+out.Summary.TagOnly+out.Summary.Children+out.Summary.Referrers {
+		t.Fatalf("not everything was deleted:\n%s", render(out))
+	}
+	want := map[string]int{"GET tags": planned["GET tags"]}
+	for _, rp := range out.Repositories {
+		involved := map[string]bool{}
+		for _, del := range rp.Deletions {
+			for _, tag := range del.Tags {
+				involved[tag] = true
+			}
+			want["DELETE manifest-by-tag"] += len(del.Tags)
+			if del.Kind != retention.KindTag {
+				want["DELETE manifest-by-digest"]++
+			}
+		}
+		want["HEAD manifest-by-tag"] += len(involved)
+	}
+	want["HEAD manifest-by-tag"]++ // new-x
+	got := e.proxy.Counts()
+	t.Logf("plan: %v; apply: %v", planned, got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("apply's requests by kind (-want +got):\n%s", diff)
+	}
+	if want["GET tags"] != 4 {
+		t.Errorf("%d tags/list pages during the plan, want 3+1: the listing should paginate", want["GET tags"])
+	}
+}

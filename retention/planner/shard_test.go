@@ -1,0 +1,105 @@
+package planner_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/planner"
+	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/registrytest"
+	"github.com/regprune/regprune/retention/seed"
+)
+
+func TestParseShard(t *testing.T) {
+	t.Parallel()
+	for _, bad := range []string{"", "1", "4/4", "-1/4", "a/b", "0/0"} {
+		if _, err := planner.ParseShard(bad); err == nil {
+			t.Errorf("ParseShard(%q) succeeded", bad)
+		}
+	}
+	if s, err := planner.ParseShard("3/4"); err != nil || s != (planner.Shard{Index: 3, Count: 4}) {
+		t.Errorf("ParseShard(3/4) = %v, %v", s, err)
+	}
+}
+
+// TestShardsPartition: every name belongs to exactly one shard.
+func TestShardsPartition(t *testing.T) {
+	t.Parallel()
+	for n := 1; n <= 7; n++ {
+		counts := make([]int, n)
+		for i := 0; i < 2000; i++ {
+			name := fmt.Sprintf("registry.example.com/team-%d/app-%d", i%37, i)
+			owners := 0
+			for s := 0; s < n; s++ {
+				if (planner.Shard{Index: s, Count: n}).Owns(name) {
+					owners++
+					counts[s]++
+				}
+			}
+			if owners != 1 {
+				t.Fatalf("%s is owned by %d of %d shards", name, owners, n)
+			}
+		}
+		for s, c := range counts {
+			if c < 2000/n/2 {
+				t.Errorf("shard %d/%d owns only %d of 2000 names", s, n, c)
+			}
+		}
+	}
+}
+
+// TestShardUnion: N shards together plan exactly what one process plans,
+// with no repository in two shards, and every deletion of a repository in
+// the shard that owns it.
+func TestShardUnion(t *testing.T) {
+	t.Parallel()
+	reg := registrytest.InMemory(t, false)
+	ctx := context.Background()
+	now := time.Now()
+	for i := 0; i < 12; i++ {
+		entries := []seed.Entry{
+			{Tag: "v1.0.0", Created: now.Add(-48 * time.Hour)},
+			{Tag: "v1.1.0", Created: now.Add(-24 * time.Hour)},
+			{Tag: "main-1", Created: now.Add(-72 * time.Hour)},
+		}
+		if _, err := seed.History(ctx, reg.Repo(fmt.Sprintf("team/app-%d", i)), entries); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := retention.Config{Policies: []retention.Policy{{
+		Name: "p", Repositories: []string{reg.Repo("team/*")},
+		Keep: []retention.KeepRule{{Semver: &retention.SemverRule{Highest: 1}}},
+	}}}
+	rules, err := cfg.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := registry.New(nil)
+	whole := planner.Plan(ctx, client, rules, now, planner.Options{})
+	if len(whole.Repositories) != 12 {
+		t.Fatalf("one process planned %d repositories, want 12", len(whole.Repositories))
+	}
+	const n = 3
+	union := map[string]retention.RepoPlan{}
+	for s := 0; s < n; s++ {
+		p := planner.Plan(ctx, client, rules, now, planner.Options{Shard: planner.Shard{Index: s, Count: n}})
+		for _, rp := range p.Repositories {
+			if _, dup := union[rp.Repository]; dup {
+				t.Errorf("%s is planned by two shards", rp.Repository)
+			}
+			union[rp.Repository] = rp
+		}
+	}
+	want := map[string]retention.RepoPlan{}
+	for _, rp := range whole.Repositories {
+		want[rp.Repository] = rp
+	}
+	if diff := cmp.Diff(want, union); diff != "" {
+		t.Errorf("the union of %d shards differs from one process (-want +got):\n%s", n, diff)
+	}
+}
