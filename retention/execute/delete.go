@@ -74,16 +74,15 @@ func (r *repoRun) check(ctx context.Context, d *retention.Deletion) string {
 	if len(r.unresolved) > 0 {
 		return fmt.Sprintf("tag(s) %s could not be resolved, and might point at it", joinTags(r.unresolved))
 	}
+	if tag, ok := r.reachedByUnseen[d.Digest]; ok {
+		return fmt.Sprintf("the index %s, pushed or moved since the plan, references it", tag)
+	}
 	switch d.Kind {
 	case retention.KindChild:
 		if st := r.statusOf(d.Parent); st != retention.StatusDeleted {
 			return fmt.Sprintf("its index %s was not deleted", d.Parent)
 		}
-		// An index pushed since the plan may list this child; the plan
-		// cannot tell, so the child stays.
-		if len(r.unseen) > 0 {
-			return fmt.Sprintf("tag(s) %s point at manifests the plan has not seen, which may reference it", joinTags(r.unseen))
-		}
+
 	case retention.KindReferrer:
 		if st, planned := r.plannedStatus(d.Parent); planned {
 			if st != retention.StatusDeleted {

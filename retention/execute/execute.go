@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/report"
 )
@@ -18,7 +20,10 @@ import (
 // Registry is what the executor needs from a registry client.
 type Registry interface {
 	ListTags(ctx context.Context, repo string) ([]string, error)
-	HeadTag(ctx context.Context, repo, tag string) (string, error)
+	// ResolveTag returns the digest and media type a tag points at now.
+	ResolveTag(ctx context.Context, repo, tag string) (digest, mediaType string, err error)
+	// Children lists the manifests of an index.
+	Children(ctx context.Context, repo, digest string) ([]v1.Descriptor, error)
 	Exists(ctx context.Context, repo, digest string) (bool, error)
 	DeleteTag(ctx context.Context, repo, tag string) error
 	DeleteDigest(ctx context.Context, repo, digest string) error

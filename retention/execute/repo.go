@@ -33,10 +33,10 @@ type repoRun struct {
 	unresolved []string
 	// created holds the creation time the plan recorded for each tag.
 	created map[string]*time.Time
-	// unseen lists the tags that now point at manifests the plan never
-	// saw (new or moved tags): any of them may be an index that
-	// references a child the plan deletes.
-	unseen []string
+	// reachedByUnseen maps manifests that an index the plan never saw
+	// (pushed or moved since) references to that index's tag: none of
+	// them may be deleted.
+	reachedByUnseen map[string]string
 
 	mu          sync.Mutex
 	status      map[string]retention.Status // by digest, for children and referrers
@@ -108,11 +108,15 @@ func (r *repoRun) verify(ctx context.Context) error {
 		}
 	}
 	var mu sync.Mutex
+	indexes := map[string]bool{} // digests resolved now that are indexes
 	forEach(ctx, r.opts.Concurrency, len(toHead), func(ctx context.Context, i int) {
 		t := toHead[i]
-		d, err := r.reg.HeadTag(ctx, r.rp.Repository, t)
+		d, mt, err := r.reg.ResolveTag(ctx, r.rp.Repository, t)
 		mu.Lock()
 		defer mu.Unlock()
+		if err == nil && retention.IsIndexMediaType(mt) {
+			indexes[d] = true
+		}
 		switch {
 		case errors.Is(err, registry.ErrNotFound):
 			delete(r.current, t) // deleted since it was listed
@@ -143,13 +147,49 @@ func (r *repoRun) verify(ctx context.Context) error {
 	for _, d := range r.rp.Deletions {
 		known[d.Digest] = true
 	}
+	// An index the plan never saw (pushed or moved since) may list
+	// manifests the plan deletes: read it (one GET per such index, none
+	// when no new tag points at an index) and protect what it reaches.
+	r.reachedByUnseen = map[string]string{}
+	var unseen []string
 	for t, d := range r.current {
-		if d != "" && !known[d] {
-			r.unseen = append(r.unseen, t)
+		if d != "" && !known[d] && indexes[d] {
+			unseen = append(unseen, t)
 		}
 	}
-	sort.Strings(r.unseen)
+	sort.Strings(unseen)
+	for _, t := range unseen {
+		if err := r.markUnseen(ctx, r.current[t], t, 0); err != nil {
+			r.unresolved = append(r.unresolved, t)
+			r.log.Warn("could not read an index pushed since the plan; no manifest will be deleted by digest in this repository", "tag", t, "error", err)
+		}
+	}
 	sort.Strings(r.unresolved)
+	return nil
+}
+
+// markUnseen records every manifest the index digest (tagged tag)
+// reaches, reading nested indexes too.
+func (r *repoRun) markUnseen(ctx context.Context, digest, tag string, depth int) error {
+	if depth > 8 {
+		return fmt.Errorf("indexes nested deeper than 8 under %s", tag)
+	}
+	children, err := r.reg.Children(ctx, r.rp.Repository, digest)
+	if err != nil {
+		return err
+	}
+	for _, c := range children {
+		cd := c.Digest.String()
+		if _, seen := r.reachedByUnseen[cd]; seen {
+			continue
+		}
+		r.reachedByUnseen[cd] = tag
+		if retention.IsIndexMediaType(string(c.MediaType)) {
+			if err := r.markUnseen(ctx, cd, tag, depth+1); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 

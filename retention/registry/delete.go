@@ -4,32 +4,57 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // HeadTag returns the digest tag points at, with one HEAD (index types
 // accepted). A registry that sends no Docker-Content-Digest costs a GET.
 // A missing tag fails with ErrNotFound.
 func (c *Client) HeadTag(ctx context.Context, repo, tag string) (string, error) {
+	d, _, err := c.ResolveTag(ctx, repo, tag)
+	return d, err
+}
+
+// ResolveTag is HeadTag that also returns the manifest's media type, from
+// the same HEAD.
+func (c *Client) ResolveTag(ctx context.Context, repo, tag string) (digest, mediaType string, err error) {
 	rc, err := c.repoTransport(ctx, repo)
 	if err != nil {
-		return "", fmt.Errorf("resolving tag %s:%s: %w", repo, tag, err)
+		return "", "", fmt.Errorf("resolving tag %s:%s: %w", repo, tag, err)
 	}
 	resp, err := rc.do(ctx, http.MethodHead, "manifests/"+tag, manifestAccept, 0, http.StatusOK, http.StatusNotFound)
 	if err != nil {
-		return "", fmt.Errorf("resolving tag %s:%s: %w", repo, tag, err)
+		return "", "", fmt.Errorf("resolving tag %s:%s: %w", repo, tag, err)
 	}
 	if resp.status == http.StatusNotFound {
-		return "", fmt.Errorf("resolving tag %s:%s: %w", repo, tag, ErrNotFound)
+		return "", "", fmt.Errorf("resolving tag %s:%s: %w", repo, tag, ErrNotFound)
 	}
-	if d := resp.header.Get("Docker-Content-Digest"); d != "" {
-		return d, nil
+	mt, _, _ := mime.ParseMediaType(resp.header.Get("Content-Type"))
+	if d := resp.header.Get("Docker-Content-Digest"); d != "" && mt != "" {
+		return d, mt, nil
 	}
 	m, err := rc.getManifest(ctx, tag)
 	if err != nil {
-		return "", fmt.Errorf("resolving tag %s:%s: %w", repo, tag, err)
+		return "", "", fmt.Errorf("resolving tag %s:%s: %w", repo, tag, err)
 	}
-	return m.digest, nil
+	return m.digest, m.mediaType, nil
+}
+
+// Children returns the descriptors of the manifests an index lists, in
+// order (none for an image), with one GET of the manifest by digest.
+func (c *Client) Children(ctx context.Context, repo, digest string) ([]v1.Descriptor, error) {
+	rc, err := c.repoTransport(ctx, repo)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s@%s: %w", repo, digest, err)
+	}
+	m, err := rc.getManifest(ctx, digest)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s@%s: %w", repo, digest, err)
+	}
+	return m.children, nil
 }
 
 // Exists reports whether the manifest digest exists in repo, with one
