@@ -73,7 +73,7 @@ func (b ByteSize) String() string {
 		m float64
 	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
 		if v >= u.m {
-			return strconv.FormatFloat(v/u.m, 'f', -1, 64)[:min(len(strconv.FormatFloat(v/u.m, 'f', -1, 64)), 6)] + u.s
+			return strings.TrimSuffix(strconv.FormatFloat(v/u.m, 'f', 1, 64), ".0") + u.s
 		}
 	}
 	return strconv.FormatInt(int64(b), 10) + "B"

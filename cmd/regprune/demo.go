@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/regprune/regprune/retention/execute"
+	"github.com/regprune/regprune/retention/local/layout"
 	"github.com/regprune/regprune/retention/planner"
 	"github.com/regprune/regprune/retention/registry"
 	"github.com/regprune/regprune/retention/report"
@@ -39,6 +41,14 @@ policies:
         newest: 3
       - youngerThan: 14d
       - tags: ["stable"]
+local:
+  layouts:
+    - path: LAYOUT
+      policies:
+        - keep:
+            - semver: {highest: 2}
+            - tags: ["main-*"]
+              newest: 1
 `
 
 func newDemoCmd(e *env) *cobra.Command {
@@ -72,8 +82,13 @@ func newDemoCmd(e *env) *cobra.Command {
 				return &exitError{code: exitFailure, err: err}
 			}
 			defer os.RemoveAll(dir)
+			layoutDir := filepath.Join(dir, "oci-cache")
+			if err := seedDemoLayout(layoutDir, now); err != nil {
+				return &exitError{code: exitFailure, err: fmt.Errorf("seeding the demo layout: %w", err)}
+			}
+			demo := strings.NewReplacer("HOST", host, "LAYOUT", layoutDir).Replace(demoConfig)
 			c.configPath = filepath.Join(dir, "regprune.yaml")
-			if err := os.WriteFile(c.configPath, []byte(strings.ReplaceAll(demoConfig, "HOST", host)), 0o600); err != nil {
+			if err := os.WriteFile(c.configPath, []byte(demo), 0o600); err != nil {
 				return &exitError{code: exitFailure, err: err}
 			}
 			cfg, rules, err := c.load(cmd, e)
@@ -86,9 +101,13 @@ func newDemoCmd(e *env) *cobra.Command {
 			if f == report.JSON {
 				narrate = e.stderr
 			}
-			fmt.Fprintf(narrate, "regprune demo: an embedded registry at %s, seeded with two repositories.\nPolicy:\n\n%s\n\n== regprune plan\n", host, indent(strings.ReplaceAll(demoConfig, "HOST", host)))
+			fmt.Fprintf(narrate, "regprune demo: an embedded registry at %s, seeded with two repositories, and an OCI layout cache at %s.\nPolicy:\n\n%s\n\n== regprune plan\n", host, layoutDir, indent(demo))
 			client := registry.New(cfg.Registries, registry.WithConcurrency(cfg.Concurrency), registry.WithLogger(logger), registry.WithDeleteScope())
 			p := planner.Plan(ctx, client, rules, now, planner.Options{Concurrency: cfg.Concurrency, Logger: logger})
+			for _, lr := range rules.Local.Layouts {
+				p.Local = append(p.Local, layout.Plan(ctx, lr, now, layout.WithLogger(logger)))
+			}
+			report.Summarize(p)
 			if f != report.JSON {
 				if err := report.Write(e.stdout, p, f); err != nil {
 					return err
@@ -96,6 +115,10 @@ func newDemoCmd(e *env) *cobra.Command {
 			}
 			fmt.Fprintf(narrate, "\n== regprune apply\n")
 			out := execute.Apply(ctx, client, rules, p, now, execute.Options{MaxDeletions: cfg.MaxDeletions, Concurrency: cfg.Concurrency, Logger: logger})
+			for i, lr := range rules.Local.Layouts {
+				out.Local[i] = layout.Apply(ctx, lr, out.Local[i], now, layout.WithLogger(logger))
+			}
+			report.Summarize(out)
 			if err := c.writeReport(e, out, f); err != nil {
 				return err
 			}
@@ -107,6 +130,11 @@ func newDemoCmd(e *env) *cobra.Command {
 				}
 				fmt.Fprintf(narrate, "%s (%d tags):\n%s\n", rp.Repository, len(tags), indent(strings.Join(tags, "\n")))
 			}
+			refs, err := layoutRefs(layoutDir)
+			if err != nil {
+				return &exitError{code: exitFailure, err: err}
+			}
+			fmt.Fprintf(narrate, "%s (%d entries):\n%s\n", layoutDir, len(refs), indent(strings.Join(refs, "\n")))
 			return applyExit(ctx.Err() != nil, out)
 		},
 	}
@@ -180,4 +208,48 @@ func seedDemo(ctx context.Context, host string, now time.Time) error {
 	}
 	_, err := seed.History(ctx, host+"/acme/web-frontend", web)
 	return err
+}
+
+// seedDemoLayout writes an OCI layout cache as a CI cache folder holds
+// them: releases and branch builds of two images, written over the past
+// months (back-dated, since pruning leaves fresh blobs alone).
+func seedDemoLayout(dir string, now time.Time) error {
+	ago := func(days float64) time.Time { return now.Add(-time.Duration(days * float64(24*time.Hour))) }
+	_, err := seed.Layout(dir, []seed.LayoutEntry{
+		{Ref: "registry.example.com/acme/api:v1.0.0", Created: ago(200)},
+		{Ref: "registry.example.com/acme/api:v1.1.0", Created: ago(120)},
+		{Ref: "registry.example.com/acme/api:v1.2.0", Created: ago(30), Index: true},
+		{Ref: "registry.example.com/acme/api:main-41", Created: ago(20)},
+		{Ref: "registry.example.com/acme/api:main-42", Created: ago(3)},
+		{Ref: "registry.example.com/acme/web:v3.0.0", Created: ago(60)},
+		{Ref: "registry.example.com/acme/web:v3.1.0", Created: ago(10)},
+		{Ref: "", Created: ago(90)},
+	}, 48*time.Hour)
+	return err
+}
+
+// layoutRefs lists the ref names of a layout's entries.
+func layoutRefs(dir string) ([]string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	if err != nil {
+		return nil, err
+	}
+	var idx struct {
+		Manifests []struct {
+			Digest      string            `json:"digest"`
+			Annotations map[string]string `json:"annotations"`
+		} `json:"manifests"`
+	}
+	if err := json.Unmarshal(b, &idx); err != nil {
+		return nil, fmt.Errorf("reading %s/index.json: %w", dir, err)
+	}
+	var out []string
+	for _, m := range idx.Manifests {
+		ref := m.Annotations["org.opencontainers.image.ref.name"]
+		if ref == "" {
+			ref = "(no ref name) " + m.Digest
+		}
+		out = append(out, ref)
+	}
+	return out, nil
 }

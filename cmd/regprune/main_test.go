@@ -109,6 +109,9 @@ func TestDemo(t *testing.T) {
 	if p.Summary.Deleted == 0 || p.Summary.DeletionsFailed != 0 || p.Summary.Skipped != 0 {
 		t.Errorf("the demo's deletions should all succeed; summary: %+v", p.Summary)
 	}
+	if len(p.Local) != 1 || p.Local[0].Kind != "layout" || p.Local[0].ReclaimedBytes == nil || *p.Local[0].ReclaimedBytes == 0 {
+		t.Errorf("the demo should prune its OCI layout and measure the bytes: %+v", p.Local)
+	}
 	if !strings.Contains(r.stderr, "what remains in the registry") {
 		t.Errorf("the demo should show what remains; stderr:\n%s", r.stderr)
 	}

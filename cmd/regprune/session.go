@@ -90,6 +90,9 @@ func (s *session) plannerOptions() planner.Options {
 	return planner.Options{Concurrency: s.cfg.Concurrency, Logger: s.log, Shard: s.shard, Progress: s.progress("planning", "repositories")}
 }
 
+// summarize recounts p after local caches were added or applied.
+func (s *session) summarize(p *retention.Plan) { report.Summarize(p) }
+
 // emptyPlan is the plan of a run that covers no registry.
 func (s *session) emptyPlan() *retention.Plan {
 	p := &retention.Plan{SchemaVersion: retention.SchemaVersion, Mode: "plan", GeneratedAt: s.now.UTC(), Repositories: []retention.RepoPlan{}}

@@ -141,3 +141,21 @@ func summaryLine(p *retention.Plan) string {
 	}
 	return b.String()
 }
+
+// tagCell names an untagged entry (a layout entry without a ref name).
+func tagCell(tag string) string {
+	if tag == "" {
+		return "(untagged)"
+	}
+	return tag
+}
+
+// timeCell is the created cell, with the clock that decided a local
+// image ("arrived" or "created").
+func timeCell(t retention.TagDecision) string {
+	c := createdCell(t.Created)
+	if t.Clock != "" {
+		c += " (" + t.Clock + ")"
+	}
+	return c
+}

@@ -59,12 +59,19 @@ func TestLocalRendering(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := b.String()
-		for _, want := range []string{"docker unix:///var/run/docker.sock", "locked by another process", "engine 20.10.24, API 1.41", "acme/api", "nothing to follow"} {
+		wants := []string{"docker unix:///var/run/docker.sock", "locked by another process", "engine 20.10.24, API 1.41", "acme/api", "nothing to follow"}
+		if f != JSON {
+			wants = append(wants, "(arrived)")
+		}
+		for _, want := range wants {
 			if !strings.Contains(out, want) {
 				t.Errorf("%s output lacks %q:\n%s", f, want, out)
 			}
 		}
-		if f != JSON && !strings.Contains(out, "3MiB") {
+		if f == JSON {
+			continue
+		}
+		if !strings.Contains(out, "3MiB") {
 			t.Errorf("%s output does not show the measured bytes:\n%s", f, out)
 		}
 	}

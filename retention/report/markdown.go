@@ -106,7 +106,7 @@ func writeMarkdownRepo(b *bytes.Buffer, r retention.RepoPlan, apply bool) {
 		mdRow(b, "Tag", "Digest", "Created", "Action", "Reasons")
 		b.WriteString("|---|---|---|---|---|\n")
 		for _, t := range r.Tags {
-			mdRow(b, mdCode(t.Tag), mdCode(shortDigest(t.Digest)), mdText(createdCell(t.Created)),
+			mdRow(b, mdCode(tagCell(t.Tag)), mdCode(shortDigest(t.Digest)), mdText(timeCell(t)),
 				mdText(string(t.Action)), mdText(strings.Join(t.Reasons, "; ")))
 		}
 		b.WriteByte('\n')

@@ -55,7 +55,7 @@ func writeTextRepo(b *bytes.Buffer, r retention.RepoPlan, apply bool) {
 		fmt.Fprintln(tw, "  TAG\tDIGEST\tCREATED\tACTION\tREASONS")
 		for _, t := range r.Tags {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n",
-				oneLine(t.Tag), oneLine(shortDigest(t.Digest)), createdCell(t.Created),
+				oneLine(tagCell(t.Tag)), oneLine(shortDigest(t.Digest)), timeCell(t),
 				oneLine(string(t.Action)), oneLine(strings.Join(t.Reasons, "; ")))
 		}
 		tw.Flush() // writes to a bytes.Buffer cannot fail

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/seed"
+)
+
+// TestLayoutScope: plan and apply cover an OCI layout under --scope local
+// (a configuration with only a local section), plan changes nothing, and
+// apply prunes and measures.
+func TestLayoutScope(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "oci")
+	now := time.Now()
+	if _, err := seed.Layout(dir, []seed.LayoutEntry{
+		{Ref: "example.com/app:v1.0.0", Created: now.Add(-90 * 24 * time.Hour)},
+		{Ref: "example.com/app:v1.1.0", Created: now.Add(-60 * 24 * time.Hour)},
+		{Ref: "example.com/app:v1.2.0", Created: now.Add(-30 * 24 * time.Hour)},
+	}, 24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeConfig(t, fmt.Sprintf(`local:
+  layouts:
+    - path: %s
+      policies:
+        - repositories: ["example.com/*"]
+          keep: [{semver: {highest: 1}}]
+`, dir))
+	index := func() string {
+		b, err := os.ReadFile(filepath.Join(dir, "index.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	before := index()
+	r := runCLI(t, nil, "plan", "-c", cfg, "--scope", "local", "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("plan: exit %d\n%s", r.code, r.stderr)
+	}
+	var p retention.Plan
+	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Local) != 1 || p.Summary.Delete != 2 || p.Local[0].EstimatedBytes == 0 {
+		t.Fatalf("plan: want one layout with two deletions and an estimate, got %+v\n%s", p.Summary, r.stdout)
+	}
+	if index() != before {
+		t.Fatal("plan changed the layout's index.json")
+	}
+	r = runCLI(t, nil, "apply", "-c", cfg, "--scope", "local", "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("apply: exit %d\n%s", r.code, r.stderr)
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil {
+		t.Fatal(err)
+	}
+	c := p.Local[0]
+	if c.ReclaimedBytes == nil || *c.ReclaimedBytes != c.EstimatedBytes || p.Summary.Deleted != 2 {
+		t.Errorf("apply: reclaimed %v of estimated %d, %d deleted", c.ReclaimedBytes, c.EstimatedBytes, p.Summary.Deleted)
+	}
+	if got := index(); strings.Contains(got, "v1.0.0") || !strings.Contains(got, "v1.2.0") {
+		t.Errorf("index.json after apply:\n%s", got)
+	}
+	// --scope remote leaves the layout alone.
+	r = runCLI(t, nil, "plan", "-c", cfg, "--scope", "remote", "-o", "json")
+	if r.code != 0 || strings.Contains(r.stdout, `"local"`) {
+		t.Errorf("--scope remote: exit %d, local caches in the plan:\n%s", r.code, r.stdout)
+	}
+	if r := runCLI(t, nil, "plan", "-c", cfg, "--scope", "nowhere"); r.code != 2 {
+		t.Errorf("--scope nowhere: exit %d, want 2", r.code)
+	}
+}

@@ -1,0 +1,135 @@
+package layout
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// maxManifestBytes is the manifest size limit registries enforce (4 MiB);
+// a blob over it is not read as a manifest.
+const maxManifestBytes = 4 << 20
+
+// blobInfo is what the sweep needs of a blob file.
+type blobInfo struct {
+	size  int64
+	mtime time.Time
+}
+
+// store reads a layout's blobs, parsing each manifest once.
+type store struct {
+	root string
+	// blobs holds every file the sweep may manage: regular files under
+	// blobs/sha256 and blobs/sha512 named by a valid digest.
+	blobs map[string]blobInfo
+	// nodes holds parsed manifests and indexes by digest.
+	nodes map[string]*node
+	// subjects maps a digest to the manifests whose subject it is.
+	subjects map[string][]string
+}
+
+// listBlobs takes the inventory of blobs/. A layout without blobs/ has
+// none.
+func listBlobs(ctx context.Context, root string) (*store, error) {
+	s := &store{root: root, blobs: map[string]blobInfo{}, nodes: map[string]*node{}, subjects: map[string][]string{}}
+	for _, alg := range []string{"sha256", "sha512"} {
+		dir := filepath.Join(root, "blobs", alg)
+		des, err := os.ReadDir(dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("listing blobs: %w", err)
+		}
+		for _, de := range des {
+			if !de.Type().IsRegular() || !blobDigest(alg, de.Name()) {
+				continue
+			}
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("listing blobs: %w", err)
+			}
+			fi, err := de.Info()
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("listing blobs: %w", err)
+			}
+			s.blobs[alg+":"+de.Name()] = blobInfo{size: fi.Size(), mtime: fi.ModTime()}
+		}
+	}
+	return s, nil
+}
+
+// path returns the file of a sha256 or sha512 blob, or "" for any other
+// digest (which the layout cannot hold under a name the sweep manages).
+func (s *store) path(digest string) string {
+	alg, hex, _ := strings.Cut(digest, ":")
+	if !blobDigest(alg, hex) {
+		return ""
+	}
+	return filepath.Join(s.root, "blobs", alg, hex)
+}
+
+// read returns a blob's content, at most limit bytes; ok is false when
+// the layout does not hold it.
+func (s *store) read(digest string, limit int64) (b []byte, ok bool, err error) {
+	p := s.path(digest)
+	if p == "" {
+		return nil, false, nil
+	}
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("reading blob %s: %w", digest, err)
+	}
+	defer f.Close()
+	var buf bytes.Buffer
+	n, err := buf.ReadFrom(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, false, fmt.Errorf("reading blob %s: %w", digest, err)
+	}
+	if n > limit {
+		return nil, false, fmt.Errorf("reading blob %s: over the %d-byte limit", digest, limit)
+	}
+	return buf.Bytes(), true, nil
+}
+
+// configTime is what a config blob says about creation.
+type configTime struct {
+	created string
+	label   string
+}
+
+// maxConfigBytes bounds a config blob read for its creation time: image
+// configs with long histories reach a few MiB.
+const maxConfigBytes = 16 << 20
+
+// config reads the creation fields of a config blob; a missing or
+// unparsable config says nothing (its time is unknown, so kept).
+func (s *store) config(digest string) (configTime, error) {
+	b, ok, err := s.read(digest, maxConfigBytes)
+	if err != nil || !ok {
+		return configTime{}, err
+	}
+	var raw struct {
+		Created string `json:"created"`
+		Config  struct {
+			Labels map[string]string `json:"Labels"`
+		} `json:"config"`
+	}
+	if json.Unmarshal(b, &raw) != nil {
+		return configTime{}, nil
+	}
+	return configTime{created: raw.Created, label: raw.Config.Labels[annotationCreated]}, nil
+}
