@@ -53,9 +53,13 @@ func check(es *errs, key string, v any, t reflect.Type) {
 		for _, k := range slices.Sorted(maps.Keys(m)) {
 			f, ok := fields[strings.ToLower(k)]
 			if !ok {
-				// Viper lowercases every key, so the key is quoted as
-				// lowercase even when written otherwise.
 				es.add(key, fmt.Sprintf("unknown key %q", k))
+				continue
+			}
+			if f.name != k {
+				// Viper would accept it, but the keys are documented in
+				// one spelling; a wrong case is a typo like any other.
+				es.add(key, fmt.Sprintf("unknown key %q (did you mean %q?)", k, f.name))
 				continue
 			}
 			check(es, join(key, f.name), m[k], f.typ)

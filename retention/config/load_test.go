@@ -201,6 +201,10 @@ var badInputs = []struct {
 	file: "locals: {docker: {}}\n" + minimal,
 	want: []string{`regprune.yaml: unknown key "locals"`},
 }, {
+	name: "a key in the wrong case",
+	file: "minage: 1h\n" + minimal,
+	want: []string{`regprune.yaml: unknown key "minage" (did you mean "minAge"?)`},
+}, {
 	name: "local.docker of the wrong type",
 	file: "local: {docker: true}\n" + minimal,
 	want: []string{`regprune.yaml: local.docker: want a mapping of keys`},

@@ -1,0 +1,7 @@
+// Package lint holds no code, only tests: they check the files that run
+// regprune somewhere else than a terminal. The GitHub workflows and the
+// action are linted with actionlint (as a library, so no binary is
+// needed), and the Kubernetes manifests are decoded strictly into the
+// Kubernetes API types, so that a misspelt key fails the test suite
+// instead of a night's cleanup.
+package lint
