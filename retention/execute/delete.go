@@ -139,7 +139,14 @@ func (r *repoRun) extraTags(d *retention.Deletion) []string {
 
 // deleteTags removes the tags of a tag-only deletion.
 func (r *repoRun) deleteTags(ctx context.Context, d *retention.Deletion) error {
-	for _, t := range d.Tags {
+	return r.untag(ctx, d.Tags)
+}
+
+// untag deletes each of tags that still exists, one request each. A tag
+// already gone counts as done; a registry that refuses to delete a tag
+// alone stops it with errTagDeletionRefused.
+func (r *repoRun) untag(ctx context.Context, tags []string) error {
+	for _, t := range tags {
 		if _, ok := r.current[t]; !ok {
 			continue
 		}
@@ -161,17 +168,8 @@ func (r *repoRun) deleteTags(ctx context.Context, d *retention.Deletion) error {
 // digest delete would remove them anyway. A registry that cannot delete a
 // tag alone gets the digest delete straight away, which removes its tags.
 func (r *repoRun) deleteManifest(ctx context.Context, d *retention.Deletion) error {
-	for _, t := range d.Tags {
-		if _, ok := r.current[t]; !ok {
-			continue
-		}
-		err := r.reg.DeleteTag(ctx, r.rp.Repository, t)
-		if registry.IsUnsupported(err) {
-			break
-		}
-		if err != nil && !errors.Is(err, registry.ErrNotFound) {
-			return err
-		}
+	if err := r.untag(ctx, d.Tags); err != nil && !errors.Is(err, errTagDeletionRefused) {
+		return err
 	}
 	err := r.reg.DeleteDigest(ctx, r.rp.Repository, d.Digest)
 	if errors.Is(err, registry.ErrNotFound) {
