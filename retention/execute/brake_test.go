@@ -118,3 +118,24 @@ func TestRulesEnforcedAtApply(t *testing.T) {
 		}
 	}
 }
+
+// TestSavedPlanOutsideTheConfiguration: a saved plan for a repository that
+// no policy of the configuration in force governs deletes nothing there.
+func TestSavedPlanOutsideTheConfiguration(t *testing.T) {
+	t.Parallel()
+	e := distribution(t)
+	d := e.seed("app",
+		seed.Entry{Tag: "old-1", Created: daysAgo(40)},
+		seed.Entry{Tag: "keep-1", Created: daysAgo(5)},
+	)
+	repo := e.repo("app")
+	p := roundTrip(t, e.plan(compile(t, retention.Config{Policies: []retention.Policy{keepPolicy([]string{repo}, "keep-*")}})))
+	other := compile(t, retention.Config{Policies: []retention.Policy{keepPolicy([]string{e.repo("other")}, "keep-*")}})
+
+	out := e.apply(other, p, execute.Options{Saved: true})
+
+	wantStatus(t, out, repo, d["old-1"], retention.KindImage, retention.StatusSkipped, "no policy of the configuration in force governs this repository")
+	if e.resolve("app", "old-1") != d["old-1"] {
+		t.Error("old-1 was deleted by a saved plan that the configuration in force does not cover")
+	}
+}

@@ -56,6 +56,12 @@ func (r *repoRun) run(ctx context.Context) {
 		r.skipAll("interrupted before this repository was started")
 		return
 	}
+	if r.opts.Saved && len(r.rules.PoliciesFor(rp.Repository)) == 0 {
+		// A saved plan made under another configuration: the one in force
+		// does not ask for anything to be deleted here.
+		r.skipAll("no policy of the configuration in force governs this repository")
+		return
+	}
 	if err := r.verify(ctx); err != nil {
 		rp.Error = err.Error()
 		r.skipAll("re-reading the repository before deleting failed: nothing is deleted in it")
