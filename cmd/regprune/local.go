@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/local/docker"
 	"github.com/regprune/regprune/retention/local/layout"
 )
 
@@ -14,6 +15,14 @@ import (
 func (s *session) planLocal(ctx context.Context, p *retention.Plan) {
 	if !s.local() || s.shard.Index != 0 {
 		return
+	}
+	if dr := s.rules.Local.Docker; dr != nil {
+		if dr.FollowRemote && !s.remote() {
+			p.Notes = append(p.Notes, "local.docker.followRemote: nothing to follow under --scope local (no registry is cleaned in this run)")
+		}
+		p.Local = append(p.Local, s.withEngine(ctx, dr, func(e *docker.Engine) retention.CachePlan {
+			return docker.Plan(ctx, e, *dr, deletedDigests(p, false), s.now, docker.WithLogger(s.log))
+		}))
 	}
 	for _, lr := range s.rules.Local.Layouts {
 		p.Local = append(p.Local, layout.Plan(ctx, lr, s.now, layout.WithLogger(s.log)))
@@ -29,16 +38,65 @@ func (s *session) applyLocal(ctx context.Context, r *retention.Plan) {
 	}
 	for i, c := range r.Local {
 		switch c.Kind {
+		case docker.Kind:
+			dr := s.dockerRules()
+			if dr == nil {
+				r.Local[i].Error = "the configuration in force has no local.docker section: nothing done in " + c.Cache
+				continue
+			}
+			r.Local[i] = s.withEngine(ctx, dr, func(e *docker.Engine) retention.CachePlan {
+				return docker.Apply(ctx, e, *dr, c, deletedDigests(r, true), s.now, docker.WithLogger(s.log))
+			})
 		case layout.Kind:
 			lr, ok := s.layoutRules(c.Cache)
 			if !ok {
-				r.Local[i].Error = "the configuration has no layout " + c.Cache + ": nothing done"
+				r.Local[i].Error = "the configuration in force has no layout " + c.Cache + ": nothing done"
 				continue
 			}
 			r.Local[i] = layout.Apply(ctx, lr, c, s.now, layout.WithLogger(s.log))
 		}
 	}
 	s.summarize(r)
+}
+
+// withEngine connects to the Docker Engine and runs fn; an engine that
+// cannot be reached is a failed cache, and the rest of the run goes on.
+func (s *session) withEngine(ctx context.Context, dr *retention.DockerRules, fn func(*docker.Engine) retention.CachePlan) retention.CachePlan {
+	e, err := docker.Connect(ctx, dr.Host, docker.WithLogger(s.log))
+	if err != nil {
+		s.log.Error("the docker engine cannot be reached; the rest of the run goes on", "error", err)
+		return docker.FailedPlan(err)
+	}
+	defer e.Close()
+	return fn(e)
+}
+
+// deletedDigests maps each registry repository to the manifests this run
+// deletes there by digest: planned ones in a plan, done ones in a report
+// (done=true). followRemote removes the local references to them.
+func deletedDigests(p *retention.Plan, done bool) map[string][]string {
+	out := map[string][]string{}
+	for _, rp := range p.Repositories {
+		for _, d := range rp.Deletions {
+			switch d.Kind {
+			case retention.KindImage, retention.KindIndex, retention.KindChild:
+			default:
+				continue
+			}
+			if done && d.Status != retention.StatusDeleted {
+				continue
+			}
+			out[rp.Repository] = append(out[rp.Repository], d.Digest)
+		}
+	}
+	return out
+}
+
+func (s *session) dockerRules() *retention.DockerRules {
+	if s.rules.Local == nil {
+		return nil
+	}
+	return s.rules.Local.Docker
 }
 
 // layoutRules finds the configured layout a cache plan names.
