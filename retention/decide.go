@@ -41,8 +41,12 @@ func Decide(now time.Time, r *Rules, l Listing) RepoPlan {
 	governed := make([]bool, len(l.Tags))
 	keptBy := make([][]string, len(l.Tags))
 	deletedBy := make([][]string, len(l.Tags))
+	word := l.Clock
+	if word == "" {
+		word = "created"
+	}
 	for _, p := range policies {
-		evaluatePolicy(now, p, ordinary, governed, keptBy, deletedBy)
+		evaluatePolicy(now, word, p, ordinary, governed, keptBy, deletedBy)
 	}
 
 	for _, c := range ordinary {
@@ -59,7 +63,7 @@ func Decide(now time.Time, r *Rules, l Listing) RepoPlan {
 			td.Reasons = deletedBy[c.idx]
 		}
 		if td.Action == Delete {
-			applyOverrides(now, r, td, c.created)
+			applyOverrides(now, word, r, td, c.created)
 		}
 	}
 	for _, i := range attachments {
@@ -75,7 +79,7 @@ func Decide(now time.Time, r *Rules, l Listing) RepoPlan {
 
 // evaluatePolicy records, for every tag p governs, which of p's rules keep
 // it, or why p would delete it.
-func evaluatePolicy(now time.Time, p *CompiledPolicy, tags []candidate, governed []bool, keptBy, deletedBy [][]string) {
+func evaluatePolicy(now time.Time, word string, p *CompiledPolicy, tags []candidate, governed []bool, keptBy, deletedBy [][]string) {
 	mine := tags
 	if len(p.Tags) > 0 {
 		mine = make([]candidate, 0, len(tags))
@@ -130,7 +134,7 @@ func evaluatePolicy(now time.Time, p *CompiledPolicy, tags []candidate, governed
 				}
 			}
 		case rule.Newest > 0:
-			ranks := rankNewest(sel, rule.Newest)
+			ranks := rankNewest(sel, rule.Newest, word)
 			notKept := fmt.Sprintf("%s: not among the %d newest", rule.Label, rule.Newest)
 			for _, c := range sel {
 				v := &verdicts[pos[c.idx]]
@@ -149,9 +153,9 @@ func evaluatePolicy(now time.Time, p *CompiledPolicy, tags []candidate, governed
 				case c.created.IsZero():
 					v.unknownTime = append(v.unknownTime, rule.Label)
 				case now.Sub(c.created) < rule.YoungerThan:
-					v.kept = append(v.kept, prefix+"created "+age(now, c.created)+" ago")
+					v.kept = append(v.kept, prefix+word+" "+age(now, c.created)+" ago")
 				default:
-					v.notes = append(v.notes, rule.Label+": created "+age(now, c.created)+" ago")
+					v.notes = append(v.notes, rule.Label+": "+word+" "+age(now, c.created)+" ago")
 				}
 			}
 		default:
@@ -169,7 +173,7 @@ func evaluatePolicy(now time.Time, p *CompiledPolicy, tags []candidate, governed
 		case len(v.kept) > 0:
 			keptBy[c.idx] = append(keptBy[c.idx], v.kept...)
 		case len(v.unknownTime) > 0:
-			keptBy[c.idx] = append(keptBy[c.idx], "kept by policy "+p.Name+": creation time unknown, so "+strings.Join(v.unknownTime, ", ")+" cannot rank it (unknown is not old)")
+			keptBy[c.idx] = append(keptBy[c.idx], "kept by policy "+p.Name+": "+timeName(word)+" unknown, so "+strings.Join(v.unknownTime, ", ")+" cannot rank it (unknown is not old)")
 		case len(v.notes) > 0:
 			deletedBy[c.idx] = append(deletedBy[c.idx], deleted+" ("+strings.Join(v.notes, "; ")+")")
 		default:
@@ -180,7 +184,7 @@ func evaluatePolicy(now time.Time, p *CompiledPolicy, tags []candidate, governed
 
 // applyOverrides turns a deletion into a keep when protect.tags or minAge
 // forbid it. They override every policy.
-func applyOverrides(now time.Time, r *Rules, td *TagDecision, created time.Time) {
+func applyOverrides(now time.Time, word string, r *Rules, td *TagDecision, created time.Time) {
 	if p, ok := r.Protect.Match(td.Tag); ok {
 		td.Action = Keep
 		td.Reasons = []string{fmt.Sprintf("protected by protect.tags %q", p.String())}
@@ -189,12 +193,12 @@ func applyOverrides(now time.Time, r *Rules, td *TagDecision, created time.Time)
 	if r.MinAge > 0 {
 		if created.IsZero() {
 			td.Action = Keep
-			td.Reasons = []string{fmt.Sprintf("creation time unknown, so minAge %s cannot be checked (unknown is not old)", Duration(r.MinAge))}
+			td.Reasons = []string{fmt.Sprintf("%s unknown, so minAge %s cannot be checked (unknown is not old)", timeName(word), Duration(r.MinAge))}
 			return
 		}
 		if now.Sub(created) < r.MinAge {
 			td.Action = Keep
-			td.Reasons = []string{fmt.Sprintf("created %s ago, younger than minAge %s", age(now, created), Duration(r.MinAge))}
+			td.Reasons = []string{fmt.Sprintf("%s %s ago, younger than minAge %s", word, age(now, created), Duration(r.MinAge))}
 		}
 	}
 }
@@ -361,4 +365,12 @@ func tagNames(l Listing, idx []int) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// timeName names the clock's time in reasons.
+func timeName(word string) string {
+	if word == "arrived" {
+		return "arrival time"
+	}
+	return "creation time"
 }

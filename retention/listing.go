@@ -19,6 +19,9 @@ type Listing struct {
 	// Missing lists digests known not to exist in the repository (a
 	// referrer tag's subject that answered 404).
 	Missing map[string]bool
+	// Clock names the time in Manifest.Created for reasons: "created"
+	// (default) or, for a local image, "arrived".
+	Clock string
 }
 
 // Tag is one tag and the digest it pointed at when listed.

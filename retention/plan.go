@@ -108,6 +108,10 @@ type RepoPlan struct {
 }
 
 // TagDecision is the decision for one tag, with its reasons.
+//
+// Created is the time the rules read: the creation time for registries
+// and layouts, the time of the image's clock for a local image (see
+// Clock); null when unknown or when no rule needed it.
 type TagDecision struct {
 	Tag       string     `json:"tag"`
 	Digest    string     `json:"digest"`

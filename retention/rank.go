@@ -87,7 +87,7 @@ func rankSemver(cs []candidate, rule *SemverRule) (kept map[int]string, ranked m
 // rankNewest keeps the candidates on the n most recently created digests.
 // Tags on one digest are one image and take one place, so a multi-tagged
 // image never pushes another out. Candidates of unknown time take no place.
-func rankNewest(cs []candidate, n int) map[int]string {
+func rankNewest(cs []candidate, n int, word string) map[int]string {
 	type image struct {
 		digest  string
 		created time.Time
@@ -119,7 +119,7 @@ func rankNewest(cs []candidate, n int) map[int]string {
 			break
 		}
 		for _, c := range im.members {
-			kept[c.idx] = ordinal(i+1) + " newest (created " + c.created.UTC().Format(time.RFC3339) + ")"
+			kept[c.idx] = ordinal(i+1) + " newest (" + word + " " + c.created.UTC().Format(time.RFC3339) + ")"
 		}
 	}
 	return kept

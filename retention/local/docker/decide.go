@@ -41,7 +41,7 @@ func decideRepository(now time.Time, rules *retention.Rules, repo string, tags [
 	plans := make([]retention.RepoPlan, 0, len(clocks))
 	for _, c := range clocks {
 		sub := &retention.Rules{MinAge: rules.MinAge, Protect: rules.Protect, Policies: byClock[c]}
-		l := retention.Listing{Repository: repo, Aliases: aliases(repo), Tags: tags, Manifests: map[string]retention.Manifest{}}
+		l := retention.Listing{Repository: repo, Aliases: aliases(repo), Tags: tags, Manifests: map[string]retention.Manifest{}, Clock: c}
 		labels := map[string]string{}
 		for _, t := range tags {
 			img := inv.byID[t.Digest]
