@@ -1,6 +1,7 @@
 package execute_test
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -137,5 +138,29 @@ func TestSavedPlanOutsideTheConfiguration(t *testing.T) {
 	wantStatus(t, out, repo, d["old-1"], retention.KindImage, retention.StatusSkipped, "no policy of the configuration in force governs this repository")
 	if e.resolve("app", "old-1") != d["old-1"] {
 		t.Error("old-1 was deleted by a saved plan that the configuration in force does not cover")
+	}
+}
+
+// TestProgress: the progress callback counts every deletion once, ending
+// at the total.
+func TestProgress(t *testing.T) {
+	t.Parallel()
+	e := distribution(t)
+	e.seed("app",
+		seed.Entry{Tag: "old-1", Created: daysAgo(40)},
+		seed.Entry{Tag: "old-2", Created: daysAgo(30)},
+		seed.Entry{Tag: "keep-1", Created: daysAgo(5)},
+	)
+	rules := keepRules(t, []string{e.repo("app")}, "keep-*")
+	p := e.plan(rules)
+	var mu sync.Mutex
+	var calls [][2]int
+	e.apply(rules, p, execute.Options{Progress: func(done, total int) {
+		mu.Lock()
+		calls = append(calls, [2]int{done, total})
+		mu.Unlock()
+	}})
+	if len(calls) != 2 || calls[len(calls)-1] != [2]int{2, 2} {
+		t.Errorf("progress calls = %v, want two ending at 2/2", calls)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -43,6 +44,8 @@ type Options struct {
 	Concurrency int
 	// Logger receives progress; default discards.
 	Logger *slog.Logger
+	// Progress, when set, is called as deletions finish.
+	Progress func(done, total int)
 }
 
 // Apply executes plan and returns the report: the plan in mode "apply",
@@ -76,6 +79,15 @@ func Apply(ctx context.Context, reg Registry, rules *retention.Rules, plan *rete
 		return out
 	}
 
+	progress := func() {}
+	if o.Progress != nil {
+		total := 0
+		for _, rp := range out.Repositories {
+			total += len(rp.Deletions)
+		}
+		var done atomic.Int64
+		progress = func() { o.Progress(int(done.Add(1)), total) }
+	}
 	sem := make(chan struct{}, o.Concurrency)
 	var wg sync.WaitGroup
 	for i := range out.Repositories {
@@ -85,7 +97,7 @@ func Apply(ctx context.Context, reg Registry, rules *retention.Rules, plan *rete
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			r := &repoRun{reg: reg, rules: rules, now: now, opts: o, rp: rp, log: o.Logger.With("repository", rp.Repository)}
+			r := &repoRun{reg: reg, rules: rules, now: now, opts: o, rp: rp, log: o.Logger.With("repository", rp.Repository), progress: progress}
 			r.run(ctx)
 		}()
 	}

@@ -38,6 +38,9 @@ type repoRun struct {
 	// them may be deleted.
 	reachedByUnseen map[string]string
 
+	// progress is called as each deletion finishes.
+	progress func()
+
 	mu          sync.Mutex
 	status      map[string]retention.Status // by digest, for children and referrers
 	unsupported bool
@@ -213,12 +216,14 @@ func (r *repoRun) phase(ctx context.Context, kind retention.Kind) {
 		r.mu.Lock()
 		r.status[d.Digest] = d.Status
 		r.mu.Unlock()
+		r.progress()
 	})
 	// What forEach did not start (interrupted) is skipped.
 	for _, i := range idx {
 		d := &r.rp.Deletions[i]
 		if d.Status == "" {
 			d.Status, d.Reason = retention.StatusSkipped, "interrupted (SIGINT/SIGTERM) before this deletion started"
+			r.progress()
 		}
 	}
 }
@@ -228,6 +233,7 @@ func (r *repoRun) skipAll(reason string) {
 		d := &r.rp.Deletions[i]
 		if d.Status == "" {
 			d.Status, d.Reason = retention.StatusSkipped, reason
+			r.progress()
 		}
 	}
 }

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/regprune/regprune/retention/registrytest"
+	"github.com/regprune/regprune/retention/seed"
+)
+
+// TestMetricsAndStepSummary: apply pushes its metrics to a Pushgateway
+// and writes the textfile, both decoded with the Prometheus parsers, and
+// appends its markdown report to GITHUB_STEP_SUMMARY.
+func TestMetricsAndStepSummary(t *testing.T) {
+	t.Parallel()
+	reg := registrytest.InMemory(t, false)
+	now := time.Now()
+	if _, err := seed.History(context.Background(), reg.Repo("acme/app"), []seed.Entry{
+		{Tag: "v1.0.0", Created: now.Add(-72 * time.Hour)},
+		{Tag: "v1.1.0", Created: now.Add(-48 * time.Hour)},
+		{Tag: "v1.2.0", Created: now.Add(-24 * time.Hour)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu     sync.Mutex
+		pushed map[string]*dto.MetricFamily
+		path   string
+	)
+	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fams := map[string]*dto.MetricFamily{}
+		dec := expfmt.NewDecoder(r.Body, expfmt.ResponseFormat(r.Header))
+		for {
+			var f dto.MetricFamily
+			if dec.Decode(&f) != nil {
+				break
+			}
+			fams[f.GetName()] = &f
+		}
+		mu.Lock()
+		pushed, path = fams, r.URL.Path
+		mu.Unlock()
+	}))
+	defer gw.Close()
+	dir := t.TempDir()
+	textfile := filepath.Join(dir, "regprune.prom")
+	summary := filepath.Join(dir, "summary.md")
+	cfg := writeConfig(t, fmt.Sprintf(`policies:
+  - name: p
+    repositories: ["%s"]
+    keep: [{semver: {highest: 1}}]
+`, reg.Repo("acme/app")))
+	r := runCLI(t, map[string]string{"GITHUB_STEP_SUMMARY": summary},
+		"apply", "-c", cfg, "-o", "json", "--pushgateway", gw.URL, "--metrics-file", textfile)
+	if r.code != 0 {
+		t.Fatalf("apply: exit %d\n%s", r.code, r.stderr)
+	}
+	fh, err := os.Open(textfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fromFile, err := parser.TextToMetricFamilies(fh)
+	if err != nil {
+		t.Fatalf("parsing the textfile: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if path != "/metrics/job/regprune" {
+		t.Errorf("pushed to %q, want /metrics/job/regprune", path)
+	}
+	for name, fams := range map[string]map[string]*dto.MetricFamily{"textfile": fromFile, "push": pushed} {
+		deleted := -1.0
+		for _, m := range fams["regprune_deletions"].GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "status" && l.GetValue() == "deleted" {
+					deleted = m.GetGauge().GetValue()
+				}
+			}
+		}
+		if deleted != 2 {
+			t.Errorf("%s: regprune_deletions{status=deleted} = %v, want 2", name, deleted)
+		}
+		if _, ok := fams["regprune_last_success_timestamp_seconds"]; !ok {
+			t.Errorf("%s: a successful run sets regprune_last_success_timestamp_seconds", name)
+		}
+	}
+	b, err := os.ReadFile(summary)
+	if err != nil {
+		t.Fatalf("GITHUB_STEP_SUMMARY was not written: %v", err)
+	}
+	if !strings.HasPrefix(string(b), "## regprune apply") || !strings.Contains(string(b), "acme/app") {
+		t.Errorf("step summary:\n%s", b)
+	}
+}
