@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/authn/github"
 )
 
 // Option configures a Client.
@@ -33,7 +34,7 @@ func defaultOptions() options {
 		waitMin:       500 * time.Millisecond,
 		waitMax:       20 * time.Second,
 		maxRetryAfter: 60 * time.Second,
-		keychain:      authn.DefaultKeychain,
+		keychain:      authn.NewMultiKeychain(authn.DefaultKeychain, github.Keychain),
 		userAgent:     "regprune",
 	}
 }
@@ -100,7 +101,9 @@ func WithRetry(max int, waitMin, waitMax, maxRetryAfter time.Duration) Option {
 
 // WithKeychain sets where credentials come from for registries that have
 // no username and password in the configuration (those always win).
-// Default: authn.DefaultKeychain, the Docker config file and its helpers.
+// Default: authn.DefaultKeychain (the Docker config file, docker login
+// state and the credential helpers it names, such as the cloud ones), then
+// GITHUB_TOKEN for ghcr.io.
 func WithKeychain(kc authn.Keychain) Option {
 	return func(o *options) {
 		if kc != nil {
