@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -266,4 +267,50 @@ func mustHash(t *testing.T, digest string) v1.Hash {
 		t.Fatal(err)
 	}
 	return h
+}
+
+// TestApplyInterrupted: a signal during apply (the context cancelled at
+// the first DELETE) lets that deletion finish, skips the rest, still
+// writes the full report, and exits 1.
+func TestApplyInterrupted(t *testing.T) {
+	t.Parallel()
+	reg := registrytest.StartDistribution(t)
+	proxy := registrytest.NewProxy(t, reg)
+	now := time.Now()
+	var entries []seed.Entry
+	for i := 0; i < 6; i++ {
+		entries = append(entries, seed.Entry{Tag: fmt.Sprintf("v1.%d.0", i), Created: now.Add(-time.Duration(100-i) * time.Hour)})
+	}
+	if _, err := seed.History(context.Background(), reg.Repo("acme/app"), entries); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	proxy.Before(func(r *http.Request) {
+		if r.Method == http.MethodDelete {
+			cancel()
+		}
+	})
+	cfg := writeConfig(t, fmt.Sprintf(`concurrency: 1
+registries: [{host: "%s", insecure: true}]
+policies:
+  - name: p
+    repositories: ["%s"]
+    keep: [{semver: {highest: 1}}]
+`, proxy.Host, proxy.Repo("acme/app")))
+	var out, errb bytes.Buffer
+	code := run(ctx, []string{"apply", "-c", cfg, "-o", "json"}, &out, &errb, func(string) (string, bool) { return "", false })
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, errb.String())
+	}
+	var p retention.Plan
+	if err := json.Unmarshal(out.Bytes(), &p); err != nil {
+		t.Fatalf("the report was not written whole: %v\n%s", err, out.String())
+	}
+	if p.Summary.Deleted != 1 || p.Summary.Skipped != 4 {
+		t.Errorf("want the deletion in flight done and the 4 others skipped, got %+v", p.Summary)
+	}
+	if !strings.Contains(errb.String(), "interrupted") {
+		t.Errorf("stderr does not say it was interrupted:\n%s", errb.String())
+	}
 }

@@ -19,8 +19,20 @@ func newValidateCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "%s: valid: %d policies, %d registries configured\n",
-				config.Path(c.configPath, e.getenv), len(rules.Policies), len(cfg.Registries))
+			local := ""
+			if l := rules.Local; l != nil {
+				if l.Docker != nil {
+					local += ", the docker engine"
+				}
+				if n := len(l.Layouts); n > 0 {
+					local += fmt.Sprintf(", %d OCI layouts", n)
+				}
+			}
+			fmt.Fprintf(e.stdout, "%s: valid: %d policies, %d registries configured%s\n",
+				config.Path(c.configPath, e.getenv), len(rules.Policies), len(cfg.Registries), local)
+			if len(rules.Policies) == 0 && rules.Local == nil {
+				fmt.Fprintln(e.stdout, "note: no policies and no local caches: plan and apply would do nothing")
+			}
 			return nil
 		},
 	}
