@@ -49,3 +49,24 @@ func TestREADMEExamples(t *testing.T) {
 		}
 	}
 }
+
+// TestCIRunsTheREADMECommand: .ci/run runs exactly the test command the
+// README gives.
+func TestCIRunsTheREADMECommand(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, err := os.ReadFile("../../.ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?m)^(go test [^#\n]*?)\\s+#").FindStringSubmatch(string(readme))
+	if m == nil {
+		t.Fatal("the README has no go test command")
+	}
+	if !regexp.MustCompile("(?m)^" + regexp.QuoteMeta(m[1]) + "$").Match(ci) {
+		t.Errorf(".ci/run does not run the README's test command %q", m[1])
+	}
+}
