@@ -65,10 +65,7 @@ tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
 				}
 			}
 			err = applyExit(ctx.Err() != nil, out)
-			if ferr := s.finish(ctx, out, err == nil); ferr != nil && err == nil {
-				err = ferr
-			}
-			return err
+			return s.finish(ctx, out, err)
 		},
 	}
 	f.add(cmd)

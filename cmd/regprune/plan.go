@@ -28,10 +28,7 @@ func newPlanCmd(e *env) *cobra.Command {
 			}
 			s.planLocal(ctx, p)
 			err = planExit(p)
-			if ferr := s.finish(ctx, p, err == nil); ferr != nil && err == nil {
-				err = ferr
-			}
-			return err
+			return s.finish(ctx, p, err)
 		},
 	}
 	f.add(cmd)

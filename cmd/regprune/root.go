@@ -131,6 +131,9 @@ func (c *common) addShardFlags(cmd *cobra.Command) {
 // JOB_COMPLETION_INDEX. No sharding is shard 0 of 1.
 func (c *common) shardOf(e *env) (planner.Shard, error) {
 	if c.shard != "" {
+		if c.shards != 0 {
+			return planner.Shard{}, usageError("--shard %s and --shards %d: give one of them (--shards takes the index from JOB_COMPLETION_INDEX)", c.shard, c.shards)
+		}
 		s, err := planner.ParseShard(c.shard)
 		if err != nil {
 			return s, usageError("--shard: %v", err)
@@ -138,11 +141,17 @@ func (c *common) shardOf(e *env) (planner.Shard, error) {
 		return s, nil
 	}
 	n := c.shards
+	if n < 0 {
+		return planner.Shard{}, usageError("--shards: %d is not a number of shards (at least 1)", n)
+	}
 	if n == 0 {
 		if v := e.getenv("REGPRUNE_SHARDS"); v != "" {
 			var err error
 			if n, err = strconv.Atoi(v); err != nil {
 				return planner.Shard{}, usageError("REGPRUNE_SHARDS: %q is not a whole number", v)
+			}
+			if n < 1 {
+				return planner.Shard{}, usageError("REGPRUNE_SHARDS: %d is not a number of shards (at least 1)", n)
 			}
 		}
 	}

@@ -102,19 +102,26 @@ func (s *session) emptyPlan() *retention.Plan {
 
 // finish writes the report (stdout or --output-file), appends it to the
 // GitHub step summary when GITHUB_STEP_SUMMARY is set, and records the
-// metrics. succeeded says whether the run will exit 0.
-func (s *session) finish(ctx context.Context, p *retention.Plan, succeeded bool) error {
-	if err := s.f.writeReport(s.e, p, s.format); err != nil {
-		return err
-	}
+// metrics. runErr is the run's own outcome (nil: it will exit 0), and
+// finish returns the error to exit with: runErr, or a failure to publish
+// the results of a run that otherwise succeeded. A failure to publish
+// after a failed run is still said on stderr.
+//
+// A run stopped by a signal (ctx done) still publishes: that is when the
+// report and a Pushgateway's view of the failure matter most.
+func (s *session) finish(ctx context.Context, p *retention.Plan, runErr error) error {
+	ctx = context.WithoutCancel(ctx)
 	var errs []string
+	if err := s.f.writeReport(s.e, p, s.format); err != nil {
+		errs = append(errs, err.Error())
+	}
 	if path := s.e.getenv("GITHUB_STEP_SUMMARY"); path != "" {
 		if err := appendStepSummary(path, p); err != nil {
 			errs = append(errs, err.Error())
 		}
 	}
 	if s.f.pushgateway != "" || s.f.metricsFile != "" {
-		reg := metrics.Gather(p, time.Since(s.started), succeeded, time.Now())
+		reg := metrics.Gather(p, time.Since(s.started), runErr == nil, time.Now())
 		if s.f.metricsFile != "" {
 			if err := metrics.WriteTextfile(s.f.metricsFile, reg); err != nil {
 				errs = append(errs, err.Error())
@@ -130,12 +137,17 @@ func (s *session) finish(ctx context.Context, p *retention.Plan, succeeded bool)
 			}
 		}
 	}
-	if len(errs) > 0 {
-		// The run itself is done; failing to publish its results is a
-		// failure of the job all the same.
-		return &exitError{code: exitFailure, err: fmt.Errorf("%s", strings.Join(errs, "; "))}
+	if len(errs) == 0 {
+		return runErr
 	}
-	return nil
+	err := fmt.Errorf("%s", strings.Join(errs, "; "))
+	if runErr != nil {
+		fmt.Fprintf(s.e.stderr, "regprune: %v\n", err)
+		return runErr
+	}
+	// The run itself is done; failing to publish its results is a
+	// failure of the job all the same.
+	return &exitError{code: exitFailure, err: err}
 }
 
 func appendStepSummary(path string, p *retention.Plan) error {

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/crane"
+
+	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/registrytest"
+	"github.com/regprune/regprune/retention/seed"
+)
+
+// TestUsageExitCodes: every way of calling plan or apply wrongly exits 2
+// with one message naming what is wrong, before any registry is
+// contacted (the configuration names an unreachable one), and writes no
+// report to stdout.
+func TestUsageExitCodes(t *testing.T) {
+	t.Parallel()
+	cfg := writeConfig(t, "policies:\n  - name: p\n    repositories: [127.0.0.1:1/acme/app]\n    keep: [{newest: 1}]\n")
+	dir := t.TempDir()
+	planFile := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		wantErr string
+	}{
+		{"unknown flag", nil, []string{"plan", "-c", cfg, "--bogus"}, "unknown flag"},
+		{"bad --scope", nil, []string{"plan", "-c", cfg, "--scope", "everywhere"}, "--scope"},
+		{"bad --shard", nil, []string{"plan", "-c", cfg, "--shard", "4/4"}, "--shard"},
+		{"malformed --shard", nil, []string{"apply", "-c", cfg, "--shard", "half"}, "--shard"},
+		{"--shard and --shards together", nil, []string{"plan", "-c", cfg, "--shard", "0/2", "--shards", "3"}, "--shard"},
+		{"negative --shards", map[string]string{"JOB_COMPLETION_INDEX": "0"}, []string{"plan", "-c", cfg, "--shards", "-2"}, "--shards"},
+		{"--shards without JOB_COMPLETION_INDEX", nil, []string{"plan", "-c", cfg, "--shards", "4"}, "JOB_COMPLETION_INDEX"},
+		{"REGPRUNE_SHARDS without JOB_COMPLETION_INDEX", map[string]string{"REGPRUNE_SHARDS": "4"}, []string{"apply", "-c", cfg}, "JOB_COMPLETION_INDEX"},
+		{"REGPRUNE_SHARDS not a number", map[string]string{"REGPRUNE_SHARDS": "four"}, []string{"plan", "-c", cfg}, "REGPRUNE_SHARDS"},
+		{"JOB_COMPLETION_INDEX out of range", map[string]string{"REGPRUNE_SHARDS": "4", "JOB_COMPLETION_INDEX": "4"}, []string{"plan", "-c", cfg}, "4"},
+		{"bad --log-format", nil, []string{"plan", "-c", cfg, "--log-format", "xml"}, "--log-format"},
+		{"missing --plan file", nil, []string{"apply", "-c", cfg, "--plan", filepath.Join(dir, "missing.json")}, "missing.json"},
+		{"--plan is a directory", nil, []string{"apply", "-c", cfg, "--plan", dir}, dir},
+		{"--plan not JSON", nil, []string{"apply", "-c", cfg, "--plan", planFile("garbage.json", "plan: yes\n")}, "garbage.json"},
+		{"--plan of an unknown schemaVersion", nil, []string{"apply", "-c", cfg, "--plan", planFile("v2.json", `{"schemaVersion": 2, "mode": "plan", "repositories": []}`)}, "schema version 2"},
+		{"--plan of an apply report", nil, []string{"apply", "-c", cfg, "--plan", planFile("report.json", `{"schemaVersion": 1, "mode": "apply", "repositories": []}`)}, `"apply"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := runCLI(t, tc.env, tc.args...)
+			if r.code != 2 {
+				t.Fatalf("exit %d, want 2\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tc.wantErr) {
+				t.Errorf("stderr does not name %q:\n%s", tc.wantErr, r.stderr)
+			}
+			if r.stdout != "" {
+				t.Errorf("a usage error wrote to stdout:\n%s", r.stdout)
+			}
+		})
+	}
+}
+
+// TestSavedPlanAndBrake: a plan saved with `plan -o json` is executed
+// by `apply --plan`; the same plan over maxDeletions exits 3 and deletes
+// nothing, with the abort in the one JSON report.
+func TestSavedPlanAndBrake(t *testing.T) {
+	t.Parallel()
+	reg := registrytest.StartDistribution(t)
+	now := time.Now()
+	var entries []seed.Entry
+	for i := 0; i < 4; i++ {
+		entries = append(entries, seed.Entry{Tag: fmt.Sprintf("v1.%d.0", i), Created: now.Add(-time.Duration(100-i) * time.Hour)})
+	}
+	if _, err := seed.History(context.Background(), reg.Repo("acme/app"), entries); err != nil {
+		t.Fatal(err)
+	}
+	body := fmt.Sprintf(`maxDeletions: %%d
+registries: [{host: "%s", insecure: true}]
+policies:
+  - name: p
+    repositories: ["%s"]
+    keep: [{semver: {highest: 1}}]
+`, reg.Host, reg.Repo("acme/app"))
+	braked := writeConfig(t, fmt.Sprintf(body, 2))
+	open := writeConfig(t, fmt.Sprintf(body, 0))
+
+	saved := filepath.Join(t.TempDir(), "plan.json")
+	r := runCLI(t, nil, "plan", "-c", open, "-o", "json", "--output-file", saved)
+	if r.code != 0 || r.stdout != "" {
+		t.Fatalf("plan --output-file: exit %d, stdout %q\n%s", r.code, r.stdout, r.stderr)
+	}
+
+	r = runCLI(t, nil, "apply", "-c", braked, "--plan", saved, "-o", "json")
+	if r.code != 3 {
+		t.Fatalf("apply over maxDeletions: exit %d, want 3\n%s", r.code, r.stderr)
+	}
+	p := oneJSON(t, r.stdout)
+	if p.Aborted == "" || p.Summary.Deleted != 0 {
+		t.Errorf("want an aborted report with nothing deleted, got aborted %q, summary %+v", p.Aborted, p.Summary)
+	}
+	tags, err := crane.ListTags(reg.Repo("acme/app"), crane.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tags) != 4 {
+		t.Errorf("the safety abort deleted something: tags left %v", tags)
+	}
+
+	r = runCLI(t, nil, "apply", "-c", open, "--plan", saved, "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("apply --plan: exit %d\n%s", r.code, r.stderr)
+	}
+	if p := oneJSON(t, r.stdout); p.Mode != "apply" || p.Summary.Deleted != 3 {
+		t.Errorf("apply --plan: mode %q, summary %+v; want 3 deleted", p.Mode, p.Summary)
+	}
+}
+
+// oneJSON decodes stdout, which must hold exactly one JSON report.
+func oneJSON(t *testing.T, stdout string) retention.Plan {
+	t.Helper()
+	var p retention.Plan
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	if err := dec.Decode(&p); err != nil {
+		t.Fatalf("stdout is not a JSON report: %v\n%s", err, stdout)
+	}
+	if dec.More() {
+		t.Fatalf("stdout holds more than one JSON document:\n%s", stdout)
+	}
+	return p
+}

@@ -1,0 +1,106 @@
+package lint
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// fakeRegprune stands in for the binary in the action's run step: it
+// writes a JSON report to --output-file and markdown to the step
+// summary, or fails as bad configuration does, with FAKE_CODE.
+const fakeRegprune = `#!/usr/bin/env bash
+out=""
+while [ $# -gt 0 ]; do case "$1" in --output-file) out="$2"; shift ;; esac; shift; done
+if [ "$FAKE_CODE" = 2 ]; then echo "regprune: regprune.yaml: policies[0].keep: unknown key" >&2; exit 2; fi
+echo '{"schemaVersion":1,"mode":"apply","repositories":[],"summary":{"deleted":4}}' > "$out"
+echo "## regprune apply" >> "$GITHUB_STEP_SUMMARY"
+exit "$FAKE_CODE"
+`
+
+// TestActionRunStep runs the action's "run" step in bash with a fake
+// regprune and checks its outputs and annotations.
+func TestActionRunStep(t *testing.T) {
+	if _, err := exec.LookPath("jq"); err != nil {
+		t.Skip("jq is not installed (GitHub's runners have it)")
+	}
+	_, md := readAction(t, repoRoot(t))
+	var script string
+	for _, s := range md.Runs.Steps {
+		if s.ID == "run" {
+			script = s.Run
+		}
+	}
+	if script == "" {
+		t.Fatal("action.yml has no step with id run")
+	}
+	tests := []struct {
+		name        string
+		code        string
+		wantOutputs []string
+		wantStdout  string
+		wantReport  string // "" for no report output
+	}{
+		{"success", "0", []string{"deleted=4", "exit-code=0"}, "", "## regprune apply"},
+		{"bad configuration", "2", []string{"deleted=", "report=", "json-report=", "exit-code=2"}, "::error title=regprune exited 2 (bad usage or configuration)::regprune.yaml: policies[0].keep: unknown key", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, bindir := t.TempDir(), t.TempDir()
+			bin := filepath.Join(bindir, "regprune")
+			if err := os.WriteFile(bin, []byte(fakeRegprune), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			outputs := filepath.Join(dir, "outputs")
+			// GitHub creates the step summary file before the step runs.
+			if err := os.WriteFile(filepath.Join(dir, "summary.md"), []byte("an earlier step's summary\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command("bash", "-c", script)
+			cmd.Env = []string{
+				"PATH=" + os.Getenv("PATH"), "RUNNER_TEMP=" + dir, "GITHUB_OUTPUT=" + outputs,
+				"GITHUB_STEP_SUMMARY=" + filepath.Join(dir, "summary.md"), "REGPRUNE_BIN=" + bin,
+				"INPUT_CONFIG=regprune.yaml", "INPUT_COMMAND=apply", "INPUT_FORMAT=markdown", "INPUT_ARGS=",
+				"FAKE_CODE=" + tc.code,
+			}
+			stdout, _ := cmd.Output()
+			if got := cmd.ProcessState.ExitCode(); got != int(tc.code[0]-'0') {
+				t.Errorf("the step exited %d, want regprune's %s", got, tc.code)
+			}
+			b, err := os.ReadFile(outputs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+			for _, want := range tc.wantOutputs {
+				found := false
+				for _, l := range lines {
+					found = found || l == want
+				}
+				if !found {
+					t.Errorf("outputs lack %q:\n%s", want, b)
+				}
+			}
+			if !strings.Contains(string(stdout), tc.wantStdout) {
+				t.Errorf("stdout lacks %q:\n%s", tc.wantStdout, stdout)
+			}
+			var report string
+			for _, l := range lines {
+				if v, ok := strings.CutPrefix(l, "report="); ok {
+					report = v
+				}
+			}
+			switch {
+			case tc.wantReport == "" && report != "":
+				t.Errorf("report output %q, want none: regprune wrote no report", report)
+			case tc.wantReport != "":
+				r, err := os.ReadFile(report)
+				if err != nil || !strings.Contains(string(r), tc.wantReport) {
+					t.Errorf("report %q: %v, want it to hold %q:\n%s", report, err, tc.wantReport, r)
+				}
+			}
+		})
+	}
+}
