@@ -37,6 +37,7 @@ tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
 				if saved, err = readPlanFile(planFile); err != nil {
 					return err
 				}
+				s.narrowSaved(saved)
 			}
 			ctx := cmd.Context()
 			opts := []registry.Option{registry.WithConcurrency(s.cfg.Concurrency), registry.WithLogger(s.log)}
@@ -60,7 +61,12 @@ tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
 					MaxDeletions: s.cfg.MaxDeletions, Saved: saved != nil, Concurrency: s.cfg.Concurrency, Logger: s.log,
 					Progress: s.progress("deleting", "deletions"),
 				})
-				if out.Aborted == "" {
+				switch {
+				case out.Aborted != "":
+					skipLocal(out, "safety abort: maxDeletions exceeded, nothing was deleted")
+				case ctx.Err() != nil:
+					skipLocal(out, "interrupted (SIGINT/SIGTERM) before the local caches were started")
+				default:
 					s.applyLocal(ctx, out)
 				}
 			}

@@ -6,6 +6,7 @@ import (
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/local/docker"
 	"github.com/regprune/regprune/retention/local/layout"
+	"github.com/regprune/regprune/retention/report"
 )
 
 // planLocal adds the plans of the local caches to p, when the
@@ -110,4 +111,46 @@ func (s *session) layoutRules(cache string) (retention.LayoutRules, bool) {
 		}
 	}
 	return retention.LayoutRules{}, false
+}
+
+// skipLocal marks every deletion of the local caches in r skipped.
+func skipLocal(r *retention.Plan, reason string) {
+	for i := range r.Local {
+		for j := range r.Local[i].Repositories {
+			dels := r.Local[i].Repositories[j].Deletions
+			for k := range dels {
+				if dels[k].Status == "" {
+					dels[k].Status, dels[k].Reason = retention.StatusSkipped, reason
+				}
+			}
+		}
+		if bc := r.Local[i].BuildCache; bc != nil && bc.Status == "" {
+			bc.Status, bc.Error = retention.StatusSkipped, reason
+		}
+	}
+	report.Summarize(r)
+}
+
+// narrowSaved applies --scope and --shard to a saved plan: the run
+// executes only the part of it that the flags select.
+func (s *session) narrowSaved(p *retention.Plan) {
+	if !s.remote() {
+		if len(p.Repositories) > 0 {
+			p.Notes = append(p.Notes, "--scope local: the saved plan's registry deletions were left out")
+		}
+		p.Repositories = []retention.RepoPlan{}
+	}
+	if s.f.scope == scopeRemote || s.shard.Index != 0 {
+		p.Local = nil
+	}
+	if s.shard.Count > 1 {
+		var mine []retention.RepoPlan
+		for _, rp := range p.Repositories {
+			if s.shard.Owns(rp.Repository) {
+				mine = append(mine, rp)
+			}
+		}
+		p.Repositories = mine
+	}
+	report.Summarize(p)
 }

@@ -185,7 +185,7 @@ func (s *session) warnReadableSecrets() {
 // progress returns a progress callback that draws on a terminal, or nil
 // in CI and when stderr is not a terminal.
 func (s *session) progress(what, unit string) func(done, total int) {
-	if !isTerminal(s.e.stderr) || s.e.getenv("CI") != "" {
+	if ci := s.e.getenv("CI"); !isTerminal(s.e.stderr) || (ci != "" && ci != "false" && ci != "0") {
 		return nil
 	}
 	return func(done, total int) {

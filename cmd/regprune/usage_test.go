@@ -118,6 +118,12 @@ policies:
 		t.Errorf("the safety abort deleted something: tags left %v", tags)
 	}
 
+	// --scope local leaves the saved plan's registry part alone.
+	r = runCLI(t, nil, "apply", "-c", open, "--plan", saved, "--scope", "local", "-o", "json")
+	if p := oneJSON(t, r.stdout); r.code != 0 || p.Summary.Deleted != 0 || len(p.Notes) == 0 {
+		t.Errorf("apply --plan --scope local: exit %d, summary %+v, notes %q; want nothing deleted and a note", r.code, p.Summary, p.Notes)
+	}
+
 	r = runCLI(t, nil, "apply", "-c", open, "--plan", saved, "-o", "json")
 	if r.code != 0 {
 		t.Fatalf("apply --plan: exit %d\n%s", r.code, r.stderr)

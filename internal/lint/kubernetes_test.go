@@ -307,6 +307,9 @@ func checkJob(t *testing.T, file string, s batchv1.JobSpec, all map[string][]any
 		t.Errorf("%s: args %q, want apply first", file, c.Args)
 	}
 
+	if g := pod.TerminationGracePeriodSeconds; g == nil || *g < 90 {
+		t.Errorf("%s: terminationGracePeriodSeconds %v, want at least 90: a stopped run finishes its deletions in flight and writes its report", file, g)
+	}
 	psc := pod.SecurityContext
 	if psc == nil || psc.RunAsNonRoot == nil || !*psc.RunAsNonRoot {
 		t.Errorf("%s: the pod's securityContext must set runAsNonRoot: true", file)
