@@ -27,7 +27,9 @@
 // subject is reachable), and sweeps only files under blobs/<alg>/ named by
 // a valid sha256 or sha512 digest that nothing reaches and that were not
 // modified within the grace period. Descriptors of unknown media types are
-// kept and not parsed. Nothing else in the layout is touched, except the
+// kept; where a manifest is expected (an index.json entry, an index
+// child, a referrer) such a blob is also read as a manifest when its
+// content is one, so that what it names is kept too. Nothing else in the layout is touched, except the
 // lock file .regprune.lock (an advisory flock for cooperating writers) and
 // index.json, which is replaced atomically.
 package layout

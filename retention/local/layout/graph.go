@@ -130,24 +130,45 @@ func (s *store) addNode(digest string, n *node) {
 // reach marks in seen every digest the roots reach: through index
 // children, configs, layers, and the manifests whose subject is reached.
 // parents, when not nil, records how each digest was first reached.
+//
+// Where a manifest is expected (the roots, index children, referrers) a
+// descriptor of a media type the mark does not know is still read as a
+// manifest when its content is one (see loadAsManifest): the blob is
+// kept, and so is everything it names, or the sweep would leave a kept
+// entry without its config and layers. A digest reached first where it
+// is not parsed (as a config, or under an unknown type elsewhere) is
+// followed again when it is reached as a manifest.
 func (s *store) reach(ctx context.Context, roots []descriptor, seen map[string]bool, parents map[string]edge) error {
-	stack := make([]descriptor, 0, len(roots))
+	type item struct {
+		d descriptor
+		// manifest: reached where a manifest is expected.
+		manifest bool
+	}
+	parses := func(it item) bool { return it.manifest || followed(it.d.MediaType) }
+	// expanded holds the digests whose references were followed.
+	expanded := map[string]bool{}
+	done := func(it item) bool {
+		return it.d.Digest == "" || seen[it.d.Digest] && (expanded[it.d.Digest] || !parses(it))
+	}
+	stack := make([]item, 0, len(roots))
 	for i := len(roots) - 1; i >= 0; i-- {
-		stack = append(stack, roots[i])
+		stack = append(stack, item{d: roots[i], manifest: true})
 	}
 	visit := func(d descriptor, from string, kind edgeKind) {
-		if d.Digest == "" || seen[d.Digest] {
+		it := item{d: d, manifest: kind != edgeBlob}
+		if done(it) {
 			return
 		}
-		if parents != nil {
+		if parents != nil && !seen[d.Digest] {
 			parents[d.Digest] = edge{from: from, kind: kind}
 		}
-		stack = append(stack, d)
+		stack = append(stack, it)
 	}
 	for len(stack) > 0 {
-		d := stack[len(stack)-1]
+		it := stack[len(stack)-1]
+		d := it.d
 		stack = stack[:len(stack)-1]
-		if seen[d.Digest] {
+		if done(it) {
 			continue
 		}
 		if len(seen)%1024 == 0 {
@@ -155,10 +176,20 @@ func (s *store) reach(ctx context.Context, roots []descriptor, seen map[string]b
 				return err
 			}
 		}
+		first := !seen[d.Digest]
 		seen[d.Digest] = true
-		n, err := s.load(d)
-		if err != nil {
-			return err
+		var n *node
+		if parses(it) {
+			expanded[d.Digest] = true
+			var err error
+			if followed(d.MediaType) {
+				n, err = s.load(d)
+			} else {
+				n, err = s.loadAsManifest(d)
+			}
+			if err != nil {
+				return err
+			}
 		}
 		if n != nil {
 			for _, c := range n.children {
@@ -171,11 +202,37 @@ func (s *store) reach(ctx context.Context, roots []descriptor, seen map[string]b
 				visit(l, d.Digest, edgeBlob)
 			}
 		}
-		for _, r := range s.subjects[d.Digest] {
-			visit(descriptor{Digest: r, MediaType: s.nodes[r].mediaType}, d.Digest, edgeReferrer)
+		if first {
+			for _, r := range s.subjects[d.Digest] {
+				visit(descriptor{Digest: r, MediaType: s.nodes[r].mediaType}, d.Digest, edgeReferrer)
+			}
 		}
 	}
 	return nil
+}
+
+// loadAsManifest reads a blob declared with a media type the mark does
+// not know, where a manifest is expected, and parses it as one when it
+// is JSON under the manifest size limit; anything else is opaque (nil),
+// never an error. The result is kept apart from the nodes Decide and the
+// creation times see, which go by the declared media type.
+func (s *store) loadAsManifest(d descriptor) (*node, error) {
+	if n, ok := s.nodes[d.Digest]; ok {
+		return n, nil
+	}
+	if n, ok := s.opaque[d.Digest]; ok {
+		return n, nil
+	}
+	var n *node
+	if b, ok, err := s.read(d.Digest, maxManifestBytes); err == nil && ok {
+		if b = bytes.TrimLeft(b, " \t\r\n"); len(b) > 0 && b[0] == '{' {
+			if p, err := parse(b, ""); err == nil {
+				n = p
+			}
+		}
+	}
+	s.opaque[d.Digest] = n
+	return n, nil
 }
 
 // edge says how the mark first reached a digest.

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/regprune/regprune/retention"
 )
@@ -94,6 +95,14 @@ func parseIndex(b []byte, bare string) (*indexFile, error) {
 	}
 	if idx.fields == nil {
 		return nil, errors.New("not a JSON object")
+	}
+	for k := range idx.fields {
+		// Go's decoder (and so go-containerregistry and many tools) read
+		// "Manifests" as the entries; reading it as no entries would let
+		// the sweep take every blob.
+		if k != "manifests" && strings.EqualFold(k, "manifests") {
+			return nil, fmt.Errorf("field %q: the entries must be under \"manifests\"", k)
+		}
 	}
 	var raws []json.RawMessage
 	if m, ok := idx.fields["manifests"]; ok {

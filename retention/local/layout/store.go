@@ -34,12 +34,15 @@ type store struct {
 	nodes map[string]*node
 	// subjects maps a digest to the manifests whose subject it is.
 	subjects map[string][]string
+	// opaque holds blobs of unknown media types read as manifests by
+	// the mark (nil: not one).
+	opaque map[string]*node
 }
 
 // listBlobs takes the inventory of blobs/. A layout without blobs/ has
 // none.
 func listBlobs(ctx context.Context, root string) (*store, error) {
-	s := &store{root: root, blobs: map[string]blobInfo{}, nodes: map[string]*node{}, subjects: map[string][]string{}}
+	s := &store{root: root, blobs: map[string]blobInfo{}, nodes: map[string]*node{}, subjects: map[string][]string{}, opaque: map[string]*node{}}
 	for _, alg := range []string{"sha256", "sha512"} {
 		dir := filepath.Join(root, "blobs", alg)
 		des, err := os.ReadDir(dir)
