@@ -28,6 +28,11 @@ func compileLocal(l *Local, top *Rules) (*LocalRules, []error) {
 			if bc.KeepStorage < 0 {
 				add("local.docker.buildCache.keepStorage", "must not be negative")
 			}
+			if bc.OlderThan == 0 && bc.KeepStorage == 0 {
+				// The engine would prune every unused record: that is not
+				// what an empty section reads as.
+				add("local.docker.buildCache", "set olderThan, keepStorage or both (an empty buildCache would prune every unused build cache record)")
+			}
 		}
 		dc := *d
 		if dc.LocalOnly == "" {

@@ -221,6 +221,10 @@ var badInputs = []struct {
 	file: "local: {docker: {buildCache: {keepStorage: 10XB}}}\n" + minimal,
 	want: []string{`regprune.yaml: local.docker.buildCache.keepStorage: invalid size "10XB"`},
 }, {
+	name: "empty buildCache",
+	file: "local: {docker: {buildCache: {olderThan: 0s}}}\n" + minimal,
+	want: []string{`regprune.yaml: local.docker.buildCache: set olderThan, keepStorage or both`},
+}, {
 	name: "negative size",
 	file: "local: {layouts: [{path: /tmp/x, maxSize: -5}]}\n" + minimal,
 	want: []string{`regprune.yaml: local.layouts[0].maxSize: must not be negative`},
