@@ -75,7 +75,8 @@ func Apply(ctx context.Context, e *Engine, dr retention.DockerRules, plan retent
 	}
 	after, err := diskUsage(ctx, e)
 	if err != nil {
-		out.Error = fmt.Sprintf("reading disk usage of docker engine at %s after the deletions: %v", e.Host, err)
+		// The deletions are done; only their measure is missing.
+		out.Notes = append(out.Notes, fmt.Sprintf("reclaimed bytes unknown: reading disk usage of docker engine at %s after the deletions: %v", e.Host, err))
 		return out
 	}
 	reclaimed := before.total() - after.total()
@@ -97,11 +98,32 @@ type usage struct{ images, buildCache int64 }
 func (u usage) total() int64 { return u.images + u.buildCache }
 
 func diskUsage(ctx context.Context, e *Engine) (usage, error) {
-	du, err := e.cli.DiskUsage(ctx, client.DiskUsageOptions{Images: true, BuildCache: true})
+	du, err := readDiskUsage(ctx, e, client.DiskUsageOptions{Images: true, BuildCache: true})
 	if err != nil {
 		return usage{}, err
 	}
 	return usage{images: du.Images.TotalSize, buildCache: du.BuildCache.TotalSize}, nil
+}
+
+// readDiskUsage asks the engine for its disk usage. The engine runs one
+// such computation at a time and refuses any other client meanwhile ("a
+// disk usage operation is already running": a 500 on Engine 20.10, a 409
+// on others), so a failure is asked again, with a growing wait, for up to
+// about half a minute. The engine answered Connect, so it is there.
+func readDiskUsage(ctx context.Context, e *Engine, opts client.DiskUsageOptions) (client.DiskUsageResult, error) {
+	wait := 100 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		du, err := e.cli.DiskUsage(ctx, opts)
+		if err == nil || ctx.Err() != nil || cerrdefs.IsNotFound(err) || attempt == 9 {
+			return du, err
+		}
+		select {
+		case <-ctx.Done():
+			return du, err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
 }
 
 // verifier holds the fresh decision a planned deletion is checked

@@ -17,7 +17,7 @@ func planBuildCache(ctx context.Context, e *Engine, bc *retention.BuildCache, no
 	if bc.OlderThan > 0 {
 		p.OlderThan = bc.OlderThan.String()
 	}
-	du, err := e.cli.DiskUsage(ctx, client.DiskUsageOptions{BuildCache: true, Verbose: true})
+	du, err := readDiskUsage(ctx, e, client.DiskUsageOptions{BuildCache: true, Verbose: true})
 	if err != nil {
 		return p, fmt.Sprintf("build cache: could not read its records: %v", err)
 	}
