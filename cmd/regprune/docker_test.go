@@ -23,6 +23,7 @@ import (
 // test is skipped, or fails under CI=true.
 func engineClient(t *testing.T) *client.Client {
 	t.Helper()
+	registrytest.LockEngine(t)
 	cli, err := client.New(client.FromEnv)
 	if err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -18,6 +18,8 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/client"
+
+	"github.com/regprune/regprune/retention/registrytest"
 )
 
 // cleanupTimeout bounds each removal in t.Cleanup, which runs after the
@@ -29,6 +31,7 @@ const cleanupTimeout = 30 * time.Second
 // the test is skipped, or fails when CI=true.
 func connect(t *testing.T) *client.Client {
 	t.Helper()
+	registrytest.LockEngine(t)
 	unavailable := func(err error) {
 		t.Helper()
 		msg := fmt.Sprintf("imagetest: no Docker Engine (DOCKER_HOST or the default socket): %v", err)

@@ -19,6 +19,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/registrytest"
 	"github.com/regprune/regprune/retention/seed"
 )
 
@@ -26,6 +27,7 @@ import (
 // skipped, except under CI=true, where a missing engine is a failure.
 func testEngine(t *testing.T) *Engine {
 	t.Helper()
+	registrytest.LockEngine(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	e, err := Connect(ctx, "")
