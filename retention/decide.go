@@ -250,12 +250,42 @@ func planDeletions(r *Rules, l Listing, rp *RepoPlan, attachments []int) {
 			keepReachable(t.Digest)
 		}
 	}
+	// A tagged manifest whose OCI subject stays (a signature, attestation
+	// or SBOM pushed under an ordinary tag) stays with it: its deleted
+	// tags go alone. Repeat for referrers of referrers.
+	referrerOf := map[string]string{}
+	for changed := true; changed; {
+		changed = false
+		for _, dg := range digests {
+			if subject := l.Manifests[dg].Subject; subject != "" && !kept[dg] && kept[subject] {
+				referrerOf[dg] = subject
+				keepReachable(dg)
+				changed = true
+			}
+		}
+	}
+
+	// Attachment tags by the digest they point at, in listing order.
+	attachedTo := map[string][]int{}
+	var attachedDigests []string
+	for _, i := range attachments {
+		dg := l.Tags[i].Digest
+		if attachedTo[dg] == nil {
+			attachedDigests = append(attachedDigests, dg)
+		}
+		attachedTo[dg] = append(attachedTo[dg], i)
+	}
 
 	var tagOnly, indexes, images, children, referrers []Deletion
 	gone := map[string]bool{} // digests deleted by digest
 	for _, dg := range digests {
 		d := byDigest[dg]
 		if len(d.deleted) == 0 {
+			continue
+		}
+		if !kept[dg] && len(attachedTo[dg]) > 0 {
+			// An attachment tag points here too: the manifest's fate is
+			// decided with the attachments, below.
 			continue
 		}
 		names := tagNames(l, d.deleted)
@@ -269,7 +299,11 @@ func planDeletions(r *Rules, l Listing, rp *RepoPlan, attachments []int) {
 				}
 			}
 			why := "digest shared with kept tag(s) " + strings.Join(keptNames, ", ")
-			if len(keptNames) == 0 {
+			switch {
+			case len(keptNames) > 0:
+			case referrerOf[dg] != "":
+				why = "the manifest refers to the kept " + referrerOf[dg] + " and stays with it"
+			default:
 				why = "digest still referenced by a kept index"
 			}
 			for _, i := range d.deleted {
@@ -310,41 +344,78 @@ func planDeletions(r *Rules, l Listing, rp *RepoPlan, attachments []int) {
 		followChildren(del.Digest)
 	}
 
-	// Attachments follow their subject.
-	for _, i := range attachments {
-		t := l.Tags[i]
-		td := &rp.Tags[i]
-		subject, _ := AttachmentSubject(t.Name)
-		var why string
-		switch {
-		case gone[subject]:
-			why = "subject " + subject + " is deleted"
-		case l.Missing[subject]:
-			why = "subject " + subject + " no longer exists"
-		case kept[subject]:
-			td.Reasons = append(td.Reasons, "follows its subject "+subject+", which is kept")
-		case tagged[subject]:
-			td.Reasons = append(td.Reasons, "follows its subject "+subject+", whose tags are deleted alone")
-		default:
-			td.Reasons = append(td.Reasons, "follows its subject "+subject+", which exists untagged")
+	// Attachments follow their subject. A manifest that attachment tags
+	// point at goes only when every tag on it goes: a signature that stays
+	// keeps its manifest, and ordinary tags on it go alone.
+	for _, dg := range attachedDigests {
+		whys := map[int]string{}
+		all := true
+		for _, i := range attachedTo[dg] {
+			td := &rp.Tags[i]
+			subject, _ := AttachmentSubject(l.Tags[i].Name)
+			var why string
+			switch {
+			case gone[subject]:
+				why = "subject " + subject + " is deleted"
+			case l.Missing[subject]:
+				why = "subject " + subject + " no longer exists"
+			case kept[subject]:
+				td.Reasons = append(td.Reasons, "follows its subject "+subject+", which is kept")
+			case tagged[subject]:
+				td.Reasons = append(td.Reasons, "follows its subject "+subject+", whose tags are deleted alone")
+			default:
+				td.Reasons = append(td.Reasons, "follows its subject "+subject+", which exists untagged")
+			}
+			if why == "" {
+				all = false
+				continue
+			}
+			if p, ok := r.Protect.Match(l.Tags[i].Name); ok {
+				td.Reasons = append(td.Reasons, fmt.Sprintf("protected by protect.tags %q (%s)", p.String(), why))
+				all = false
+				continue
+			}
+			whys[i] = why
 		}
-		if why == "" {
+		var ordinary *digestTags
+		if d := byDigest[dg]; d != nil && len(d.deleted) > 0 && !kept[dg] {
+			ordinary = d // every ordinary tag here is deleted, else kept[dg]
+		}
+		if kept[dg] || gone[dg] || !all {
+			var keptNames []string
+			for _, i := range attachedTo[dg] {
+				if _, goes := whys[i]; !goes {
+					keptNames = append(keptNames, l.Tags[i].Name)
+				}
+			}
+			for _, i := range attachedTo[dg] {
+				if why, goes := whys[i]; goes {
+					rp.Tags[i].Reasons = append(rp.Tags[i].Reasons, why+", but its manifest is still referenced")
+				}
+			}
+			if ordinary != nil {
+				why := "digest shared with kept attachment tag(s) " + strings.Join(keptNames, ", ")
+				for _, i := range ordinary.deleted {
+					rp.Tags[i].Reasons = append(rp.Tags[i].Reasons, "tag deleted alone: "+why)
+				}
+				tagOnly = append(tagOnly, Deletion{Digest: dg, Tags: tagNames(l, ordinary.deleted), Kind: KindTag, Reason: why})
+			}
 			continue
 		}
-		if p, ok := r.Protect.Match(t.Name); ok {
-			td.Reasons = append(td.Reasons, fmt.Sprintf("protected by protect.tags %q (%s)", p.String(), why))
-			continue
+		idx := append([]int(nil), attachedTo[dg]...)
+		if ordinary != nil {
+			idx = append(idx, ordinary.deleted...)
 		}
-		if kept[t.Digest] || gone[t.Digest] {
-			td.Reasons = append(td.Reasons, why+", but its manifest is still referenced")
-			continue
+		first := attachedTo[dg][0]
+		subject, _ := AttachmentSubject(l.Tags[first].Name)
+		for _, i := range attachedTo[dg] {
+			rp.Tags[i].Action = Delete
+			rp.Tags[i].Reasons = append(rp.Tags[i].Reasons, "deleted with its subject: "+whys[i])
 		}
-		td.Action = Delete
-		td.Reasons = append(td.Reasons, "deleted with its subject: "+why)
-		gone[t.Digest] = true
-		referrers = append(referrers, Deletion{Digest: t.Digest, Tags: []string{t.Name}, Kind: KindReferrer, Parent: subject, Reason: why})
+		gone[dg] = true
+		referrers = append(referrers, Deletion{Digest: dg, Tags: tagNames(l, idx), Kind: KindReferrer, Parent: subject, Reason: whys[first]})
 		// A referrers fallback index lists referrers; they go with it.
-		for _, c := range l.Manifests[t.Digest].Children {
+		for _, c := range l.Manifests[dg].Children {
 			if kept[c] || gone[c] || tagged[c] {
 				continue
 			}

@@ -363,3 +363,65 @@ func TestNeedsTime(t *testing.T) {
 		t.Error("an ungoverned repository needs no time")
 	}
 }
+
+// TestDecideDigestSharedWithAttachment: an ordinary tag that is deleted
+// but shares its digest with a signature tag goes alone while the
+// signature is kept (deleting the digest would strip the signature from
+// its kept subject), and goes with the manifest when the signature goes.
+func TestDecideDigestSharedWithAttachment(t *testing.T) {
+	t.Parallel()
+	hex := func(id string) string { return strings.TrimPrefix(dg(id), "sha256:") }
+	r := compile(t, Config{Policies: []Policy{policy(KeepRule{Tags: []string{"keep"}})}})
+	l := listing(repo,
+		img{id: "subject", tags: []string{"keep"}},
+		img{id: "sig", tags: []string{"sha256-" + hex("subject") + ".sig", "copy-of-sig"}},
+		img{id: "gone-sig", tags: []string{"sha256-" + hex("gone") + ".sig", "copy-of-gone-sig"}},
+	)
+	l.Missing[dg("gone")] = true
+	rp := Decide(now, r, l)
+	wantActions := map[string]Action{
+		"keep": Keep, "copy-of-sig": Delete, "copy-of-gone-sig": Delete,
+		"sha256-" + hex("subject") + ".sig": Keep, "sha256-" + hex("gone") + ".sig": Delete,
+	}
+	if diff := cmp.Diff(wantActions, actions(rp)); diff != "" {
+		t.Errorf("actions (-want +got):\n%s%s", diff, reasons(rp))
+	}
+	want := []string{
+		"tag " + dg("sig")[7:15] + " copy-of-sig",
+		"referrer " + dg("gone-sig")[7:15] + " copy-of-gone-sig,sha256-" + hex("gone") + ".sig",
+	}
+	if diff := cmp.Diff(want, deletionKinds(rp)); diff != "" {
+		t.Errorf("deletions (-want +got):\n%s%s", diff, reasons(rp))
+	}
+}
+
+// TestDecideTaggedReferrerOfKeptSubject: a manifest whose OCI subject is
+// kept (an SBOM or signature pushed with an ordinary tag) is not deleted
+// by digest when the policy deletes its tag: the tag goes alone, and the
+// kept image keeps its referrer. A referrer of a deleted image goes.
+func TestDecideTaggedReferrerOfKeptSubject(t *testing.T) {
+	t.Parallel()
+	r := compile(t, Config{Policies: []Policy{policy(KeepRule{Tags: []string{"keep"}})}})
+	l := listing(repo,
+		img{id: "kept", tags: []string{"keep"}},
+		img{id: "old", tags: []string{"old"}},
+		img{id: "sbom", tags: []string{"sbom-of-keep"}},
+		img{id: "sig-of-sbom", tags: []string{"sig-of-sbom"}},
+		img{id: "sbom-old", tags: []string{"sbom-of-old"}},
+	)
+	for id, subject := range map[string]string{"sbom": "kept", "sig-of-sbom": "sbom", "sbom-old": "old"} {
+		m := l.Manifests[dg(id)]
+		m.Subject = dg(subject)
+		l.Manifests[dg(id)] = m
+	}
+	rp := Decide(now, r, l)
+	want := []string{
+		"tag " + dg("sbom")[7:15] + " sbom-of-keep",
+		"tag " + dg("sig-of-sbom")[7:15] + " sig-of-sbom",
+		"image " + dg("old")[7:15] + " old",
+		"image " + dg("sbom-old")[7:15] + " sbom-of-old",
+	}
+	if diff := cmp.Diff(want, deletionKinds(rp)); diff != "" {
+		t.Errorf("deletions (-want +got):\n%s%s", diff, reasons(rp))
+	}
+}

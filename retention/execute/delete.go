@@ -77,6 +77,12 @@ func (r *repoRun) check(ctx context.Context, d *retention.Deletion) string {
 	if tag, ok := r.reachedByUnseen[d.Digest]; ok {
 		return fmt.Sprintf("the index %s, pushed or moved since the plan, references it", tag)
 	}
+	if r.blocked != "" {
+		return r.blocked
+	}
+	if index, ok := r.reachedByUndeleted[d.Digest]; ok {
+		return fmt.Sprintf("the index %s, which was not deleted, references it", index)
+	}
 	switch d.Kind {
 	case retention.KindChild:
 		if st := r.statusOf(d.Parent); st != retention.StatusDeleted {
@@ -108,8 +114,11 @@ func (r *repoRun) forbidden(tag string, kind retention.Kind) string {
 	if p, ok := r.rules.Protect.Match(tag); ok {
 		return fmt.Sprintf("tag %s is protected by protect.tags %q", tag, p.String())
 	}
-	if r.rules.MinAge <= 0 || kind == retention.KindReferrer {
+	if r.rules.MinAge <= 0 {
 		return ""
+	}
+	if _, attachment := retention.AttachmentSubject(tag); attachment && kind == retention.KindReferrer {
+		return "" // a signature follows its subject, whatever its own age
 	}
 	c := r.created[tag]
 	if c == nil {

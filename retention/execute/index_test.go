@@ -3,9 +3,13 @@ package execute_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
@@ -158,5 +162,105 @@ func TestNewIndexReferencesPlannedImage(t *testing.T) {
 	wantStatus(t, out, repo, old, retention.KindImage, retention.StatusSkipped, "the index multi, pushed or moved since the plan, references it")
 	if !e.exists("app", old) {
 		t.Errorf("old-1's image was deleted, and the index multi pushed since the plan lists it")
+	}
+}
+
+// TestChildOfSkippedIndexStays: a child that two deleted indexes share is
+// planned once, under the first. When the other index is not deleted
+// after all (a new tag on it, or a protection at execution time), the
+// child must stay: that index still lists it.
+func TestChildOfSkippedIndexStays(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		change func(e *env, k string)
+		apply  func(t *testing.T, repo string) *retention.Rules
+		reason string
+	}{
+		{
+			name:   "new tag on the other index",
+			change: func(e *env, k string) { e.tag("app", "keep-k", k) },
+			reason: "keep-k now point at it",
+		},
+		{
+			name: "other index protected at execution time",
+			apply: func(t *testing.T, repo string) *retention.Rules {
+				return compile(t, retention.Config{Protect: retention.Protect{Tags: []string{"old-k"}}, Policies: []retention.Policy{keepPolicy([]string{repo}, "keep-*")}})
+			},
+			reason: "protected",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := distribution(t)
+			imgs := images(t, 3) // a, b, c
+			a, b := digestOf(t, imgs[0]), digestOf(t, imgs[1])
+			e.push("app", "keep-c", imgs[2])
+			p1 := e.push("app", "old-a", indexOf(t, imgs[0], imgs[1])) // listed first: a and b are planned under it
+			k := e.push("app", "old-k", indexOf(t, imgs[0]))
+			repo := e.repo("app")
+			rules := keepRules(t, []string{repo}, "keep-*")
+			p := e.plan(rules)
+			if d := deletion(t, p, repo, a, retention.KindChild); d.Parent != p1 {
+				t.Fatalf("child a planned under %s, want %s (old-a)", d.Parent, p1)
+			}
+			if tc.change != nil {
+				tc.change(e, k)
+			}
+			applyRules := rules
+			if tc.apply != nil {
+				applyRules = tc.apply(t, repo)
+			}
+
+			out := e.apply(applyRules, p, execute.Options{})
+
+			wantStatus(t, out, repo, p1, retention.KindIndex, retention.StatusDeleted, "")
+			wantStatus(t, out, repo, k, retention.KindIndex, retention.StatusSkipped, tc.reason)
+			wantStatus(t, out, repo, b, retention.KindChild, retention.StatusDeleted, "")
+			wantStatus(t, out, repo, a, retention.KindChild, retention.StatusSkipped, "old-k")
+			everyStatusSet(t, out)
+			if !e.exists("app", a) {
+				t.Errorf("child a was deleted while the index old-k, which was not deleted, lists it")
+			}
+		})
+	}
+}
+
+// TestNestedChildFollowsItsIndex: a deleted index of indexes takes the
+// children of its child index too. The child index and its own children
+// are both of kind child; a grandchild must wait for its parent's
+// deletion, not be skipped because it was checked first.
+func TestNestedChildFollowsItsIndex(t *testing.T) {
+	t.Parallel()
+	e := distribution(t)
+	imgs := images(t, 2) // a (nested), b (kept)
+	a := digestOf(t, imgs[0])
+	inner := indexOf(t, imgs[0])
+	innerDigest := digestOf(t, inner)
+	outer := mutate.AppendManifests(empty.Index, mutate.IndexAddendum{Add: inner, Descriptor: v1.Descriptor{MediaType: types.OCIImageIndex}})
+	e.push("app", "keep-b", imgs[1])
+	old := e.push("app", "old", outer)
+	repo := e.repo("app")
+	rules := keepRules(t, []string{repo}, "keep-*")
+	p := e.plan(rules)
+	if d := deletion(t, p, repo, a, retention.KindChild); d.Parent != innerDigest {
+		t.Fatalf("grandchild a planned under %s, want the inner index %s", d.Parent, innerDigest)
+	}
+	// The inner index's DELETE arrives late, as it may under load.
+	e.proxy.Inject(registrytest.Fault{Match: func(r *http.Request) bool {
+		if isDelete("app", innerDigest)(r) {
+			time.Sleep(300 * time.Millisecond)
+		}
+		return false
+	}})
+
+	out := e.apply(rules, p, execute.Options{Concurrency: 4})
+
+	wantStatus(t, out, repo, old, retention.KindIndex, retention.StatusDeleted, "")
+	wantStatus(t, out, repo, innerDigest, retention.KindChild, retention.StatusDeleted, "")
+	wantStatus(t, out, repo, a, retention.KindChild, retention.StatusDeleted, "")
+	everyStatusSet(t, out)
+	if e.exists("app", a) {
+		t.Errorf("grandchild a is left behind, untagged and listed by no index")
 	}
 }

@@ -37,6 +37,14 @@ type repoRun struct {
 	// (pushed or moved since) references to that index's tag: none of
 	// them may be deleted.
 	reachedByUnseen map[string]string
+	// reachedByUndeleted maps manifests that a planned index which was
+	// not deleted after all (skipped or failed) references to that
+	// index's digest: a child is planned under one parent only, so its
+	// other parents are checked here. blocked, when set, says why no
+	// manifest may be deleted by digest any more (such an index could not
+	// be read).
+	reachedByUndeleted map[string]string
+	blocked            string
 
 	// progress is called as each deletion finishes.
 	progress func()
@@ -79,6 +87,9 @@ func (r *repoRun) run(ctx context.Context) {
 	// last the referrers of what was deleted.
 	for _, kind := range []retention.Kind{retention.KindTag, retention.KindIndex, retention.KindImage, retention.KindChild, retention.KindReferrer} {
 		r.phase(ctx, kind)
+		if kind == retention.KindIndex {
+			r.protectUndeleted(ctx)
+		}
 	}
 	if r.unsupported {
 		host := retention.Host(rp.Repository)
@@ -202,6 +213,56 @@ func (r *repoRun) markUnseen(ctx context.Context, digest, tag string, depth int)
 	return nil
 }
 
+// protectUndeleted reads every planned index that was not deleted and
+// records what it reaches: those manifests stay, whatever parent the plan
+// filed them under. One GET per such index, none when all went.
+func (r *repoRun) protectUndeleted(ctx context.Context) {
+	r.reachedByUndeleted = map[string]string{}
+	if ctx.Err() != nil {
+		return // interrupted: no further deletion starts
+	}
+	var walk func(digest, top string, depth int) error
+	walk = func(digest, top string, depth int) error {
+		if depth > 8 {
+			return fmt.Errorf("indexes nested deeper than 8 under %s", top)
+		}
+		children, err := r.reg.Children(context.WithoutCancel(ctx), r.rp.Repository, digest)
+		if errors.Is(err, registry.ErrNotFound) {
+			return nil // gone after all: it lists nothing
+		}
+		if err != nil {
+			return err
+		}
+		for _, c := range children {
+			cd := c.Digest.String()
+			if _, seen := r.reachedByUndeleted[cd]; seen {
+				continue
+			}
+			r.reachedByUndeleted[cd] = top
+			if retention.IsIndexMediaType(string(c.MediaType)) {
+				if err := walk(cd, top, depth+1); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	for _, d := range r.rp.Deletions {
+		if d.Kind != retention.KindIndex || d.Status == retention.StatusDeleted {
+			continue
+		}
+		label := d.Digest
+		if len(d.Tags) > 0 {
+			label += " (" + joinTags(d.Tags) + ")"
+		}
+		if err := walk(d.Digest, label, 0); err != nil {
+			r.blocked = fmt.Sprintf("the index %s was not deleted and could not be read (%v), so what it lists is unknown", label, err)
+			r.log.Warn("could not read an index that was not deleted; no more manifests will be deleted by digest in this repository", "digest", d.Digest, "error", err)
+			return
+		}
+	}
+}
+
 // phase runs the deletions of one kind concurrently.
 func (r *repoRun) phase(ctx context.Context, kind retention.Kind) {
 	var idx []int
@@ -210,14 +271,35 @@ func (r *repoRun) phase(ctx context.Context, kind retention.Kind) {
 			idx = append(idx, i)
 		}
 	}
-	forEach(ctx, r.opts.Concurrency, len(idx), func(ctx context.Context, i int) {
-		d := &r.rp.Deletions[idx[i]]
-		r.execute(ctx, d)
-		r.mu.Lock()
-		r.status[d.Digest] = d.Status
-		r.mu.Unlock()
-		r.progress()
-	})
+	// A deletion whose parent is of the same kind (a child index's own
+	// children, a referrer's referrers) runs in a later wave, once its
+	// parent's outcome is known.
+	for pending := idx; len(pending) > 0; {
+		waiting := map[string]bool{}
+		for _, i := range pending {
+			waiting[r.rp.Deletions[i].Digest] = true
+		}
+		var wave, later []int
+		for _, i := range pending {
+			if d := r.rp.Deletions[i]; d.Parent != "" && d.Parent != d.Digest && waiting[d.Parent] {
+				later = append(later, i)
+			} else {
+				wave = append(wave, i)
+			}
+		}
+		if len(wave) == 0 { // a cycle, which only a hand-made plan has
+			wave, later = later, nil
+		}
+		forEach(ctx, r.opts.Concurrency, len(wave), func(ctx context.Context, i int) {
+			d := &r.rp.Deletions[wave[i]]
+			r.execute(ctx, d)
+			r.mu.Lock()
+			r.status[d.Digest] = d.Status
+			r.mu.Unlock()
+			r.progress()
+		})
+		pending = later
+	}
 	// What forEach did not start (interrupted) is skipped.
 	for _, i := range idx {
 		d := &r.rp.Deletions[i]

@@ -114,7 +114,19 @@ func validate(p *retention.Plan) error {
 				add("%s: parent %q is not sha256:<64 lowercase hex>", dat, d.Parent)
 			}
 			switch d.Kind {
-			case retention.KindImage, retention.KindIndex, retention.KindChild, retention.KindReferrer:
+			case retention.KindImage, retention.KindIndex:
+				// Deleted because every tag on it is: a manifest without
+				// tags is not one a plan deletes in its own right (an
+				// untagged manifest may be a kept index's child).
+				if len(d.Tags) == 0 {
+					add("%s: kind %q with no tags", dat, d.Kind)
+				}
+			case retention.KindChild, retention.KindReferrer:
+				// A child or referrer goes only after the parent it
+				// follows; without one, nothing says it may go.
+				if d.Parent == "" {
+					add("%s: kind %q with no parent", dat, d.Kind)
+				}
 			case retention.KindTag:
 				if len(d.Tags) == 0 {
 					add("%s: kind %q with no tags", dat, d.Kind)

@@ -154,6 +154,9 @@ func TestReadPlanRefuses(t *testing.T) {
 		{name: "unknown kind", in: validPlan(dg("a"), "blob"), wantErr: ErrInvalidPlan, wantMsg: `kind "blob"`},
 		{name: "empty kind", in: validPlan(dg("a"), ""), wantErr: ErrInvalidPlan},
 		{name: "tag kind without tags", in: strings.Replace(validPlan(dg("a"), "tag"), `"tags": ["t"], "kind"`, `"tags": [], "kind"`, 1), wantErr: ErrInvalidPlan, wantMsg: "no tags"},
+		{name: "image kind without tags", in: strings.Replace(validPlan(dg("a"), "image"), `"tags": ["t"], "kind"`, `"tags": [], "kind"`, 1), wantErr: ErrInvalidPlan, wantMsg: `kind "image" with no tags`},
+		{name: "child kind without parent", in: validPlan(dg("a"), "child"), wantErr: ErrInvalidPlan, wantMsg: `kind "child" with no parent`},
+		{name: "referrer kind without parent", in: validPlan(dg("a"), "referrer"), wantErr: ErrInvalidPlan, wantMsg: `kind "referrer" with no parent`},
 		{name: "bad parent", in: strings.Replace(validPlan(dg("a"), "child"), `"kind": "child"`, `"kind": "child", "parent": "sha256:zz"`, 1), wantErr: ErrInvalidPlan, wantMsg: "parent"},
 		{name: "unknown status", in: strings.Replace(valid, `"kind": "image"`, `"kind": "image", "status": "maybe"`, 1), wantErr: ErrInvalidPlan, wantMsg: `status "maybe"`},
 		{name: "unknown action", in: strings.Replace(valid, `"action": "delete"`, `"action": "purge"`, 1), wantErr: ErrInvalidPlan, wantMsg: `action "purge"`},
@@ -181,7 +184,7 @@ func TestReadPlanListsProblemsBounded(t *testing.T) {
 	t.Parallel()
 	var dels []string
 	for range 25 {
-		dels = append(dels, `{"digest": "bad", "kind": "image"}`)
+		dels = append(dels, `{"digest": "bad", "tags": ["t"], "kind": "image"}`)
 	}
 	in := `{"schemaVersion": 1, "mode": "plan", "repositories": [{"repository": "r", "deletions": [` + strings.Join(dels, ",") + `]}]}`
 	_, err := ReadPlan(strings.NewReader(in))
