@@ -33,6 +33,9 @@ func (c *Client) paginate(ctx context.Context, rt http.RoundTripper, first strin
 	seen := map[string]bool{}
 	visited := map[string]bool{}
 	var out []string
+	// sawLink: the registry pages with Link, so a short page without one
+	// is its last.
+	sawLink := false
 	for page := 0; ; page++ {
 		if page >= maxPages {
 			return nil, fmt.Errorf("%w: more than %d pages", ErrTruncated, maxPages)
@@ -66,15 +69,25 @@ func (c *Client) paginate(ctx context.Context, rt http.RoundTripper, first strin
 				return nil, fmt.Errorf("%w: Link to another host %s", ErrTruncated, link.Host)
 			}
 			next = link.String()
-		case len(names) == pageSize:
+			sawLink = true
+		case len(names) == pageSize || (!sawLink && looksCapped(len(names))):
 			// A full page without Link: either the end, or a registry
-			// that pages with last= only. One more request tells.
+			// that pages with last= only. One more request tells. So
+			// does a page of a round size such as 100 or 500 from a
+			// registry that has sent no Link: registries that cap n below
+			// what was asked, and send no Link, stop there; the spec
+			// forbids it, but a silently shorter listing is the one
+			// failure a pruner must not have.
 			next = withQuery(base, names[len(names)-1])
 		default:
 			return out, nil
 		}
 	}
 }
+
+// looksCapped reports whether n is a page size registries cap at (a
+// multiple of 50): such a page is checked with one more request.
+func looksCapped(n int) bool { return n > 0 && n%50 == 0 }
 
 // withQuery returns base with n=pageSize and, if set, last.
 func withQuery(base *url.URL, last string) string {

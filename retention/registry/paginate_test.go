@@ -93,9 +93,20 @@ func TestListTagsPagination(t *testing.T) {
 		wantErr   error
 	}{
 		{name: "relative Link", page: honouring(all2500, true), want: all2500, wantPages: 3},
-		{name: "last only, no Link", page: honouring(all2500, false), want: all2500, wantPages: 3},
+		{name: "last only, no Link (the round last page of 500 costs one probe)", page: honouring(all2500, false), want: all2500, wantPages: 4},
 		{name: "exactly one full page, no Link: one probe", page: honouring(all1000, false), want: all1000, wantPages: 2},
 		{name: "small repository", page: honouring(names("t", 3), false), want: names("t", 3), wantPages: 1},
+		{
+			// A registry that caps n at 100 and sends no Link (against the
+			// spec): the round page is checked with last=, and paging goes on.
+			name: "capped at 100 without Link",
+			page: func(r *http.Request) ([]string, string, int) {
+				rest, _, _ := honouring(all2500, false)(r)
+				return rest[:min(100, len(rest))], "", 0
+			},
+			want: all2500, wantPages: 26,
+		},
+		{name: "a round 100 tags that really is all: one probe", page: honouring(names("t", 100), false), want: names("t", 100), wantPages: 2},
 		{
 			name: "absolute Link",
 			page: func(r *http.Request) ([]string, string, int) {
