@@ -276,14 +276,7 @@ func TestApplyInterrupted(t *testing.T) {
 	t.Parallel()
 	reg := registrytest.StartDistribution(t)
 	proxy := registrytest.NewProxy(t, reg)
-	now := time.Now()
-	var entries []seed.Entry
-	for i := 0; i < 6; i++ {
-		entries = append(entries, seed.Entry{Tag: fmt.Sprintf("v1.%d.0", i), Created: now.Add(-time.Duration(100-i) * time.Hour)})
-	}
-	if _, err := seed.History(context.Background(), reg.Repo("acme/app"), entries); err != nil {
-		t.Fatal(err)
-	}
+	seedReleases(t, reg, 6)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	proxy.Before(func(r *http.Request) {

@@ -3,12 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -34,26 +31,7 @@ func TestMetricsAndStepSummary(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	var (
-		mu     sync.Mutex
-		pushed map[string]*dto.MetricFamily
-		path   string
-	)
-	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fams := map[string]*dto.MetricFamily{}
-		dec := expfmt.NewDecoder(r.Body, expfmt.ResponseFormat(r.Header))
-		for {
-			var f dto.MetricFamily
-			if dec.Decode(&f) != nil {
-				break
-			}
-			fams[f.GetName()] = &f
-		}
-		mu.Lock()
-		pushed, path = fams, r.URL.Path
-		mu.Unlock()
-	}))
-	defer gw.Close()
+	gw := newGateway(t)
 	dir := t.TempDir()
 	textfile := filepath.Join(dir, "regprune.prom")
 	summary := filepath.Join(dir, "summary.md")
@@ -77,8 +55,7 @@ func TestMetricsAndStepSummary(t *testing.T) {
 	if err != nil {
 		t.Fatalf("parsing the textfile: %v", err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	pushed, path := gw.last()
 	if path != "/metrics/job/regprune" {
 		t.Errorf("pushed to %q, want /metrics/job/regprune", path)
 	}

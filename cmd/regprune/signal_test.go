@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,12 +15,8 @@ import (
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/registrytest"
-	"github.com/regprune/regprune/retention/seed"
 )
 
 // envRunMain makes the test binary run main() instead of the tests, so
@@ -44,15 +39,7 @@ func TestSIGTERMEndToEnd(t *testing.T) {
 	t.Parallel()
 	reg := registrytest.StartDistribution(t)
 	proxy := registrytest.NewProxy(t, reg)
-	now := time.Now()
-	var entries []seed.Entry
-	for i := 0; i < 6; i++ {
-		entries = append(entries, seed.Entry{Tag: fmt.Sprintf("v1.%d.0", i), Created: now.Add(-time.Duration(100-i) * time.Hour)})
-	}
-	digests, err := seed.History(context.Background(), reg.Repo("acme/app"), entries)
-	if err != nil {
-		t.Fatal(err)
-	}
+	digests := seedReleases(t, reg, 6)
 
 	// The first DELETE blocks until the test has signalled the process.
 	var (
@@ -70,25 +57,7 @@ func TestSIGTERMEndToEnd(t *testing.T) {
 		}
 	})
 
-	var (
-		mu     sync.Mutex
-		pushed map[string]*dto.MetricFamily
-	)
-	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fams := map[string]*dto.MetricFamily{}
-		dec := expfmt.NewDecoder(r.Body, expfmt.ResponseFormat(r.Header))
-		for {
-			var f dto.MetricFamily
-			if dec.Decode(&f) != nil {
-				break
-			}
-			fams[f.GetName()] = &f
-		}
-		mu.Lock()
-		pushed = fams
-		mu.Unlock()
-	}))
-	defer gw.Close()
+	gw := newGateway(t)
 
 	dir := t.TempDir()
 	reportFile := filepath.Join(dir, "report.json")
@@ -125,7 +94,7 @@ policies:
 	// flight is answered.
 	time.Sleep(500 * time.Millisecond)
 	close(release)
-	err = cmd.Wait()
+	err := cmd.Wait()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
 		t.Fatalf("exit: %v, want exit code 1\nstderr:\n%s", err, stderr.String())
@@ -160,8 +129,7 @@ policies:
 	if deletes == 0 {
 		t.Errorf("no DELETE finished")
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	pushed, _ := gw.last()
 	if pushed == nil {
 		t.Fatalf("an interrupted run pushed no metrics\nstderr:\n%s", stderr.String())
 	}

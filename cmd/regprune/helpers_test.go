@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/regprune/regprune/retention/registrytest"
+	"github.com/regprune/regprune/retention/seed"
+)
+
+// seedReleases pushes n releases v1.0.0, v1.1.0, ... to acme/app on reg,
+// an hour apart and days old, and returns their digests by tag.
+func seedReleases(t *testing.T, reg *registrytest.Registry, n int) map[string]string {
+	t.Helper()
+	now := time.Now()
+	var entries []seed.Entry
+	for i := 0; i < n; i++ {
+		entries = append(entries, seed.Entry{Tag: fmt.Sprintf("v1.%d.0", i), Created: now.Add(-time.Duration(100-i) * time.Hour)})
+	}
+	digests, err := seed.History(context.Background(), reg.Repo("acme/app"), entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return digests
+}
+
+// gateway is an in-process Pushgateway that decodes what it is sent with
+// the Prometheus exposition parser.
+type gateway struct {
+	URL string
+
+	mu       sync.Mutex
+	families map[string]*dto.MetricFamily
+	path     string
+}
+
+func newGateway(t *testing.T) *gateway {
+	t.Helper()
+	g := &gateway{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fams := map[string]*dto.MetricFamily{}
+		dec := expfmt.NewDecoder(r.Body, expfmt.ResponseFormat(r.Header))
+		for {
+			var f dto.MetricFamily
+			if dec.Decode(&f) != nil {
+				break
+			}
+			fams[f.GetName()] = &f
+		}
+		g.mu.Lock()
+		g.families, g.path = fams, r.URL.Path
+		g.mu.Unlock()
+	}))
+	t.Cleanup(srv.Close)
+	g.URL = srv.URL
+	return g
+}
+
+// last returns the metric families of the last push and its path (nil
+// before any push).
+func (g *gateway) last() (map[string]*dto.MetricFamily, string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.families, g.path
+}
