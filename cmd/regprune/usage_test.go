@@ -1,20 +1,17 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/crane"
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/registrytest"
-	"github.com/regprune/regprune/retention/seed"
 )
 
 // TestUsageExitCodes: every way of calling plan or apply wrongly exits 2
@@ -78,14 +75,7 @@ func TestUsageExitCodes(t *testing.T) {
 func TestSavedPlanAndBrake(t *testing.T) {
 	t.Parallel()
 	reg := registrytest.StartDistribution(t)
-	now := time.Now()
-	var entries []seed.Entry
-	for i := 0; i < 4; i++ {
-		entries = append(entries, seed.Entry{Tag: fmt.Sprintf("v1.%d.0", i), Created: now.Add(-time.Duration(100-i) * time.Hour)})
-	}
-	if _, err := seed.History(context.Background(), reg.Repo("acme/app"), entries); err != nil {
-		t.Fatal(err)
-	}
+	seedReleases(t, reg, 4)
 	body := fmt.Sprintf(`maxDeletions: %%d
 registries: [{host: "%s", insecure: true}]
 policies:
