@@ -59,7 +59,7 @@ tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
 			} else {
 				out = execute.Apply(ctx, client, s.rules, p, s.now, execute.Options{
 					MaxDeletions: s.cfg.MaxDeletions, Saved: saved != nil, Concurrency: s.cfg.Concurrency, Logger: s.log,
-					Progress: s.progress("deleting", "deletions"),
+					Progress: s.deletionProgress(),
 				})
 				switch {
 				case out.Aborted != "":

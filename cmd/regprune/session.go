@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -87,7 +88,11 @@ func (s *session) local() bool  { return s.f.scope != scopeRemote && s.rules.Loc
 
 // plannerOptions are the planner's options for this session.
 func (s *session) plannerOptions() planner.Options {
-	return planner.Options{Concurrency: s.cfg.Concurrency, Logger: s.log, Shard: s.shard, Progress: s.progress("planning", "repositories")}
+	var progress func(done, total, tags int)
+	if p := s.progress("planning", "repositories"); p != nil {
+		progress = func(done, total, tags int) { p(done, total, fmt.Sprintf("%d tags", tags)) }
+	}
+	return planner.Options{Concurrency: s.cfg.Concurrency, Logger: s.log, Shard: s.shard, Progress: progress}
 }
 
 // summarize recounts p after local caches were added or applied.
@@ -182,16 +187,33 @@ func (s *session) warnReadableSecrets() {
 	}
 }
 
-// progress returns a progress callback that draws on a terminal, or nil
-// in CI and when stderr is not a terminal.
-func (s *session) progress(what, unit string) func(done, total int) {
+// progress returns a progress callback that redraws one line on a
+// terminal, or nil in CI and when stderr is not a terminal. extra, when
+// given, follows the count ("1234 tags").
+func (s *session) progress(what, unit string) func(done, total int, extra ...string) {
 	if ci := s.e.getenv("CI"); !isTerminal(s.e.stderr) || (ci != "" && ci != "false" && ci != "0") {
 		return nil
 	}
-	return func(done, total int) {
-		fmt.Fprintf(s.e.stderr, "\r%s: %d/%d %s", what, done, total, unit)
+	var mu sync.Mutex
+	return func(done, total int, extra ...string) {
+		mu.Lock()
+		defer mu.Unlock()
+		line := fmt.Sprintf("%s: %d/%d %s", what, done, total, unit)
+		if len(extra) > 0 {
+			line += ", " + strings.Join(extra, ", ")
+		}
+		fmt.Fprintf(s.e.stderr, "\r\033[K%s", line)
 		if done == total {
 			fmt.Fprintln(s.e.stderr)
 		}
 	}
+}
+
+// deletionProgress adapts progress to the executor's callback.
+func (s *session) deletionProgress() func(done, total int) {
+	p := s.progress("deleting", "deletions")
+	if p == nil {
+		return nil
+	}
+	return func(done, total int) { p(done, total) }
 }

@@ -34,8 +34,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Shard restricts the run to the repositories this shard owns.
 	Shard Shard
-	// Progress, when set, is called as repositories finish.
-	Progress func(done, total int)
+	// Progress, when set, is called as repositories finish, with the
+	// tags planned so far.
+	Progress func(done, total, tags int)
 }
 
 // Plan lists and decides every repository the rules name. A repository
@@ -69,7 +70,7 @@ func Plan(ctx context.Context, l Lister, rules *retention.Rules, now time.Time, 
 	if o.Shard.Count > 1 {
 		log.Info("sharded run", "shard", o.Shard.String(), "repositories", len(repos), "of", len(all))
 	}
-	var done atomic.Int64
+	var done, tags atomic.Int64
 	results := make([]retention.RepoPlan, len(repos))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -80,7 +81,7 @@ func Plan(ctx context.Context, l Lister, rules *retention.Rules, now time.Time, 
 			for i := range jobs {
 				results[i] = planOne(ctx, l, rules, repos[i], now, log)
 				if o.Progress != nil {
-					o.Progress(int(done.Add(1)), len(repos))
+					o.Progress(int(done.Add(1)), len(repos), int(tags.Add(int64(len(results[i].Tags)))))
 				}
 			}
 		}()
