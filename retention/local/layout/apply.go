@@ -69,7 +69,7 @@ func Apply(ctx context.Context, lr retention.LayoutRules, plan retention.CachePl
 	if len(keep) < len(idx.entries) {
 		b, err := idx.encode(keep)
 		if err == nil {
-			err = writeIndex(lr.Path, idx.raw, b, idx.perm, o.beforeRename)
+			err = writeIndex(lr.Path, idx.raw, b, idx.perm, idx.owner, o.beforeRename)
 		}
 		if err != nil {
 			return notAttempted(cp, "applying", lr.Path, err)

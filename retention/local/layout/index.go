@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/regprune/regprune/retention"
 )
@@ -39,6 +40,7 @@ type indexFile struct {
 	fields  map[string]json.RawMessage
 	entries []entry
 	perm    fs.FileMode
+	owner   fs.FileInfo // index.json as read: its owner is kept
 	// raw is the file as read, to notice a writer that ignored the lock.
 	raw []byte
 }
@@ -84,6 +86,7 @@ func readIndex(root, bare string) (*indexFile, error) {
 		return nil, fmt.Errorf("parsing index.json: %w", err)
 	}
 	idx.perm = st.Mode().Perm()
+	idx.owner = st
 	idx.raw = buf.Bytes()
 	return idx, nil
 }
@@ -152,7 +155,7 @@ func (idx *indexFile) encode(keep []entry) ([]byte, error) {
 // in the same directory, synced, renamed over the old one, and the
 // directory synced. A crash at any point leaves either the old or the new
 // index.json, never a mix; a leftover temporary file is never read.
-func writeIndex(root string, old, b []byte, perm fs.FileMode, beforeRename func(string) error) (err error) {
+func writeIndex(root string, old, b []byte, perm fs.FileMode, owner fs.FileInfo, beforeRename func(string) error) (err error) {
 	tmp, err := os.CreateTemp(root, ".index.json.regprune-*.tmp")
 	if err != nil {
 		return fmt.Errorf("creating temporary index: %w", err)
@@ -169,6 +172,16 @@ func writeIndex(root string, old, b []byte, perm fs.FileMode, beforeRename func(
 	}
 	if err := tmp.Chmod(perm); err != nil {
 		return fmt.Errorf("setting mode of temporary index: %w", err)
+	}
+	if owner != nil {
+		// Root pruning a user's layout must not leave the user a
+		// root-owned index.json. Anyone else cannot change the owner, and
+		// needs not: the file is theirs already.
+		if st, ok := owner.Sys().(*syscall.Stat_t); ok && os.Geteuid() == 0 {
+			if err := tmp.Chown(int(st.Uid), int(st.Gid)); err != nil {
+				return fmt.Errorf("setting owner of temporary index: %w", err)
+			}
+		}
 	}
 	if err := tmp.Sync(); err != nil {
 		return fmt.Errorf("syncing temporary index: %w", err)
