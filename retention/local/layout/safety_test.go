@@ -10,16 +10,14 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 
 	"github.com/regprune/regprune/retention"
 )
 
 func TestCrashMidRewrite(t *testing.T) {
 	t.Parallel()
-	p := newLayout(t)
-	appendImage(t, p, image(t, day(30)), "old")
-	appendImage(t, p, image(t, day(1)), "new")
-	age(t, string(p))
+	p := oldAndNew(t)
 	lr := rules(t, string(p), 0, nil, keepNewest(1))
 	want := snapshot(t, string(p))
 	oldIndex, _ := os.ReadFile(filepath.Join(string(p), "index.json"))
@@ -107,10 +105,7 @@ func TestMaxSizeDropsOldest(t *testing.T) {
 
 func TestLockedLayout(t *testing.T) {
 	t.Parallel()
-	p := newLayout(t)
-	appendImage(t, p, image(t, day(30)), "old")
-	appendImage(t, p, image(t, day(1)), "new")
-	age(t, string(p))
+	p := oldAndNew(t)
 	lr := rules(t, string(p), 0, nil, keepNewest(1))
 	plan := Plan(t.Context(), lr, time.Now())
 	want := snapshot(t, string(p))
@@ -188,10 +183,7 @@ func TestBadLayouts(t *testing.T) {
 
 func TestPlanChangesNothing(t *testing.T) {
 	t.Parallel()
-	p := newLayout(t)
-	appendImage(t, p, image(t, day(30)), "old")
-	appendImage(t, p, image(t, day(1)), "new")
-	age(t, string(p))
+	p := oldAndNew(t)
 	want := snapshot(t, string(p))
 	plan := Plan(t.Context(), rules(t, string(p), 0, nil, keepNewest(1)), time.Now())
 	if plan.Error != "" || plan.EstimatedBytes == 0 {
@@ -204,10 +196,7 @@ func TestPlanChangesNothing(t *testing.T) {
 
 func TestChangedSincePlanIsSkipped(t *testing.T) {
 	t.Parallel()
-	p := newLayout(t)
-	appendImage(t, p, image(t, day(30)), "old")
-	appendImage(t, p, image(t, day(1)), "new")
-	age(t, string(p))
+	p := oldAndNew(t)
 	lr := rules(t, string(p), 0, nil, keepNewest(1))
 	plan := Plan(t.Context(), lr, time.Now())
 	// "old" moves to a fresh image after the plan.
@@ -278,4 +267,15 @@ func TestRepositoriesAndBareTags(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("decisions (-want +got):\n%s", diff)
 	}
+}
+
+// oldAndNew writes a layout with an image tagged "old" (30 days) and one
+// tagged "new" (1 day), its files back-dated past the grace period.
+func oldAndNew(t *testing.T) layout.Path {
+	t.Helper()
+	p := newLayout(t)
+	appendImage(t, p, image(t, day(30)), "old")
+	appendImage(t, p, image(t, day(1)), "new")
+	age(t, string(p))
+	return p
 }
