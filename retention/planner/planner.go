@@ -110,7 +110,7 @@ func planOne(ctx context.Context, l Lister, rules *retention.Rules, repo string,
 	}
 	rp := retention.Decide(now, rules, listing)
 	if rl, ok := l.(ReferrerLister); ok && len(rp.Deletions) > 0 {
-		if err := addReferrers(ctx, rl, &rp); err != nil {
+		if err := addReferrers(ctx, rl, listing, &rp); err != nil {
 			log.Error("listing referrers failed; nothing in this repository will be deleted", "repository", repo, "error", err)
 			Fail(&rp, err)
 			return rp

@@ -20,13 +20,19 @@ type ReferrerLister interface {
 // signature of an SBOM of an image is depth 2).
 const maxReferrerDepth = 4
 
+// maxIndexDepth bounds the walk through nested indexes; content
+// addressing rules out cycles, so this only stops pathological listings.
+const maxIndexDepth = 16
+
 // addReferrers appends, after the subjects they follow, the referrers of
 // every manifest the plan deletes by digest: signatures, attestations and
 // SBOMs found through the referrers API. A kept image's referrers are
-// never touched. If the API answers with an error the repository fails:
-// deleting the subjects would orphan their referrers.
-func addReferrers(ctx context.Context, rl ReferrerLister, rp *retention.RepoPlan) error {
-	known := map[string]bool{}
+// never touched, and neither is a referrer that something staying still
+// reaches (a tag, or a kept index that lists it): the listing says which.
+// If the API answers with an error the repository fails: deleting the
+// subjects would orphan their referrers.
+func addReferrers(ctx context.Context, rl ReferrerLister, l retention.Listing, rp *retention.RepoPlan) error {
+	known := staying(l, rp)
 	for _, td := range rp.Tags {
 		known[td.Digest] = true
 	}
@@ -64,4 +70,31 @@ func addReferrers(ctx context.Context, rl ReferrerLister, rp *retention.RepoPlan
 		subjects = next
 	}
 	return nil
+}
+
+// staying returns every manifest the plan leaves in place that the
+// listing can see: the digests of tags not deleted by digest, and the
+// children of those that are indexes, recursively.
+func staying(l retention.Listing, rp *retention.RepoPlan) map[string]bool {
+	gone := map[string]bool{}
+	for _, d := range rp.Deletions {
+		if d.Kind != retention.KindTag {
+			gone[d.Digest] = true
+		}
+	}
+	stay := map[string]bool{}
+	var walk func(digest string, depth int)
+	walk = func(digest string, depth int) {
+		if stay[digest] || gone[digest] || depth > maxIndexDepth {
+			return
+		}
+		stay[digest] = true
+		for _, c := range l.Manifests[digest].Children {
+			walk(c, depth+1)
+		}
+	}
+	for _, t := range l.Tags {
+		walk(t.Digest, 0)
+	}
+	return stay
 }

@@ -32,7 +32,10 @@ type configTime struct {
 // first plausible of the manifest's created annotation, the config's
 // created, the config's created label; for an index without the
 // annotation, that of its first child (in the index's order) that has
-// one, fetching children one at a time until found.
+// one, fetching children one at a time until found. Attestation
+// manifests are not children that count: they describe an image, they
+// were not built as one (BuildKit writes no time in them, or any), and
+// skipping them saves two requests each.
 func (l *lister) created(ctx context.Context, m *manifest, depth int) (createdAt, error) {
 	return l.times.do(ctx, m.digest, func() (createdAt, error) {
 		ct, err := l.compute(ctx, m, depth)
@@ -52,6 +55,9 @@ func (l *lister) compute(ctx context.Context, m *manifest, depth int) (createdAt
 			return createdAt{}, nil
 		}
 		for _, ch := range m.children {
+			if isAttestation(ch) {
+				continue
+			}
 			child, err := l.byDigest(ctx, ch.Digest.String())
 			if errors.Is(err, ErrNotFound) {
 				l.c.opts.logger.DebugContext(ctx, "index child missing", "repository", l.rc.name, "digest", ch.Digest.String(), "reason", err.Error())
@@ -134,4 +140,20 @@ func (l *lister) plausible(s string) (time.Time, bool) {
 func digestOf(b []byte) string {
 	sum := sha256.Sum256(b)
 	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// Docker's marking of the attestation manifests BuildKit adds to an
+// index, next to the platform unknown/unknown.
+const (
+	annotationReferenceType = "vnd.docker.reference.type"
+	referenceTypeAttest     = "attestation-manifest"
+)
+
+// isAttestation reports whether an index child is an attestation
+// manifest rather than an image of the index.
+func isAttestation(d v1.Descriptor) bool {
+	if d.Annotations[annotationReferenceType] == referenceTypeAttest {
+		return true
+	}
+	return d.Platform != nil && d.Platform.OS == "unknown" && d.Platform.Architecture == "unknown"
 }

@@ -3,15 +3,21 @@ package registry
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/registrytest"
@@ -310,5 +316,205 @@ func TestDistributionExpand(t *testing.T) {
 	}
 	if n := proxy.Count(http.MethodGet, registrytest.KindCatalog); n != 1 {
 		t.Errorf("catalog pages = %d, want 1 (once per host)", n)
+	}
+}
+
+// TestDistributionRateLimited: a registry that keeps answering 429 after
+// every retry, and one that asks for a longer wait than the client
+// allows, both fail with ErrRateLimited, naming the repository and
+// keeping the registry's TOOMANYREQUESTS where it was sent.
+func TestDistributionRateLimited(t *testing.T) {
+	t.Parallel()
+	reg := registrytest.StartDistribution(t)
+	proxy := registrytest.NewProxy(t, reg)
+	ctx := context.Background()
+	if _, err := seed.History(ctx, reg.Repo("r"), []seed.Entry{{Tag: "a", Created: jan}}); err != nil {
+		t.Fatal(err)
+	}
+	repo := proxy.Repo("r")
+
+	proxy.Inject(registrytest.Fault{Match: registrytest.Is(http.MethodGet, registrytest.KindManifestTag), Status: http.StatusTooManyRequests})
+	_, err := New(nil, fastRetry(2)).List(ctx, repo, false, now)
+	var te *transport.Error
+	if !errors.Is(err, ErrRateLimited) || !errors.As(err, &te) || te.StatusCode != http.StatusTooManyRequests ||
+		!strings.Contains(err.Error(), "TOOMANYREQUESTS") || !strings.Contains(err.Error(), repo) {
+		t.Errorf("List against a steady 429: %v, want ErrRateLimited with the 429 TOOMANYREQUESTS *transport.Error, naming %s", err, repo)
+	}
+	if got := proxy.Count(http.MethodGet, registrytest.KindManifestTag); got != 3 {
+		t.Errorf("manifest attempts = %d, want 1+2 retries", got)
+	}
+
+	proxy.ClearFaults()
+	proxy.Inject(registrytest.Fault{Match: registrytest.Is(http.MethodGet, registrytest.KindBlob), Status: http.StatusTooManyRequests, RetryAfter: "3600"})
+	_, err = New(nil, fastRetry(2)).List(ctx, repo, true, now)
+	if !errors.Is(err, ErrRateLimited) || !strings.Contains(err.Error(), repo) {
+		t.Errorf("List against Retry-After 3600: %v, want ErrRateLimited naming %s", err, repo)
+	}
+}
+
+// TestDistributionCreatedFallsThrough: an implausible annotation (1970)
+// falls through to the config; an index takes the time of its first
+// child in order that has a plausible one, skipping attestation
+// manifests (BuildKit's unknown/unknown children) without fetching them;
+// a child whose config blob is gone is passed over, and one whose config
+// cannot be read fails the listing.
+func TestDistributionCreatedFallsThrough(t *testing.T) {
+	t.Parallel()
+	reg := registrytest.StartDistribution(t)
+	proxy := registrytest.NewProxy(t, reg)
+	ctx := context.Background()
+	repo := reg.Repo("ft")
+	d, err := seed.History(ctx, repo, []seed.Entry{
+		{Tag: "epoch-annotated", Created: feb, Options: []seed.Option{seed.WithCreatedAnnotation(zero.Format(time.RFC3339))}},
+		{Tag: "epoch-index", Kind: seed.KindIndex, Created: mar, Options: []seed.Option{seed.WithCreatedAnnotation(zero.Format(time.RFC3339))}},
+		// Reproducible children and their attestations: nothing plausible,
+		// and the attestations are not worth a request.
+		{Tag: "repro-index", Kind: seed.KindIndex, Created: zero, Options: []seed.Option{seed.WithAttestations()}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An index whose first child is an attestation with a plausible time:
+	// the image's time wins.
+	img, err := seed.Image(apr, seed.WithPlatform("linux/amd64"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	imgDesc, err := seed.Descriptor(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	att, err := seed.Image(jan, seed.WithPlatform("unknown/unknown"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := mutate.IndexMediaType(mutate.AppendManifests(empty.Index,
+		mutate.IndexAddendum{Add: att, Descriptor: v1.Descriptor{
+			Platform:    &v1.Platform{OS: "unknown", Architecture: "unknown"},
+			Annotations: map[string]string{seed.AnnotationReferenceType: seed.ReferenceTypeAttest, seed.AnnotationReferenceDig: imgDesc.Digest.String()},
+		}},
+		mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}},
+	), types.OCIImageIndex)
+	if d["attested-first"], err = seed.Push(ctx, repo+":attested-first", idx); err != nil {
+		t.Fatal(err)
+	}
+
+	c := New(nil)
+	l, err := c.List(ctx, proxy.Repo("ft"), true, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, tag := range []string{"epoch-annotated", "epoch-index", "repro-index", "attested-first"} {
+		m := l.Manifests[d[tag]]
+		got[tag] = m.Created.Format(time.DateOnly) + " " + m.CreatedSource
+		if m.Created.IsZero() {
+			got[tag] = "unknown"
+		}
+	}
+	epochIndex := l.Manifests[d["epoch-index"]]
+	want := map[string]string{
+		"epoch-annotated": feb.Format(time.DateOnly) + " config",
+		"epoch-index":     mar.Format(time.DateOnly) + " child " + epochIndex.Children[0] + " config",
+		"repro-index":     "unknown",
+		"attested-first":  apr.Format(time.DateOnly) + " child " + imgDesc.Digest.String() + " config",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("creation times (-want +got):\n%s", diff)
+	}
+	// Child manifests: epoch-index 1, repro-index its 2 images (not the
+	// attestations), attested-first its image only.
+	if got := proxy.Count(http.MethodGet, registrytest.KindManifestDigest); got != 4 {
+		t.Errorf("child manifest GETs = %d, want 4 (attestations are never fetched for time)", got)
+	}
+
+	// The first child's config is gone (404): the second child decides.
+	// The first child's config cannot be read (500): the listing fails.
+	first, err := v1.NewHash(epochIndex.Children[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgDigest := configOf(t, reg, "ft", first.String())
+	for _, status := range []int{http.StatusNotFound, http.StatusInternalServerError} {
+		proxy.ClearFaults()
+		proxy.Inject(registrytest.Fault{Match: func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/blobs/"+cfgDigest) }, Status: status})
+		l, err := New(nil, fastRetry(0)).List(ctx, proxy.Repo("ft"), true, now)
+		if status == http.StatusNotFound {
+			if err != nil {
+				t.Fatalf("first child's config 404: %v", err)
+			}
+			m := l.Manifests[d["epoch-index"]]
+			if wantSrc := "child " + m.Children[1] + " config"; !m.Created.Equal(mar) || m.CreatedSource != wantSrc {
+				t.Errorf("first child's config 404: %s from %q, want %s from %q", m.Created, m.CreatedSource, mar, wantSrc)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), proxy.Repo("ft")) {
+			t.Errorf("first child's config 500: %v, want the listing to fail naming the repository", err)
+		}
+	}
+}
+
+// configOf returns the config digest of a manifest, read straight from
+// the registry.
+func configOf(t *testing.T, reg *registrytest.Registry, repo, digest string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/v2/%s/manifests/%s", reg.URL, repo, digest), nil)
+	req.Header.Set("Accept", strings.Join(manifestAccept, ","))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m struct {
+		Config struct {
+			Digest string `json:"digest"`
+		} `json:"config"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.Config.Digest
+}
+
+// TestExpandFailedHost: a host whose catalog cannot be listed is tried
+// once, and every pattern on it is reported (each names its pattern), so
+// no policy's repositories vanish from the plan without a word; the
+// other hosts are still expanded.
+func TestExpandFailedHost(t *testing.T) {
+	t.Parallel()
+	reg := registrytest.StartDistribution(t)
+	ctx := context.Background()
+	if _, err := seed.History(ctx, reg.Repo("team/a"), []seed.Entry{{Tag: "v1", Created: jan}}); err != nil {
+		t.Fatal(err)
+	}
+	const gone = "127.0.0.1:1"
+	cfg := retention.Config{Policies: []retention.Policy{
+		{Name: "one", Repositories: []string{gone + "/a/*", reg.Repo("team/*")}, Keep: []retention.KeepRule{{Newest: 1}}},
+		{Name: "two", Repositories: []string{gone + "/b/**"}, Keep: []retention.KeepRule{{Newest: 1}}},
+	}}
+	rules, err := cfg.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cnt := newCounter()
+	got, err := New(nil, WithBaseTransport(cnt), fastRetry(0)).Expand(ctx, rules)
+	if diff := cmp.Diff([]string{reg.Repo("team/a")}, got); diff != "" {
+		t.Errorf("Expand (-want +got):\n%s", diff)
+	}
+	var patterns []string
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			var ee *retention.ExpandError
+			if errors.As(e, &ee) && errors.Is(e, ErrUnreachable) {
+				patterns = append(patterns, ee.Pattern)
+			}
+		}
+	}
+	if diff := cmp.Diff([]string{gone + "/a/*", gone + "/b/**"}, patterns); diff != "" {
+		t.Errorf("failed patterns (-want +got):\n%s\nerror: %v", diff, err)
+	}
+	if n := cnt.get("GET ping"); n != 2 {
+		t.Errorf("pings = %d, want 2 (each host once; the failed one is not tried again)", n)
 	}
 }

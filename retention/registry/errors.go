@@ -31,7 +31,8 @@ var (
 	// may be deleted on the strength of it.
 	ErrTruncated = errors.New("listing looks truncated or inconsistent")
 	// ErrRateLimited: the registry asked to wait longer than the client
-	// is willing to sleep (WithRetry's maxRetryAfter).
+	// is willing to sleep (WithRetry's maxRetryAfter), or still answered
+	// 429 (TOOMANYREQUESTS) when the retries ran out.
 	ErrRateLimited = errors.New("rate limited by the registry")
 )
 
@@ -79,6 +80,8 @@ func sentinelFor(err error) error {
 			return ErrDenied
 		case te.StatusCode == http.StatusMethodNotAllowed, hasCode(te, transport.UnsupportedErrorCode):
 			return ErrUnsupported
+		case te.StatusCode == http.StatusTooManyRequests, hasCode(te, transport.TooManyRequestsErrorCode):
+			return ErrRateLimited
 		case te.StatusCode == http.StatusNotFound:
 			return ErrNotFound
 		}
