@@ -55,8 +55,8 @@ func New(registries []retention.Registry, opts ...Option) *Client {
 		c.secure = newRetrying(o.base, &o, false)
 		c.insecure = newRetrying(o.base, &o, true)
 	} else {
-		c.secure = newRetrying(newBase(o.concurrency, false), &o, false)
-		c.insecure = newRetrying(newBase(o.concurrency, true), &o, true)
+		c.secure = newRetrying(newBase(o.concurrency, false, o.headerTimeout), &o, false)
+		c.insecure = newRetrying(newBase(o.concurrency, true, o.headerTimeout), &o, true)
 	}
 	return c
 }

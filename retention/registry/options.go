@@ -24,6 +24,8 @@ type options struct {
 	keychain      authn.Keychain
 	deleteScope   bool
 	userAgent     string
+	// headerTimeout bounds the wait for a response's headers.
+	headerTimeout time.Duration
 }
 
 func defaultOptions() options {
@@ -36,6 +38,20 @@ func defaultOptions() options {
 		maxRetryAfter: 60 * time.Second,
 		keychain:      authn.NewMultiKeychain(authn.DefaultKeychain, github.Keychain),
 		userAgent:     "regprune",
+		headerTimeout: 60 * time.Second,
+	}
+}
+
+// WithResponseTimeout bounds how long a request waits for the registry to
+// start answering; a request that times out is retried like a dropped
+// connection. Default 60 s: a registry that hangs must not stall a
+// scheduled job until its deadline, and no registry needs that long to
+// start an answer (bodies may take longer; they are not bounded).
+func WithResponseTimeout(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.headerTimeout = d
+		}
 	}
 }
 

@@ -47,8 +47,9 @@ func newRetrying(base http.RoundTripper, o *options, insecure bool) http.RoundTr
 }
 
 // newBase returns the default transport under the retry layer.
-func newBase(concurrency int, insecure bool) http.RoundTripper {
+func newBase(concurrency int, insecure bool, headerTimeout time.Duration) http.RoundTripper {
 	t := remote.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = headerTimeout
 	// Idle connections per host must cover the requests in flight, or
 	// every burst opens (and TLS-handshakes) new connections.
 	t.MaxIdleConnsPerHost = max(t.MaxIdleConnsPerHost, concurrency)
