@@ -154,10 +154,11 @@ type Summary struct {
 	// Children and Referrers count the manifests that follow a parent.
 	Children  int `json:"children"`
 	Referrers int `json:"referrers"`
-	// Deleted, Skipped and DeletionsFailed count apply outcomes.
-	Deleted         int `json:"deleted,omitempty"`
-	Skipped         int `json:"skipped,omitempty"`
-	DeletionsFailed int `json:"failed,omitempty"`
+	// Deleted, Skipped and DeletionsFailed count apply outcomes (always
+	// present; 0 in a plan).
+	Deleted         int `json:"deleted"`
+	Skipped         int `json:"skipped"`
+	DeletionsFailed int `json:"failed"`
 	// Local caches: how many, how many failed, the bytes the plan
 	// estimates and the bytes apply measured.
 	LocalCaches    int   `json:"localCaches,omitempty"`
