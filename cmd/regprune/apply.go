@@ -8,7 +8,6 @@ import (
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
-	"github.com/regprune/regprune/retention/planner"
 	"github.com/regprune/regprune/retention/registry"
 	"github.com/regprune/regprune/retention/report"
 )
@@ -47,28 +46,13 @@ tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
 			client := registry.New(s.cfg.Registries, opts...)
 			p := saved
 			if p == nil {
-				p = s.emptyPlan()
-				if s.remote() {
-					p = planner.Plan(ctx, client, s.rules, s.now, s.plannerOptions())
-				}
-				s.planLocal(ctx, p)
+				p = s.plan(ctx, client)
 			}
 			var out *retention.Plan
 			if dryRun {
 				out = execute.DryRun(p, s.cfg.MaxDeletions)
 			} else {
-				out = execute.Apply(ctx, client, s.rules, p, s.now, execute.Options{
-					MaxDeletions: s.cfg.MaxDeletions, Saved: saved != nil, Concurrency: s.cfg.Concurrency, Logger: s.log,
-					Progress: s.deletionProgress(),
-				})
-				switch {
-				case out.Aborted != "":
-					skipLocal(out, "safety abort: maxDeletions exceeded, nothing was deleted")
-				case ctx.Err() != nil:
-					skipLocal(out, "interrupted (SIGINT/SIGTERM) before the local caches were started")
-				default:
-					s.applyLocal(ctx, out)
-				}
+				out = s.apply(ctx, client, p, saved != nil)
 			}
 			err = applyExit(ctx.Err() != nil, out)
 			return s.finish(ctx, out, err)

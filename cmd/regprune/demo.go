@@ -17,9 +17,6 @@ import (
 	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 	"github.com/spf13/cobra"
 
-	"github.com/regprune/regprune/retention/execute"
-	"github.com/regprune/regprune/retention/local/layout"
-	"github.com/regprune/regprune/retention/planner"
 	"github.com/regprune/regprune/retention/registry"
 	"github.com/regprune/regprune/retention/report"
 	"github.com/regprune/regprune/retention/seed"
@@ -52,17 +49,13 @@ local:
 `
 
 func newDemoCmd(e *env) *cobra.Command {
-	var c common
+	f := runFlags{scope: scopeAll}
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Plan and apply against an embedded registry seeded with a realistic history (no network, no Docker)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := c.format()
-			if err != nil {
-				return err
-			}
-			logger, err := c.logger(e)
+			logger, err := f.logger(e)
 			if err != nil {
 				return err
 			}
@@ -87,39 +80,32 @@ func newDemoCmd(e *env) *cobra.Command {
 				return &exitError{code: exitFailure, err: fmt.Errorf("seeding the demo layout: %w", err)}
 			}
 			demo := strings.NewReplacer("HOST", host, "LAYOUT", layoutDir).Replace(demoConfig)
-			c.configPath = filepath.Join(dir, "regprune.yaml")
-			if err := os.WriteFile(c.configPath, []byte(demo), 0o600); err != nil {
+			f.configPath = filepath.Join(dir, "regprune.yaml")
+			if err := os.WriteFile(f.configPath, []byte(demo), 0o600); err != nil {
 				return &exitError{code: exitFailure, err: err}
 			}
-			cfg, rules, err := c.load(cmd, e)
+			// From here the demo is plan and apply, as those commands run.
+			s, err := f.begin(cmd, e)
 			if err != nil {
 				return err
 			}
 			// In JSON mode stdout holds exactly one document (the apply
 			// report); the narration goes to stderr.
 			narrate := e.stdout
-			if f == report.JSON {
+			if s.format == report.JSON {
 				narrate = e.stderr
 			}
 			fmt.Fprintf(narrate, "regprune demo: an embedded registry at %s, seeded with two repositories, and an OCI layout cache at %s.\nPolicy:\n\n%s\n\n== regprune plan\n", host, layoutDir, indent(demo))
-			client := registry.New(cfg.Registries, registry.WithConcurrency(cfg.Concurrency), registry.WithLogger(logger), registry.WithDeleteScope())
-			p := planner.Plan(ctx, client, rules, now, planner.Options{Concurrency: cfg.Concurrency, Logger: logger})
-			for _, lr := range rules.Local.Layouts {
-				p.Local = append(p.Local, layout.Plan(ctx, lr, now, layout.WithLogger(logger)))
-			}
-			report.Summarize(p)
-			if f != report.JSON {
-				if err := report.Write(e.stdout, p, f); err != nil {
+			client := registry.New(s.cfg.Registries, registry.WithConcurrency(s.cfg.Concurrency), registry.WithLogger(s.log), registry.WithDeleteScope())
+			p := s.plan(ctx, client)
+			if s.format != report.JSON {
+				if err := report.Write(e.stdout, p, s.format); err != nil {
 					return err
 				}
 			}
 			fmt.Fprintf(narrate, "\n== regprune apply\n")
-			out := execute.Apply(ctx, client, rules, p, now, execute.Options{MaxDeletions: cfg.MaxDeletions, Concurrency: cfg.Concurrency, Logger: logger})
-			for i, lr := range rules.Local.Layouts {
-				out.Local[i] = layout.Apply(ctx, lr, out.Local[i], now, layout.WithLogger(logger))
-			}
-			report.Summarize(out)
-			if err := c.writeReport(e, out, f); err != nil {
+			out := s.apply(ctx, client, p, false)
+			if err := f.writeReport(e, out, s.format); err != nil {
 				return err
 			}
 			fmt.Fprintf(narrate, "\n== what remains in the registry\n")
@@ -138,10 +124,10 @@ func newDemoCmd(e *env) *cobra.Command {
 			return applyExit(ctx.Err() != nil, out)
 		},
 	}
-	c.addLogFlags(cmd)
-	c.addOutputFlags(cmd)
+	f.addLogFlags(cmd)
+	f.addOutputFlags(cmd)
 	cmd.Flags().Lookup("log-level").DefValue = "warn"
-	c.logLevel = "warn"
+	f.logLevel = "warn"
 	return cmd
 }
 

@@ -28,7 +28,6 @@ func (s *session) planLocal(ctx context.Context, p *retention.Plan) {
 	for _, lr := range s.rules.Local.Layouts {
 		p.Local = append(p.Local, layout.Plan(ctx, lr, s.now, layout.WithLogger(s.log)))
 	}
-	s.summarize(p)
 }
 
 // applyLocal executes the local caches' plans in the report r, after the
@@ -57,7 +56,7 @@ func (s *session) applyLocal(ctx context.Context, r *retention.Plan) {
 			r.Local[i] = layout.Apply(ctx, lr, c, s.now, layout.WithLogger(s.log))
 		}
 	}
-	s.summarize(r)
+	report.Summarize(r)
 }
 
 // withEngine connects to the Docker Engine and runs fn; an engine that

@@ -4,7 +4,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/regprune/regprune/retention"
-	"github.com/regprune/regprune/retention/planner"
 	"github.com/regprune/regprune/retention/registry"
 )
 
@@ -20,13 +19,9 @@ func newPlanCmd(e *env) *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
-			p := s.emptyPlan()
-			if s.remote() {
-				// Pull scope only: a plan never holds a token that can delete.
-				client := registry.New(s.cfg.Registries, registry.WithConcurrency(s.cfg.Concurrency), registry.WithLogger(s.log))
-				p = planner.Plan(ctx, client, s.rules, s.now, s.plannerOptions())
-			}
-			s.planLocal(ctx, p)
+			// Pull scope only: a plan never holds a token that can delete.
+			client := registry.New(s.cfg.Registries, registry.WithConcurrency(s.cfg.Concurrency), registry.WithLogger(s.log))
+			p := s.plan(ctx, client)
 			err = planExit(p)
 			return s.finish(ctx, p, err)
 		},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/config"
+	"github.com/regprune/regprune/retention/execute"
 	"github.com/regprune/regprune/retention/metrics"
 	"github.com/regprune/regprune/retention/planner"
 	"github.com/regprune/regprune/retention/report"
@@ -95,14 +96,37 @@ func (s *session) plannerOptions() planner.Options {
 	return planner.Options{Concurrency: s.cfg.Concurrency, Logger: s.log, Shard: s.shard, Progress: progress}
 }
 
-// summarize recounts p after local caches were added or applied.
-func (s *session) summarize(p *retention.Plan) { report.Summarize(p) }
-
-// emptyPlan is the plan of a run that covers no registry.
-func (s *session) emptyPlan() *retention.Plan {
-	p := &retention.Plan{SchemaVersion: retention.SchemaVersion, Mode: "plan", GeneratedAt: s.now.UTC(), Repositories: []retention.RepoPlan{}}
+// plan plans what the scope covers: the registries through client, then
+// the local caches.
+func (s *session) plan(ctx context.Context, client planner.Lister) *retention.Plan {
+	var p *retention.Plan
+	if s.remote() {
+		p = planner.Plan(ctx, client, s.rules, s.now, s.plannerOptions())
+	} else {
+		p = &retention.Plan{SchemaVersion: retention.SchemaVersion, Mode: "plan", GeneratedAt: s.now.UTC(), Repositories: []retention.RepoPlan{}}
+	}
+	s.planLocal(ctx, p)
 	report.Summarize(p)
 	return p
+}
+
+// apply executes p: the registries first, then the local caches, which a
+// safety abort or a signal leaves untouched. saved says p was read from a
+// file.
+func (s *session) apply(ctx context.Context, client execute.Registry, p *retention.Plan, saved bool) *retention.Plan {
+	out := execute.Apply(ctx, client, s.rules, p, s.now, execute.Options{
+		MaxDeletions: s.cfg.MaxDeletions, Saved: saved, Concurrency: s.cfg.Concurrency, Logger: s.log,
+		Progress: s.deletionProgress(),
+	})
+	switch {
+	case out.Aborted != "":
+		skipLocal(out, "safety abort: maxDeletions exceeded, nothing was deleted")
+	case ctx.Err() != nil:
+		skipLocal(out, "interrupted (SIGINT/SIGTERM) before the local caches were started")
+	default:
+		s.applyLocal(ctx, out)
+	}
+	return out
 }
 
 // finish writes the report (stdout or --output-file), appends it to the
