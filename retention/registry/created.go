@@ -4,156 +4,107 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/regprune/regprune/retention"
 )
 
-// createdAt is a manifest's creation time and where it came from; zero
-// when no source had a plausible one.
-type createdAt struct {
-	t      time.Time
-	source string
-}
-
-// configTime is what a config blob says about creation.
-type configTime struct {
-	created string // "created"
-	label   string // label org.opencontainers.image.created
-}
-
-// created returns the creation time of m, computed once per digest: the
-// first plausible of the manifest's created annotation, the config's
-// created, the config's created label; for an index without the
-// annotation, that of its first child (in the index's order) that has
-// one, fetching children one at a time until found. Attestation
-// manifests are not children that count: they describe an image, they
-// were not built as one (BuildKit writes no time in them, or any), and
-// skipping them saves two requests each.
-func (l *lister) created(ctx context.Context, m *manifest, depth int) (createdAt, error) {
-	return l.times.do(ctx, m.digest, func() (createdAt, error) {
-		ct, err := l.compute(ctx, m, depth)
-		if err == nil && ct.t.IsZero() && depth == 0 {
+// created returns the creation time of m (retention.CreationTime),
+// computed once per digest; children and configs are fetched only as the
+// rule needs them, each once.
+func (l *lister) created(ctx context.Context, m *manifest, depth int) (retention.Created, error) {
+	return l.times.do(ctx, m.digest, func() (retention.Created, error) {
+		ct, err := retention.CreationTime(ctx, l.now, timeSource{l, m}, m.facts(), depth)
+		if err == nil && ct.Time.IsZero() && depth == 0 {
 			l.c.opts.logger.DebugContext(ctx, "creation time unknown", "repository", l.rc.name, "digest", m.digest, "reason", "no plausible creation time")
+		}
+		if err != nil {
+			err = fmt.Errorf("dating %s: %w", m.digest, err)
 		}
 		return ct, err
 	})
 }
 
-func (l *lister) compute(ctx context.Context, m *manifest, depth int) (createdAt, error) {
-	if t, ok := l.plausible(m.annotations[retention.AnnotationCreated]); ok {
-		return createdAt{t, "annotation"}, nil
-	}
-	if m.isIndex() {
-		if depth >= maxIndexDepth {
-			return createdAt{}, nil
+// facts is what the creation-time rule reads of m.
+func (m *manifest) facts() retention.ManifestFacts {
+	f := retention.ManifestFacts{Annotation: m.annotations[retention.AnnotationCreated], Index: m.isIndex()}
+	for _, ch := range m.children {
+		var os, arch string
+		if ch.Platform != nil {
+			os, arch = ch.Platform.OS, ch.Platform.Architecture
 		}
-		for _, ch := range m.children {
-			if isAttestation(ch) {
-				continue
-			}
-			child, err := l.byDigest(ctx, ch.Digest.String())
-			if errors.Is(err, ErrNotFound) {
-				l.c.opts.logger.DebugContext(ctx, "index child missing", "repository", l.rc.name, "digest", ch.Digest.String(), "reason", err.Error())
-				continue
-			}
-			if err != nil {
-				return createdAt{}, fmt.Errorf("reading child %s of %s: %w", ch.Digest, m.digest, err)
-			}
-			ct, err := l.created(ctx, child, depth+1)
-			if err != nil {
-				return createdAt{}, err
-			}
-			if !ct.t.IsZero() {
-				return createdAt{ct.t, "child " + child.digest + " " + ct.source}, nil
-			}
-		}
-		return createdAt{}, nil
+		f.Children = append(f.Children, retention.ChildFacts{
+			Digest: ch.Digest.String(), MediaType: string(ch.MediaType),
+			Attestation: retention.IsAttestation(ch.Annotations, os, arch),
+		})
 	}
-	if m.config == nil {
-		return createdAt{}, nil
+	if m.config != nil {
+		f.Config = m.config.Digest.String()
 	}
-	cfg, err := l.config(ctx, *m.config)
+	return f
+}
+
+// timeSource reads the children and the config of m for the
+// creation-time rule.
+type timeSource struct {
+	l *lister
+	m *manifest
+}
+
+var _ retention.TimeSource = timeSource{}
+
+func (s timeSource) ChildTime(ctx context.Context, c retention.ChildFacts, depth int) (retention.Created, bool, error) {
+	child, err := s.l.byDigest(ctx, c.Digest)
 	if errors.Is(err, ErrNotFound) {
-		l.c.opts.logger.DebugContext(ctx, "config blob missing", "repository", l.rc.name, "digest", m.digest, "reason", err.Error())
-		return createdAt{}, nil
+		s.l.c.opts.logger.DebugContext(ctx, "index child missing", "repository", s.l.rc.name, "digest", c.Digest, "reason", err.Error())
+		return retention.Created{}, false, nil
 	}
 	if err != nil {
-		return createdAt{}, fmt.Errorf("reading config of %s: %w", m.digest, err)
+		return retention.Created{}, false, err
 	}
-	if t, ok := l.plausible(cfg.created); ok {
-		return createdAt{t, "config"}, nil
+	ct, err := s.l.created(ctx, child, depth)
+	return ct, err == nil, err
+}
+
+func (s timeSource) Config(ctx context.Context, digest string) (retention.ConfigFacts, bool, error) {
+	cfg, err := s.l.config(ctx, *s.m.config) // the rule asks for m's config only
+
+	if errors.Is(err, ErrNotFound) {
+		s.l.c.opts.logger.DebugContext(ctx, "config blob missing", "repository", s.l.rc.name, "digest", digest, "reason", err.Error())
+		return retention.ConfigFacts{}, false, nil
 	}
-	if t, ok := l.plausible(cfg.label); ok {
-		return createdAt{t, "config label"}, nil
-	}
-	return createdAt{}, nil
+	return cfg, err == nil, err
 }
 
 // config reads a config blob once per config digest, from the
 // descriptor's embedded data when present, else with one GET.
-func (l *lister) config(ctx context.Context, desc v1.Descriptor) (configTime, error) {
+func (l *lister) config(ctx context.Context, desc v1.Descriptor) (retention.ConfigFacts, error) {
 	digest := desc.Digest.String()
-	return l.configs.do(ctx, digest, func() (configTime, error) {
+	return l.configs.do(ctx, digest, func() (retention.ConfigFacts, error) {
 		body := desc.Data
 		if body == nil || digestOf(body) != digest {
 			resp, err := l.rc.do(ctx, http.MethodGet, "blobs/"+digest, nil, maxJSONBytes, http.StatusOK)
 			if err != nil {
-				return configTime{}, err
+				return retention.ConfigFacts{}, err
 			}
 			body = resp.body
 			if desc.Digest.Algorithm == "sha256" && digestOf(body) != digest {
-				return configTime{}, fmt.Errorf("verifying config blob %s: content has digest %s", digest, digestOf(body))
+				return retention.ConfigFacts{}, fmt.Errorf("verifying config blob %s: content has digest %s", digest, digestOf(body))
 			}
 		}
-		var raw struct {
-			Created string `json:"created"`
-			Config  struct {
-				Labels map[string]string `json:"Labels"`
-			} `json:"config"`
+		cfg, err := retention.ParseConfigTimes(body)
+		if err != nil {
+			return retention.ConfigFacts{}, fmt.Errorf("parsing config blob %s: %w", digest, err)
 		}
-		if err := json.Unmarshal(body, &raw); err != nil {
-			return configTime{}, fmt.Errorf("parsing config blob %s: %w", digest, err)
-		}
-		return configTime{created: raw.Created, label: raw.Config.Labels[retention.AnnotationCreated]}, nil
+		return cfg, nil
 	})
-}
-
-// plausible parses an RFC 3339 time and reports whether it is plausible.
-func (l *lister) plausible(s string) (time.Time, bool) {
-	if s == "" {
-		return time.Time{}, false
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil || !retention.Plausible(t, l.now) {
-		return time.Time{}, false
-	}
-	return t, true
 }
 
 func digestOf(b []byte) string {
 	sum := sha256.Sum256(b)
 	return "sha256:" + hex.EncodeToString(sum[:])
-}
-
-// Docker's marking of the attestation manifests BuildKit adds to an
-// index, next to the platform unknown/unknown.
-const (
-	annotationReferenceType = "vnd.docker.reference.type"
-	referenceTypeAttest     = "attestation-manifest"
-)
-
-// isAttestation reports whether an index child is an attestation
-// manifest rather than an image of the index.
-func isAttestation(d v1.Descriptor) bool {
-	if d.Annotations[annotationReferenceType] == referenceTypeAttest {
-		return true
-	}
-	return d.Platform != nil && d.Platform.OS == "unknown" && d.Platform.Architecture == "unknown"
 }

@@ -13,7 +13,7 @@ import (
 // maxIndexDepth bounds index nesting (an index of indexes of ...). Real
 // images nest one level at most; content addressing rules out cycles, so
 // this only stops pathological content.
-const maxIndexDepth = 8
+const maxIndexDepth = retention.MaxIndexDepth
 
 // List returns everything the planner needs about repo: every tag with
 // its digest (one manifest GET per tag, index types accepted, so a
@@ -93,7 +93,7 @@ func (c *Client) List(ctx context.Context, repo string, needTime bool, now time.
 	for d, m := range fetched {
 		rec := m.record()
 		if ct, ok := times[d]; ok {
-			rec.Created, rec.CreatedSource = ct.t, ct.source
+			rec.Created, rec.CreatedSource = ct.Time, ct.Source
 		}
 		listing.Manifests[d] = rec
 	}
@@ -144,9 +144,9 @@ type lister struct {
 	c         *Client
 	rc        *repoConn
 	now       time.Time
-	manifests memo[*manifest]  // by manifest digest
-	configs   memo[configTime] // by config digest
-	times     memo[createdAt]  // by manifest digest
+	manifests memo[*manifest]             // by manifest digest
+	configs   memo[retention.ConfigFacts] // by config digest
+	times     memo[retention.Created]     // by manifest digest
 }
 
 // byDigest returns the manifest of digest, fetching it once.

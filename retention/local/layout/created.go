@@ -1,100 +1,81 @@
 package layout
 
 import (
+	"context"
 	"time"
 
 	"github.com/regprune/regprune/retention"
 )
 
-// maxIndexDepth bounds how deep an index's creation time is looked for
-// in its children (an index of indexes of images is depth 2).
-const maxIndexDepth = 4
-
-// createdAt is a creation time and where it came from; zero when no
-// source had a plausible one.
-type createdAt struct {
-	t      time.Time
-	source string
-}
-
-// timer finds creation times, once per digest.
+// timer finds creation times (retention.CreationTime), once per digest.
 type timer struct {
 	s     *store
 	now   time.Time
-	times map[string]createdAt
+	times map[string]retention.Created
 }
+
+var _ retention.TimeSource = (*timer)(nil)
 
 // entryCreated returns an entry's creation time: the index.json
 // descriptor's created annotation first, then that of the manifest it
 // points at.
-func (tm *timer) entryCreated(e entry) (createdAt, error) {
-	if t, ok := tm.plausible(e.desc.Annotations[annotationCreated]); ok {
-		return createdAt{t, "index.json annotation"}, nil
+func (tm *timer) entryCreated(e entry) (retention.Created, error) {
+	if t, ok := retention.PlausibleTime(e.desc.Annotations[annotationCreated], tm.now); ok {
+		return retention.Created{Time: t, Source: "index.json annotation"}, nil
 	}
-	return tm.created(e.desc, 0)
+	ct, _, err := tm.created(e.desc, 0)
+	return ct, err
 }
 
-// created is the first plausible of the manifest's created annotation,
-// its config's created and its config's created label; for an index, its
-// annotation or that of its first child (in order) that has one.
-func (tm *timer) created(d descriptor, depth int) (createdAt, error) {
+// created dates the manifest d names; ok is false when the layout does
+// not hold it as a manifest it can read.
+func (tm *timer) created(d descriptor, depth int) (retention.Created, bool, error) {
 	if ct, ok := tm.times[d.Digest]; ok {
-		return ct, nil
+		return ct, true, nil
 	}
-	ct, err := tm.compute(d, depth)
-	if err != nil {
-		return createdAt{}, err
-	}
-	tm.times[d.Digest] = ct
-	return ct, nil
-}
-
-func (tm *timer) compute(d descriptor, depth int) (createdAt, error) {
 	n, err := tm.s.load(d)
 	if err != nil || n == nil {
-		return createdAt{}, err
+		return retention.Created{}, false, err
 	}
-	if t, ok := tm.plausible(n.annotations[annotationCreated]); ok {
-		return createdAt{t, "annotation"}, nil
-	}
-	if n.isIndex() {
-		if depth >= maxIndexDepth {
-			return createdAt{}, nil
-		}
-		for _, c := range n.children {
-			ct, err := tm.created(c, depth+1)
-			if err != nil {
-				return createdAt{}, err
-			}
-			if !ct.t.IsZero() {
-				return createdAt{ct.t, "child " + c.Digest + " " + ct.source}, nil
-			}
-		}
-		return createdAt{}, nil
-	}
-	if n.config == nil {
-		return createdAt{}, nil
-	}
-	cfg, err := tm.s.config(n.config.Digest)
+	ct, err := retention.CreationTime(context.Background(), tm.now, tm, n.facts(), depth)
 	if err != nil {
-		return createdAt{}, err
+		return retention.Created{}, false, err
 	}
-	if t, ok := tm.plausible(cfg.created); ok {
-		return createdAt{t, "config"}, nil
-	}
-	if t, ok := tm.plausible(cfg.label); ok {
-		return createdAt{t, "config label"}, nil
-	}
-	return createdAt{}, nil
+	tm.times[d.Digest] = ct
+	return ct, true, nil
 }
 
-func (tm *timer) plausible(s string) (time.Time, bool) {
-	if s == "" {
-		return time.Time{}, false
+// ChildTime dates an index's child.
+func (tm *timer) ChildTime(_ context.Context, c retention.ChildFacts, depth int) (retention.Created, bool, error) {
+	return tm.created(descriptor{Digest: c.Digest, MediaType: c.MediaType}, depth)
+}
+
+// Config reads a config blob's creation fields; a missing or unparsable
+// config says nothing (its time is unknown, so kept).
+func (tm *timer) Config(_ context.Context, digest string) (retention.ConfigFacts, bool, error) {
+	b, ok, err := tm.s.read(digest, maxConfigBytes)
+	if err != nil || !ok {
+		return retention.ConfigFacts{}, false, err
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil || !retention.Plausible(t, tm.now) {
-		return time.Time{}, false
+	cfg, err := retention.ParseConfigTimes(b)
+	return cfg, err == nil, nil
+}
+
+// facts is what the creation-time rule reads of n.
+func (n *node) facts() retention.ManifestFacts {
+	f := retention.ManifestFacts{Annotation: n.annotations[annotationCreated], Index: n.isIndex()}
+	for _, c := range n.children {
+		var os, arch string
+		if c.Platform != nil {
+			os, arch = c.Platform.OS, c.Platform.Architecture
+		}
+		f.Children = append(f.Children, retention.ChildFacts{
+			Digest: c.Digest, MediaType: c.MediaType,
+			Attestation: retention.IsAttestation(c.Annotations, os, arch),
+		})
 	}
-	return t, true
+	if n.config != nil {
+		f.Config = n.config.Digest
+	}
+	return f
 }

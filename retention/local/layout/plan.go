@@ -92,7 +92,7 @@ func analyze(ctx context.Context, lr retention.LayoutRules, now time.Time, o *op
 		return nil, err
 	}
 	cutoff := o.cutoff(now)
-	d := &decider{a: a, lr: lr, now: now, cutoff: cutoff, tm: &timer{s: s, now: now, times: map[string]createdAt{}}}
+	d := &decider{a: a, lr: lr, now: now, cutoff: cutoff, tm: &timer{s: s, now: now, times: map[string]retention.Created{}}}
 	if err := d.decide(ctx); err != nil {
 		return nil, err
 	}
@@ -213,10 +213,10 @@ func (d *decider) listing(repo string, idxs []int) (retention.Listing, error) {
 			if err != nil {
 				return l, err
 			}
-			d.created[i] = ct.t
+			d.created[i] = ct.Time
 			if _, ok := l.Manifests[e.desc.Digest]; !ok {
 				// Decide keys times by digest: the first entry's wins.
-				m := retention.Manifest{Digest: e.desc.Digest, MediaType: e.desc.MediaType, Created: ct.t, CreatedSource: ct.source}
+				m := retention.Manifest{Digest: e.desc.Digest, MediaType: e.desc.MediaType, Created: ct.Time, CreatedSource: ct.Source}
 				l.Manifests[e.desc.Digest] = m
 			}
 		}
@@ -261,7 +261,7 @@ func (d *decider) describe(ms map[string]retention.Manifest, done map[string]boo
 		m.Children = append(m.Children, c.Digest)
 	}
 	ms[desc.Digest] = m
-	if depth >= maxIndexDepth {
+	if depth >= retention.MaxIndexDepth {
 		return nil
 	}
 	for _, c := range n.children {

@@ -3,7 +3,6 @@ package layout
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -108,31 +107,6 @@ func (s *store) read(digest string, limit int64) (b []byte, ok bool, err error) 
 	return buf.Bytes(), true, nil
 }
 
-// configTime is what a config blob says about creation.
-type configTime struct {
-	created string
-	label   string
-}
-
 // maxConfigBytes bounds a config blob read for its creation time: image
 // configs with long histories reach a few MiB.
 const maxConfigBytes = 16 << 20
-
-// config reads the creation fields of a config blob; a missing or
-// unparsable config says nothing (its time is unknown, so kept).
-func (s *store) config(digest string) (configTime, error) {
-	b, ok, err := s.read(digest, maxConfigBytes)
-	if err != nil || !ok {
-		return configTime{}, err
-	}
-	var raw struct {
-		Created string `json:"created"`
-		Config  struct {
-			Labels map[string]string `json:"Labels"`
-		} `json:"config"`
-	}
-	if json.Unmarshal(b, &raw) != nil {
-		return configTime{}, nil
-	}
-	return configTime{created: raw.Created, label: raw.Config.Labels[annotationCreated]}, nil
-}

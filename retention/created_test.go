@@ -1,0 +1,105 @@
+package retention
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// mapSource is a TimeSource over plain maps: the rule is pure, its
+// reads are the caller's.
+type mapSource struct {
+	manifests map[string]ManifestFacts
+	configs   map[string]ConfigFacts
+	broken    string // a digest whose read fails
+	now       time.Time
+}
+
+func (s mapSource) ChildTime(ctx context.Context, c ChildFacts, depth int) (Created, bool, error) {
+	if c.Digest == s.broken {
+		return Created{}, false, errors.New("registry on fire")
+	}
+	m, ok := s.manifests[c.Digest]
+	if !ok {
+		return Created{}, false, nil
+	}
+	ct, err := CreationTime(ctx, s.now, s, m, depth)
+	return ct, err == nil, err
+}
+
+func (s mapSource) Config(_ context.Context, d string) (ConfigFacts, bool, error) {
+	if d == s.broken {
+		return ConfigFacts{}, false, errors.New("registry on fire")
+	}
+	c, ok := s.configs[d]
+	return c, ok, nil
+}
+
+func TestCreationTime(t *testing.T) {
+	t.Parallel()
+	jan, apr := "2026-01-10T00:00:00Z", "2026-04-10T00:00:00Z"
+	epoch, future := "1970-01-01T00:00:00Z", "2030-01-01T00:00:00Z"
+	src := mapSource{now: now,
+		manifests: map[string]ManifestFacts{
+			"img-jan":     {Config: "cfg-jan"},
+			"img-apr":     {Config: "cfg-apr"},
+			"img-repro":   {Config: "cfg-repro"},
+			"img-labeled": {Config: "cfg-label"},
+			"attest":      {Annotation: jan},
+			"inner":       {Index: true, Children: []ChildFacts{{Digest: "img-repro"}, {Digest: "img-apr"}}},
+		},
+		configs: map[string]ConfigFacts{
+			"cfg-jan": {Created: jan}, "cfg-apr": {Created: apr}, "cfg-repro": {Created: epoch},
+			"cfg-label": {Created: epoch, Label: apr},
+		},
+		broken: "broken",
+	}
+	at := func(s, source string) Created {
+		tm, _ := time.Parse(time.RFC3339, s)
+		return Created{tm, source}
+	}
+	tests := []struct {
+		name    string
+		m       ManifestFacts
+		want    Created
+		wantErr bool
+	}{
+		{"annotation first", ManifestFacts{Annotation: jan, Config: "cfg-apr"}, at(jan, "annotation"), false},
+		{"implausible annotation falls through", ManifestFacts{Annotation: epoch, Config: "cfg-apr"}, at(apr, "config"), false},
+		{"future annotation falls through", ManifestFacts{Annotation: future, Config: "cfg-apr"}, at(apr, "config"), false},
+		{"1970 config, then the label", ManifestFacts{Config: "cfg-label"}, at(apr, "config label"), false},
+		{"reproducible build is unknown", ManifestFacts{Config: "cfg-repro"}, Created{}, false},
+		{"missing config is unknown", ManifestFacts{Config: "cfg-gone"}, Created{}, false},
+		{"no config", ManifestFacts{}, Created{}, false},
+		{"index: first child that has a time, attestations aside", ManifestFacts{Index: true, Children: []ChildFacts{
+			{Digest: "attest", Attestation: true}, {Digest: "missing"}, {Digest: "img-repro"}, {Digest: "img-apr"}, {Digest: "img-jan"},
+		}}, at(apr, "child img-apr config"), false},
+		{"index annotation wins", ManifestFacts{Annotation: jan, Index: true, Children: []ChildFacts{{Digest: "img-apr"}}}, at(jan, "annotation"), false},
+		{"nested index", ManifestFacts{Index: true, Children: []ChildFacts{{Digest: "inner"}}}, at(apr, "child inner child img-apr config"), false},
+		{"a child that fails fails the index", ManifestFacts{Index: true, Children: []ChildFacts{{Digest: "broken"}, {Digest: "img-jan"}}}, Created{}, true},
+		{"a config that fails fails the image", ManifestFacts{Config: "broken"}, Created{}, true},
+	}
+	for _, tc := range tests {
+		got, err := CreationTime(context.Background(), now, src, tc.m, 0)
+		if (err != nil) != tc.wantErr {
+			t.Errorf("%s: err = %v, want error %v", tc.name, err, tc.wantErr)
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+		}
+	}
+	deep := ManifestFacts{Index: true, Children: []ChildFacts{{Digest: "img-apr"}}}
+	if got, _ := CreationTime(context.Background(), now, src, deep, MaxIndexDepth); !got.Time.IsZero() {
+		t.Errorf("an index at the depth bound is dated %v; want unknown", got)
+	}
+}
+
+func TestIsAttestation(t *testing.T) {
+	t.Parallel()
+	if !IsAttestation(map[string]string{"vnd.docker.reference.type": "attestation-manifest"}, "linux", "amd64") || !IsAttestation(nil, "unknown", "unknown") || IsAttestation(nil, "linux", "arm64") {
+		t.Error("IsAttestation misreads BuildKit's marking")
+	}
+}
