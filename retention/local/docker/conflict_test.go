@@ -24,7 +24,7 @@ func TestConflictSkipped(t *testing.T) {
 	if _, err := f.e.cli.ContainerCommit(ctx, c, client.ContainerCommitOptions{Reference: child + ":1"}); err != nil {
 		t.Fatalf("committing: %v", err)
 	}
-	if _, err := f.e.cli.ContainerRemove(ctx, c, client.ContainerRemoveOptions{}); err != nil {
+	if _, err := f.raw.cli.ContainerRemove(ctx, c, client.ContainerRemoveOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	f.containers = nil

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -44,8 +45,12 @@ func testEngine(t *testing.T) *Engine {
 // fixture creates images and containers under a unique repository prefix
 // and removes exactly those when the test ends.
 type fixture struct {
-	t      *testing.T
-	e      *Engine
+	t *testing.T
+	// e is the engine the code under test gets: every request it sends
+	// is checked against the rules no run may break (never force, never
+	// POST /images/prune, never remove a container). raw is the same
+	// engine unwatched, for the fixture's own cleanup.
+	e, raw *Engine
 	prefix string // "regprune-test-<random>"
 
 	mu         sync.Mutex
@@ -60,8 +65,19 @@ func newFixture(t *testing.T) *fixture {
 	if _, err := rand.Read(b[:]); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, e: e, prefix: "regprune-test-" + hex.EncodeToString(b[:]), images: map[string]bool{}}
+	f := &fixture{t: t, raw: e, prefix: "regprune-test-" + hex.EncodeToString(b[:]), images: map[string]bool{}}
 	t.Cleanup(f.cleanup)
+	f.e = recordingEngine(t, e, func(r *http.Request) {
+		q := r.URL.Query()
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/images/prune"):
+			t.Errorf("%s %s: regprune never prunes images (prune -a strips tags of images in use)", r.Method, r.URL)
+		case r.Method == http.MethodDelete && strings.Contains(r.URL.Path, "/images/") && (q.Get("force") == "1" || q.Get("force") == "true"):
+			t.Errorf("%s %s: regprune never removes an image with force", r.Method, r.URL)
+		case r.Method == http.MethodDelete && strings.Contains(r.URL.Path, "/containers/"):
+			t.Errorf("%s %s: regprune never removes a container", r.Method, r.URL)
+		}
+	})
 	return f
 }
 
@@ -74,9 +90,9 @@ func (f *fixture) repo(name string) string { return f.prefix + "/" + name }
 func (f *fixture) cleanup() {
 	ctx := context.Background()
 	for _, c := range f.containers {
-		f.e.cli.ContainerRemove(ctx, c, client.ContainerRemoveOptions{Force: true})
+		f.raw.cli.ContainerRemove(ctx, c, client.ContainerRemoveOptions{Force: true})
 	}
-	list, err := f.e.cli.ImageList(ctx, client.ImageListOptions{All: true})
+	list, err := f.raw.cli.ImageList(ctx, client.ImageListOptions{All: true})
 	if err != nil {
 		f.t.Logf("cleanup: listing images: %v", err)
 		return
@@ -87,7 +103,7 @@ func (f *fixture) cleanup() {
 			mine = mine || strings.Contains(r, f.prefix+"/")
 		}
 		if mine {
-			f.e.cli.ImageRemove(ctx, s.ID, client.ImageRemoveOptions{Force: true, PruneChildren: true})
+			f.raw.cli.ImageRemove(ctx, s.ID, client.ImageRemoveOptions{Force: true, PruneChildren: true})
 		}
 	}
 }
@@ -155,7 +171,7 @@ func (f *fixture) tag(src, dst string) {
 
 func (f *fixture) untag(ref string) {
 	f.t.Helper()
-	if _, err := f.e.cli.ImageRemove(context.Background(), ref, client.ImageRemoveOptions{}); err != nil {
+	if _, err := f.raw.cli.ImageRemove(context.Background(), ref, client.ImageRemoveOptions{}); err != nil {
 		f.t.Fatalf("untagging %s: %v", ref, err)
 	}
 }
