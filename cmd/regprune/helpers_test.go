@@ -32,6 +32,20 @@ func seedReleases(t *testing.T, reg *registrytest.Registry, n int) map[string]st
 	return digests
 }
 
+// releasesConfig writes a configuration that keeps the highest release
+// of repo on the registry at host (plain HTTP), after the top-level
+// lines in head (such as "concurrency: 1").
+func releasesConfig(t *testing.T, head, host, repo string) string {
+	t.Helper()
+	return writeConfig(t, fmt.Sprintf(`%s
+registries: [{host: "%s", insecure: true}]
+policies:
+  - name: p
+    repositories: ["%s"]
+    keep: [{semver: {highest: 1}}]
+`, head, host, repo))
+}
+
 // gateway is an in-process Pushgateway that decodes what it is sent with
 // the Prometheus exposition parser.
 type gateway struct {

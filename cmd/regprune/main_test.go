@@ -284,13 +284,7 @@ func TestApplyInterrupted(t *testing.T) {
 			cancel()
 		}
 	})
-	cfg := writeConfig(t, fmt.Sprintf(`concurrency: 1
-registries: [{host: "%s", insecure: true}]
-policies:
-  - name: p
-    repositories: ["%s"]
-    keep: [{semver: {highest: 1}}]
-`, proxy.Host, proxy.Repo("acme/app")))
+	cfg := releasesConfig(t, "concurrency: 1", proxy.Host, proxy.Repo("acme/app"))
 	var out, errb bytes.Buffer
 	code := run(ctx, []string{"apply", "-c", cfg, "-o", "json"}, &out, &errb, func(string) (string, bool) { return "", false })
 	if code != 1 {

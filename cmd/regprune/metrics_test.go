@@ -1,20 +1,16 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
 	"github.com/regprune/regprune/retention/registrytest"
-	"github.com/regprune/regprune/retention/seed"
 )
 
 // TestMetricsAndStepSummary: apply pushes its metrics to a Pushgateway
@@ -23,23 +19,12 @@ import (
 func TestMetricsAndStepSummary(t *testing.T) {
 	t.Parallel()
 	reg := registrytest.InMemory(t, false)
-	now := time.Now()
-	if _, err := seed.History(context.Background(), reg.Repo("acme/app"), []seed.Entry{
-		{Tag: "v1.0.0", Created: now.Add(-72 * time.Hour)},
-		{Tag: "v1.1.0", Created: now.Add(-48 * time.Hour)},
-		{Tag: "v1.2.0", Created: now.Add(-24 * time.Hour)},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	seedReleases(t, reg, 3)
 	gw := newGateway(t)
 	dir := t.TempDir()
 	textfile := filepath.Join(dir, "regprune.prom")
 	summary := filepath.Join(dir, "summary.md")
-	cfg := writeConfig(t, fmt.Sprintf(`policies:
-  - name: p
-    repositories: ["%s"]
-    keep: [{semver: {highest: 1}}]
-`, reg.Repo("acme/app")))
+	cfg := releasesConfig(t, "", reg.Host, reg.Repo("acme/app"))
 	r := runCLI(t, map[string]string{"GITHUB_STEP_SUMMARY": summary},
 		"apply", "-c", cfg, "-o", "json", "--pushgateway", gw.URL, "--metrics-file", textfile)
 	if r.code != 0 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -61,13 +60,7 @@ func TestSIGTERMEndToEnd(t *testing.T) {
 
 	dir := t.TempDir()
 	reportFile := filepath.Join(dir, "report.json")
-	cfg := writeConfig(t, fmt.Sprintf(`concurrency: 1
-registries: [{host: "%s", insecure: true}]
-policies:
-  - name: p
-    repositories: ["%s"]
-    keep: [{semver: {highest: 1}}]
-`, proxy.Host, proxy.Repo("acme/app")))
+	cfg := releasesConfig(t, "concurrency: 1", proxy.Host, proxy.Repo("acme/app"))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,15 +75,8 @@ func TestSavedPlanAndBrake(t *testing.T) {
 	t.Parallel()
 	reg := registrytest.StartDistribution(t)
 	seedReleases(t, reg, 4)
-	body := fmt.Sprintf(`maxDeletions: %%d
-registries: [{host: "%s", insecure: true}]
-policies:
-  - name: p
-    repositories: ["%s"]
-    keep: [{semver: {highest: 1}}]
-`, reg.Host, reg.Repo("acme/app"))
-	braked := writeConfig(t, fmt.Sprintf(body, 2))
-	open := writeConfig(t, fmt.Sprintf(body, 0))
+	braked := releasesConfig(t, "maxDeletions: 2", reg.Host, reg.Repo("acme/app"))
+	open := releasesConfig(t, "maxDeletions: 0", reg.Host, reg.Repo("acme/app"))
 
 	saved := filepath.Join(t.TempDir(), "plan.json")
 	r := runCLI(t, nil, "plan", "-c", open, "-o", "json", "--output-file", saved)
