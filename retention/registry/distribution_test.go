@@ -255,12 +255,8 @@ func TestDistributionDelete(t *testing.T) {
 // 503 sees 1+RetryMax attempts (not 15); a reset connection is retried.
 func TestDistributionRetry(t *testing.T) {
 	t.Parallel()
-	reg := registrytest.StartDistribution(t)
-	proxy := registrytest.NewProxy(t, reg)
+	proxy := oneImage(t)
 	ctx := context.Background()
-	if _, err := seed.History(ctx, reg.Repo("r"), []seed.Entry{{Tag: "a", Created: jan}}); err != nil {
-		t.Fatal(err)
-	}
 	c := New(nil, fastRetry(4))
 
 	proxy.Inject(registrytest.Fault{Match: registrytest.Is(http.MethodGet, registrytest.KindTags), Status: http.StatusServiceUnavailable})
@@ -325,12 +321,8 @@ func TestDistributionExpand(t *testing.T) {
 // keeping the registry's TOOMANYREQUESTS where it was sent.
 func TestDistributionRateLimited(t *testing.T) {
 	t.Parallel()
-	reg := registrytest.StartDistribution(t)
-	proxy := registrytest.NewProxy(t, reg)
+	proxy := oneImage(t)
 	ctx := context.Background()
-	if _, err := seed.History(ctx, reg.Repo("r"), []seed.Entry{{Tag: "a", Created: jan}}); err != nil {
-		t.Fatal(err)
-	}
 	repo := proxy.Repo("r")
 
 	proxy.Inject(registrytest.Fault{Match: registrytest.Is(http.MethodGet, registrytest.KindManifestTag), Status: http.StatusTooManyRequests})
@@ -517,4 +509,14 @@ func TestExpandFailedHost(t *testing.T) {
 	if n := cnt.get("GET ping"); n != 2 {
 		t.Errorf("pings = %d, want 2 (each host once; the failed one is not tried again)", n)
 	}
+}
+
+// oneImage starts Distribution with one image tagged r:a, behind a proxy.
+func oneImage(t *testing.T) *registrytest.Proxy {
+	t.Helper()
+	reg := registrytest.StartDistribution(t)
+	if _, err := seed.History(context.Background(), reg.Repo("r"), []seed.Entry{{Tag: "a", Created: jan}}); err != nil {
+		t.Fatal(err)
+	}
+	return registrytest.NewProxy(t, reg)
 }
