@@ -49,7 +49,9 @@ local:
 `
 
 func newDemoCmd(e *env) *cobra.Command {
+	// The demo covers everything it seeds, whatever REGPRUNE_SHARDS says.
 	f := runFlags{scope: scopeAll}
+	f.shard = "0/1"
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Plan and apply against an embedded registry seeded with a realistic history (no network, no Docker)",
