@@ -13,6 +13,7 @@ import (
 // summary, or fails as bad configuration does, with FAKE_CODE.
 const fakeRegprune = `#!/usr/bin/env bash
 out=""
+printf '%s\n' "$@" > "$FAKE_ARGS"
 while [ $# -gt 0 ]; do case "$1" in --output-file) out="$2"; shift ;; esac; shift; done
 if [ "$FAKE_CODE" = 2 ]; then echo "regprune: regprune.yaml: policies[0].keep: unknown key" >&2; exit 2; fi
 echo '{"schemaVersion":1,"mode":"apply","repositories":[],"summary":{"deleted":4}}' > "$out"
@@ -20,10 +21,15 @@ echo "## regprune apply" >> "$GITHUB_STEP_SUMMARY"
 exit "$FAKE_CODE"
 `
 
-// TestActionRunStep runs the action's "run" step in bash with a fake
-// regprune and checks its outputs and annotations.
+// TestActionRunStep runs the action's "run" step with a fake regprune
+// exactly as GitHub runs a `shell: bash` step: the script in a file, run by
+// `bash --noprofile --norc -eo pipefail {0}`. Under -e a non-zero regprune
+// must not end the step before its outputs and annotations are written.
 func TestActionRunStep(t *testing.T) {
 	if _, err := exec.LookPath("jq"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("jq is not installed; CI must have it (GitHub's runners do)")
+		}
 		t.Skip("jq is not installed (GitHub's runners have it)")
 	}
 	_, md := readAction(t, repoRoot(t))
@@ -42,9 +48,17 @@ func TestActionRunStep(t *testing.T) {
 		wantOutputs []string
 		wantStdout  string
 		wantReport  string // "" for no report output
+		args        string // the action's args input
+		wantArgs    []string
 	}{
-		{"success", "0", []string{"deleted=4", "exit-code=0"}, "", "## regprune apply"},
-		{"bad configuration", "2", []string{"deleted=", "report=", "json-report=", "exit-code=2"}, "::error title=regprune exited 2 (bad usage or configuration)::regprune.yaml: policies[0].keep: unknown key", ""},
+		{name: "success", code: "0", wantOutputs: []string{"deleted=4", "exit-code=0"}, wantReport: "## regprune apply"},
+		{name: "bad configuration", code: "2", wantOutputs: []string{"deleted=", "report=", "json-report=", "exit-code=2"}, wantStdout: "::error title=regprune exited 2 (bad usage or configuration)::regprune.yaml: policies[0].keep: unknown key"},
+		{name: "failures", code: "1", wantOutputs: []string{"deleted=4", "exit-code=1"}, wantStdout: "::error title=regprune exited 1::", wantReport: "## regprune apply"},
+		{name: "safety abort", code: "3", wantOutputs: []string{"deleted=4", "exit-code=3"}, wantStdout: "::error title=regprune safety abort (exit 3)::", wantReport: "## regprune apply"},
+		{
+			name: "multi-line args", code: "0", wantOutputs: []string{"exit-code=0"}, wantReport: "## regprune apply",
+			args: "--concurrency 4\n  --dry-run\n\n--log-level debug\n", wantArgs: []string{"--concurrency", "4", "--dry-run", "--log-level", "debug"},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -58,12 +72,17 @@ func TestActionRunStep(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, "summary.md"), []byte("an earlier step's summary\n"), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			cmd := exec.Command("bash", "-c", script)
+			file := filepath.Join(dir, "step.sh")
+			if err := os.WriteFile(file, []byte(script), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			argsFile := filepath.Join(dir, "args")
+			cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", file)
 			cmd.Env = []string{
 				"PATH=" + os.Getenv("PATH"), "RUNNER_TEMP=" + dir, "GITHUB_OUTPUT=" + outputs,
 				"GITHUB_STEP_SUMMARY=" + filepath.Join(dir, "summary.md"), "REGPRUNE_BIN=" + bin,
-				"INPUT_CONFIG=regprune.yaml", "INPUT_COMMAND=apply", "INPUT_FORMAT=markdown", "INPUT_ARGS=",
-				"FAKE_CODE=" + tc.code,
+				"INPUT_CONFIG=regprune.yaml", "INPUT_COMMAND=apply", "INPUT_FORMAT=markdown", "INPUT_ARGS=" + tc.args,
+				"FAKE_CODE=" + tc.code, "FAKE_ARGS=" + argsFile,
 			}
 			stdout, _ := cmd.Output()
 			if got := cmd.ProcessState.ExitCode(); got != int(tc.code[0]-'0') {
@@ -85,6 +104,16 @@ func TestActionRunStep(t *testing.T) {
 			}
 			if !strings.Contains(string(stdout), tc.wantStdout) {
 				t.Errorf("stdout lacks %q:\n%s", tc.wantStdout, stdout)
+			}
+			if tc.wantArgs != nil {
+				a, err := os.ReadFile(argsFile)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := strings.Split(strings.TrimSpace(string(a)), "\n")
+				if tail := got[len(got)-len(tc.wantArgs):]; strings.Join(tail, " ") != strings.Join(tc.wantArgs, " ") {
+					t.Errorf("regprune got arguments %q, want them to end with %q", got, tc.wantArgs)
+				}
 			}
 			var report string
 			for _, l := range lines {
