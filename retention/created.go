@@ -115,18 +115,38 @@ func PlausibleTime(s string, now time.Time) (time.Time, bool) {
 	return t, true
 }
 
-// ParseConfigTimes reads the creation fields of an image config blob.
+// ParseConfigTimes reads the creation fields of an image config blob. It
+// is lenient about everything but the top level: ORAS artifacts and other
+// tools put YAML, arrays, numbers and objects where Docker puts strings,
+// and a field of another type says nothing (the time is then unknown, so
+// kept), rather than failing the repository. A blob that is not a JSON
+// object is an error; callers treat it as a config that says nothing.
 func ParseConfigTimes(b []byte) (ConfigFacts, error) {
-	var raw struct {
-		Created string `json:"created"`
-		Config  struct {
-			Labels map[string]string `json:"Labels"`
-		} `json:"config"`
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(b, &top); err != nil || top == nil {
+		if err == nil {
+			err = fmt.Errorf("null")
+		}
+		return ConfigFacts{}, fmt.Errorf("config is not a JSON object: %w", err)
 	}
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return ConfigFacts{}, err
+	var f ConfigFacts
+	f.Created, _ = jsonString(top["created"])
+	var cfg struct {
+		Labels map[string]json.RawMessage `json:"Labels"`
 	}
-	return ConfigFacts{Created: raw.Created, Label: raw.Config.Labels[AnnotationCreated]}, nil
+	if raw, ok := top["config"]; ok && json.Unmarshal(raw, &cfg) == nil {
+		f.Label, _ = jsonString(cfg.Labels[AnnotationCreated])
+	}
+	return f, nil
+}
+
+// jsonString decodes raw when it is a JSON string.
+func jsonString(raw json.RawMessage) (string, bool) {
+	var s string
+	if len(raw) == 0 || json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
 }
 
 // Docker's marking of the attestation manifests BuildKit adds to an

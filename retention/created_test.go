@@ -103,3 +103,45 @@ func TestIsAttestation(t *testing.T) {
 		t.Error("IsAttestation misreads BuildKit's marking")
 	}
 }
+
+func TestParseConfigTimesOdd(t *testing.T) {
+	const ts = "2026-03-01T00:00:00Z"
+	tests := []struct {
+		name, blob string
+		want       ConfigFacts
+		wantErr    bool
+	}{
+		{"docker", `{"created":"` + ts + `","config":{"Labels":{"` + AnnotationCreated + `":"` + ts + `"}}}`, ConfigFacts{Created: ts, Label: ts}, false},
+		{"number created", `{"created":1700000000,"config":{"Labels":{"` + AnnotationCreated + `":"` + ts + `"}}}`, ConfigFacts{Label: ts}, false},
+		{"label not a string", `{"created":"` + ts + `","config":{"Labels":{"` + AnnotationCreated + `":5,"other":true}}}`, ConfigFacts{Created: ts}, false},
+		{"labels an array", `{"created":"` + ts + `","config":{"Labels":["a"]}}`, ConfigFacts{Created: ts}, false},
+		{"config a string", `{"config":"yes"}`, ConfigFacts{}, false},
+		{"empty object", `{}`, ConfigFacts{}, false},
+		{"array", `[1,2]`, ConfigFacts{}, true},
+		{"number", `42`, ConfigFacts{}, true},
+		{"null", `null`, ConfigFacts{}, true},
+		{"yaml", "created: 2026-03-01\nname: chart\n", ConfigFacts{}, true},
+		{"empty", ``, ConfigFacts{}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParseConfigTimes([]byte(tc.blob))
+			if (err != nil) != tc.wantErr || got != tc.want {
+				t.Errorf("ParseConfigTimes(%q) = %+v, %v; want %+v, error %v", tc.blob, got, err, tc.want, tc.wantErr)
+			}
+		})
+	}
+}
+
+// FuzzParseConfigTimes: any blob parses or fails cleanly, and a blob that
+// parses gives back only strings it held.
+func FuzzParseConfigTimes(f *testing.F) {
+	f.Add([]byte(`{"created":"2026-03-01T00:00:00Z","config":{"Labels":{"a":"b"}}}`))
+	f.Add([]byte(`{"created":5,"config":[]}`))
+	f.Add([]byte("created: x\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if _, err := ParseConfigTimes(b); err != nil && len(err.Error()) == 0 {
+			t.Error("an error without a message")
+		}
+	})
+}

@@ -98,7 +98,11 @@ func (l *lister) config(ctx context.Context, desc v1.Descriptor) (retention.Conf
 		}
 		cfg, err := retention.ParseConfigTimes(body)
 		if err != nil {
-			return retention.ConfigFacts{}, fmt.Errorf("parsing config blob %s: %w", digest, err)
+			// An odd config (an artifact's YAML, a bare array) dates
+			// nothing: the manifest's time is unknown, so it is kept, and
+			// the rest of the repository is planned.
+			l.c.opts.logger.DebugContext(ctx, "config blob says nothing about creation", "repository", l.rc.name, "digest", digest, "reason", err.Error())
+			return retention.ConfigFacts{}, nil
 		}
 		return cfg, nil
 	})
