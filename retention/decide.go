@@ -13,7 +13,7 @@ import (
 // are listed in the order they are safe to run.
 func Decide(now time.Time, r *Rules, l Listing) RepoPlan {
 	policies := r.PoliciesFor(append([]string{l.Repository}, l.Aliases...)...)
-	rp := RepoPlan{Repository: l.Repository, Policies: []string{}, Tags: make([]TagDecision, 0, len(l.Tags)), Deletions: []Deletion{}}
+	rp := RepoPlan{Repository: l.Repository, Notes: l.Notes, Policies: []string{}, Tags: make([]TagDecision, 0, len(l.Tags)), Deletions: []Deletion{}}
 	for _, p := range policies {
 		rp.Policies = append(rp.Policies, p.Name)
 	}

@@ -19,6 +19,9 @@ type Listing struct {
 	// Missing lists digests known not to exist in the repository (a
 	// referrer tag's subject that answered 404).
 	Missing map[string]bool
+	// Notes are remarks on the listing that the report shows with the
+	// repository (tags that vanished while it was read).
+	Notes []string
 	// Clock names the time in Manifest.Created for reasons: "created"
 	// (default) or, for a local image, "arrived".
 	Clock string

@@ -98,6 +98,9 @@ type RepoPlan struct {
 	// Error is set when the repository could not be listed or resolved;
 	// such a repository has no deletions.
 	Error string `json:"error,omitempty"`
+	// Notes are remarks on the repository, such as tags that vanished
+	// while it was listed.
+	Notes []string `json:"notes,omitempty"`
 	// Policies names the policies that govern this repository.
 	Policies []string `json:"policies"`
 	// Tags holds a decision for every tag.

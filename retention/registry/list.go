@@ -2,9 +2,11 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/regprune/regprune/retention"
@@ -44,9 +46,18 @@ func (c *Client) List(ctx context.Context, repo string, needTime bool, now time.
 		Missing:    map[string]bool{},
 	}
 
-	// Every tag to a digest, one GET each.
+	// Every tag to a digest, one GET each. A tag whose manifest answers
+	// 404 went away since tags/list (another run deleted it a moment ago,
+	// or Distribution 2.x left a tag without its manifest): it is gone for
+	// this run, noted, and the rest is planned.
+	gone := make([]bool, len(tags))
 	err = c.forEach(ctx, len(tags), func(ctx context.Context, i int) error {
 		m, err := rc.getManifest(ctx, tags[i])
+		if errors.Is(err, ErrNotFound) {
+			gone[i] = true
+			c.opts.logger.WarnContext(ctx, "tag listed but its manifest is gone", "repository", repo, "tag", tags[i], "reason", err.Error())
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("resolving tag %s:%s: %w", repo, tags[i], err)
 		}
@@ -57,6 +68,7 @@ func (c *Client) List(ctx context.Context, repo string, needTime bool, now time.
 	if err != nil {
 		return retention.Listing{}, err
 	}
+	listing.Tags, listing.Notes = dropGone(listing.Tags, tags, gone)
 	resolved := l.manifests.values()
 	tops := map[string]*manifest{} // what tags point at
 	timed := map[string]bool{}     // digests of non-attachment tags
@@ -195,4 +207,27 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// dropGone removes the tags whose manifest was gone when read, with one
+// note naming them.
+func dropGone(listed []retention.Tag, names []string, gone []bool) ([]retention.Tag, []string) {
+	kept := listed[:0]
+	var lost []string
+	for i, t := range listed {
+		if gone[i] {
+			lost = append(lost, names[i])
+			continue
+		}
+		kept = append(kept, t)
+	}
+	if len(lost) == 0 {
+		return kept, nil
+	}
+	word := "tags"
+	if len(lost) == 1 {
+		word = "tag"
+	}
+	return kept, []string{fmt.Sprintf("%d %s listed but gone when read (manifest unknown): %s; left out of this run",
+		len(lost), word, strings.Join(lost, ", "))}
 }

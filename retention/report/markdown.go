@@ -92,6 +92,9 @@ func writeMarkdownRepo(b *bytes.Buffer, r retention.RepoPlan, apply bool) {
 			name, plural(len(r.Tags), "tag", "tags"), keep, del,
 			plural(len(r.Deletions), "deletion", "deletions"))
 	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(b, "**Note:** %s\n\n", mdText(n))
+	}
 	if len(r.Policies) > 0 {
 		ps := make([]string, len(r.Policies))
 		for i, p := range r.Policies {

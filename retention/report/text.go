@@ -45,6 +45,9 @@ func writeTextRepo(b *bytes.Buffer, r retention.RepoPlan, apply bool) {
 		fmt.Fprintf(b, ": ERROR: %s", oneLine(r.Error))
 	}
 	b.WriteByte('\n')
+	for _, n := range r.Notes {
+		fmt.Fprintf(b, "  note: %s\n", oneLine(n))
+	}
 
 	if len(r.Tags) == 0 {
 		if r.Error == "" {
