@@ -52,11 +52,11 @@ func New(registries []retention.Registry, opts ...Option) *Client {
 		c.registries[r.Host] = r
 	}
 	if o.base != nil {
-		c.secure = newRetrying(o.base, &o, false)
-		c.insecure = newRetrying(o.base, &o, true)
+		c.secure = newRetrying(idleBodies{o.base, o.bodyIdle}, &o, false)
+		c.insecure = newRetrying(idleBodies{o.base, o.bodyIdle}, &o, true)
 	} else {
-		c.secure = newRetrying(newBase(o.concurrency, false, o.headerTimeout), &o, false)
-		c.insecure = newRetrying(newBase(o.concurrency, true, o.headerTimeout), &o, true)
+		c.secure = newRetrying(idleBodies{newBase(o.concurrency, false, o.headerTimeout), o.bodyIdle}, &o, false)
+		c.insecure = newRetrying(idleBodies{newBase(o.concurrency, true, o.headerTimeout), o.bodyIdle}, &o, true)
 	}
 	return c
 }

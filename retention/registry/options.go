@@ -26,6 +26,8 @@ type options struct {
 	userAgent     string
 	// headerTimeout bounds the wait for a response's headers.
 	headerTimeout time.Duration
+	// bodyIdle bounds a pause in the middle of a response body.
+	bodyIdle time.Duration
 }
 
 func defaultOptions() options {
@@ -39,6 +41,7 @@ func defaultOptions() options {
 		keychain:      authn.NewMultiKeychain(authn.DefaultKeychain, github.Keychain),
 		userAgent:     "regprune",
 		headerTimeout: 60 * time.Second,
+		bodyIdle:      DefaultBodyIdleTimeout,
 	}
 }
 
@@ -51,6 +54,24 @@ func WithResponseTimeout(d time.Duration) Option {
 	return func(o *options) {
 		if d > 0 {
 			o.headerTimeout = d
+		}
+	}
+}
+
+// DefaultBodyIdleTimeout is how long a response body may send nothing.
+// With the default retries (5 attempts, backoff 0.5+1+2+4 s), a registry
+// that stalls in the middle of every body costs its repository at most
+// 5 x 15 s + 7.5 s = 82.5 s, under 90 s; the other repositories go on.
+const DefaultBodyIdleTimeout = 15 * time.Second
+
+// WithBodyIdleTimeout bounds how long a response body (tags, manifests,
+// blobs, catalog, DELETE answers) may pause: a body that sends nothing
+// for d fails its request, which is retried like a dropped connection.
+// Default DefaultBodyIdleTimeout. d <= 0 keeps the default.
+func WithBodyIdleTimeout(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.bodyIdle = d
 		}
 	}
 }

@@ -2,11 +2,15 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/regprune/regprune/retention/registrytest"
+	"github.com/regprune/regprune/retention/seed"
 )
 
 // TestHangingRegistry: a registry that accepts a request and never
@@ -37,5 +41,41 @@ func TestHangingRegistry(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "/r") {
 		t.Errorf("error %q does not name the repository", err)
+	}
+}
+
+// TestDistributionStalledBody: a tags/list body that stops halfway fails
+// its request after the idle timeout; the request is retried, then the
+// repository fails naming the stall, and another repository of the same
+// registry is listed as usual.
+func TestDistributionStalledBody(t *testing.T) {
+	t.Parallel()
+	reg := registrytest.StartDistribution(t)
+	proxy := registrytest.NewProxy(t, reg)
+	ctx := context.Background()
+	for _, name := range []string{"stuck", "fine"} {
+		if _, err := seed.History(ctx, reg.Repo(name), []seed.Entry{{Tag: "a", Created: jan}, {Tag: "b", Created: feb}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	proxy.Inject(registrytest.Fault{
+		Match: func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/stuck/tags/list") },
+		Body:  `{"name":"stuck","tags":["a","b","c","d","e","f"]}`,
+		Stall: time.Minute,
+	})
+	c := New(nil, WithBodyIdleTimeout(300*time.Millisecond), fastRetry(1))
+	// The deadline only ends the test quickly if the idle timeout is broken.
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	_, err := c.List(ctx, proxy.Repo("stuck"), true, now)
+	if !errors.Is(err, ErrBodyStalled) || !strings.Contains(err.Error(), proxy.Repo("stuck")) {
+		t.Fatalf("listing a repository whose tags/list body stalls: %v, want ErrBodyStalled naming the repository", err)
+	}
+	if got := proxy.Count(http.MethodGet, registrytest.KindTags); got != 2 {
+		t.Errorf("tags/list requests = %d, want 2 (the stalled one retried once)", got)
+	}
+	l, err := c.List(ctx, proxy.Repo("fine"), true, now)
+	if err != nil || len(l.Tags) != 2 {
+		t.Errorf("the other repository: %d tags, %v; want 2 tags", len(l.Tags), err)
 	}
 }

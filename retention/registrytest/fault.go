@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
+	"time"
 )
 
 // Fault replaces the answer to matching requests.
@@ -23,6 +25,10 @@ type Fault struct {
 	// Reset closes the connection without answering (with a TCP reset),
 	// as an overloaded load balancer does.
 	Reset bool
+	// Stall, if set, answers Status (default 200 here) with Body's full
+	// Content-Length, sends the first half of Body and then stops sending
+	// for Stall (or until the client gives up): a body that stalls halfway.
+	Stall time.Duration
 
 	used int
 }
@@ -73,6 +79,9 @@ func (f *Fault) serve(w http.ResponseWriter, r *http.Request) int {
 		conn.Close()
 		return 0
 	}
+	if f.Stall > 0 {
+		return f.stall(w, r)
+	}
 	status := f.Status
 	if status == 0 {
 		status = http.StatusServiceUnavailable
@@ -88,6 +97,24 @@ func (f *Fault) serve(w http.ResponseWriter, r *http.Request) int {
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write([]byte(body))
+	}
+	return status
+}
+
+// stall sends half of the body and then nothing.
+func (f *Fault) stall(w http.ResponseWriter, r *http.Request) int {
+	status := f.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(f.Body)))
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(f.Body[:len(f.Body)/2]))
+	_ = http.NewResponseController(w).Flush()
+	select {
+	case <-time.After(f.Stall):
+	case <-r.Context().Done():
 	}
 	return status
 }
