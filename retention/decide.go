@@ -153,9 +153,9 @@ func evaluatePolicy(now time.Time, word string, p *CompiledPolicy, tags []candid
 				case c.created.IsZero():
 					v.unknownTime = append(v.unknownTime, rule.Label)
 				case now.Sub(c.created) < rule.YoungerThan:
-					v.kept = append(v.kept, prefix+word+" "+age(now, c.created)+" ago")
+					v.kept = append(v.kept, prefix+word+" "+Ago(now, c.created))
 				default:
-					v.notes = append(v.notes, rule.Label+": "+word+" "+age(now, c.created)+" ago")
+					v.notes = append(v.notes, rule.Label+": "+word+" "+Ago(now, c.created))
 				}
 			}
 		default:
@@ -198,7 +198,7 @@ func applyOverrides(now time.Time, word string, r *Rules, td *TagDecision, creat
 		}
 		if now.Sub(created) < r.MinAge {
 			td.Action = Keep
-			td.Reasons = []string{fmt.Sprintf("%s %s ago, younger than minAge %s", word, age(now, created), Duration(r.MinAge))}
+			td.Reasons = []string{fmt.Sprintf("%s %s, younger than minAge %s", word, Ago(now, created), Duration(r.MinAge))}
 		}
 	}
 }

@@ -425,3 +425,23 @@ func TestDecideTaggedReferrerOfKeptSubject(t *testing.T) {
 		t.Errorf("deletions (-want +got):\n%s%s", diff, reasons(rp))
 	}
 }
+
+func TestAgo(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		t    time.Time
+		want string
+	}{
+		{now.Add(-72 * time.Hour), "3d ago"},
+		{now.Add(-5 * time.Hour), "5h ago"},
+		{now.Add(-90 * time.Second), "1m ago"},
+		{now, "0s ago"},
+		{now.Add(12 * time.Hour), "in the future (12h from now)"},
+		{now.Add(30 * time.Second), "in the future (30s from now)"},
+	}
+	for _, tc := range tests {
+		if got := Ago(now, tc.t); got != tc.want {
+			t.Errorf("Ago(%s) = %q, want %q", tc.t.Sub(now), got, tc.want)
+		}
+	}
+}

@@ -139,9 +139,20 @@ func ordinal(n int) string {
 	return strconv.Itoa(n) + suffix
 }
 
-// age formats how long ago t was, in the largest sensible unit.
-func age(now, t time.Time) string {
+// Ago says how long ago t was at now, in the largest sensible unit
+// ("3d ago", "5h ago"); a time ahead of now (clocks disagree, or a
+// builder's clock was wrong) reads "in the future (2h from now)", never
+// "-7200s ago".
+func Ago(now, t time.Time) string {
 	d := now.Sub(t)
+	if d < 0 {
+		return "in the future (" + coarse(-d) + " from now)"
+	}
+	return coarse(d) + " ago"
+}
+
+// coarse formats d in the largest sensible unit.
+func coarse(d time.Duration) string {
 	switch {
 	case d >= 48*time.Hour:
 		return strconv.Itoa(int(d/(24*time.Hour))) + "d"

@@ -36,10 +36,10 @@ func planDangling(now time.Time, d time.Duration, inv *inventory, gone map[strin
 		case !known:
 			td.Reasons = []string{"creation time unknown, so dangling " + limit + " cannot be checked (unknown is not old)"}
 		case now.Sub(img.Created) < d:
-			td.Reasons = []string{"dangling, created " + age(now, img.Created) + " ago, younger than dangling " + limit}
+			td.Reasons = []string{"dangling, created " + retention.Ago(now, img.Created) + ", younger than dangling " + limit}
 		default:
 			td.Action = retention.Delete
-			td.Reasons = []string{"dangling, created " + age(now, img.Created) + " ago, older than dangling " + limit}
+			td.Reasons = []string{"dangling, created " + retention.Ago(now, img.Created) + ", older than dangling " + limit}
 			rp.Deletions = append(rp.Deletions, retention.Deletion{Digest: img.ID, Tags: []string{}, Kind: retention.KindImage, Reason: td.Reasons[0]})
 			gone[img.ID] = true
 		}

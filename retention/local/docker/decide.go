@@ -3,7 +3,6 @@ package docker
 import (
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -118,19 +117,4 @@ func governsTag(ps []*retention.CompiledPolicy, tag string) bool {
 		}
 	}
 	return false
-}
-
-// age formats how long ago t was, coarsely.
-func age(now, t time.Time) string {
-	d := now.Sub(t)
-	switch {
-	case d >= 48*time.Hour:
-		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
-	case d >= time.Hour:
-		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
-	case d >= time.Minute:
-		return strconv.FormatInt(int64(d/time.Minute), 10) + "m"
-	default:
-		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
-	}
 }
