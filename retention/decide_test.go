@@ -445,3 +445,81 @@ func TestAgo(t *testing.T) {
 		}
 	}
 }
+
+func TestCanonicalHost(t *testing.T) {
+	tests := map[string]string{
+		"localhost:5000":          "localhost:5000",
+		"127.0.0.1:5000":          "localhost:5000",
+		"[::1]:5000":              "localhost:5000",
+		"LocalHost:5000":          "localhost:5000",
+		"127.0.0.2:5000":          "127.0.0.2:5000",
+		"registry:443":            "registry",
+		"Registry.Example.com":    "registry.example.com",
+		"registry:5000":           "registry:5000",
+		"index.docker.io":         "docker.io",
+		"registry-1.docker.io":    "docker.io",
+		"docker.io:443":           "docker.io",
+		"ghcr.io":                 "ghcr.io",
+		"registry.example.com:80": "registry.example.com:80",
+	}
+	for in, want := range tests {
+		if got := CanonicalHost(in); got != want {
+			t.Errorf("CanonicalHost(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestGovernsAcrossSpellings: a policy governs its repository under every
+// spelling of the registry's host, and so does its exclude.
+func TestGovernsAcrossSpellings(t *testing.T) {
+	c := Config{Policies: []Policy{
+		{Name: "a", Repositories: []string{"localhost:5000/team/*"}, Exclude: []string{"registry.corp:443/team/skip"}, Keep: []KeepRule{{Newest: 1}}},
+	}}
+	r, err := c.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{
+		"127.0.0.1:5000/team/app": true,
+		"[::1]:5000/team/app":     true,
+		"localhost:5001/team/app": false,
+		"127.0.0.1:5000/other/x":  false,
+	} {
+		if got := r.Policies[0].Governs(name); got != want {
+			t.Errorf("Governs(%q) = %v, want %v", name, got, want)
+		}
+	}
+	c.Policies[0].Repositories = []string{"registry.corp/team/*"}
+	if r, err = c.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	if r.Policies[0].Governs("registry.corp/team/skip") {
+		t.Error("exclude registry.corp:443/team/skip does not apply to registry.corp/team/skip")
+	}
+	if !r.Policies[0].Governs("REGISTRY.corp:443/team/app") {
+		t.Error("registry.corp/team/* does not govern REGISTRY.corp:443/team/app")
+	}
+}
+
+func TestHostWarnings(t *testing.T) {
+	tests := []struct {
+		hosts []string
+		want  int
+	}{
+		{[]string{"localhost:5000", "127.0.0.1:5000"}, 0}, // one registry, provably
+		{[]string{"registry.corp:5000", "10.0.0.7:5000"}, 1},
+		{[]string{"registry", "registry.corp.example"}, 1},
+		{[]string{"registry.corp:443", "registry.corp"}, 0},
+		{[]string{"ghcr.io", "docker.io"}, 0},
+		{[]string{"a.example:5000", "b.example:5001"}, 0},
+	}
+	for _, tc := range tests {
+		var c Config
+		for _, h := range tc.hosts {
+			c.Registries = append(c.Registries, Registry{Host: h})
+		}
+		if got := c.HostWarnings(); len(got) != tc.want {
+			t.Errorf("HostWarnings(%q) = %q, want %d warnings", tc.hosts, got, tc.want)
+		}
+	}
+}

@@ -14,6 +14,9 @@ import (
 type Pattern struct {
 	text string
 	re   *regexp.Regexp
+	// canon is, for a repository pattern with a registry host, the glob
+	// with the host in its canonical spelling (CanonicalHost).
+	canon string
 }
 
 // CompilePattern parses one pattern.
@@ -43,6 +46,19 @@ func (p Pattern) Match(name string) bool {
 	return ok
 }
 
+// MatchRepository reports whether a full repository name matches, as
+// written or with both hosts in their canonical spelling.
+func (p Pattern) MatchRepository(name string) bool {
+	if p.Match(name) {
+		return true
+	}
+	if p.canon == "" {
+		return false
+	}
+	ok, _ := doublestar.Match(p.canon, CanonicalName(name))
+	return ok
+}
+
 // IsLiteral reports whether the pattern can only match itself.
 func (p Pattern) IsLiteral() bool {
 	return p.re == nil && !strings.ContainsAny(p.text, `*?[]{}\`)
@@ -53,6 +69,17 @@ func (p Pattern) String() string { return p.text }
 
 // Patterns is a list of patterns that match when any one matches.
 type Patterns []Pattern
+
+// MatchRepository returns the first pattern that matches a full
+// repository name (see Pattern.MatchRepository).
+func (ps Patterns) MatchRepository(name string) (Pattern, bool) {
+	for _, p := range ps {
+		if p.MatchRepository(name) {
+			return p, true
+		}
+	}
+	return Pattern{}, false
+}
 
 // PatternError is a pattern of a list that does not compile.
 type PatternError struct {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bmatcuk/doublestar/v4"
 	"github.com/google/go-containerregistry/pkg/name"
 )
 
@@ -83,7 +84,7 @@ func (c *Config) Compile() (*Rules, error) {
 	if r.Protect, err = CompilePatterns(c.Protect.Tags); err != nil {
 		add("protect.tags"+keyIndex(err), "%s", stripIndex(err))
 	}
-	hosts := map[string]bool{}
+	hosts := map[string]string{}
 	for i, reg := range c.Registries {
 		key := fmt.Sprintf("registries[%d]", i)
 		if reg.Host == "" {
@@ -93,10 +94,11 @@ func (c *Config) Compile() (*Rules, error) {
 		if _, err := name.NewRegistry(reg.Host, name.StrictValidation); err != nil || strings.ContainsAny(reg.Host, "/ ") {
 			add(key+".host", "%q is not a registry host (want host or host:port, no scheme or path)", reg.Host)
 		}
-		if hosts[reg.Host] {
-			add(key+".host", "%q is configured twice", reg.Host)
+		if first, ok := hosts[CanonicalHost(reg.Host)]; ok {
+			add(key+".host", "%q is configured twice (as %q: the same registry)", reg.Host, first)
+		} else {
+			hosts[CanonicalHost(reg.Host)] = reg.Host
 		}
-		hosts[reg.Host] = true
 		if (reg.Username == "") != (reg.Password == "") {
 			add(key, "username and password go together")
 		}
@@ -275,6 +277,9 @@ func compileRepoPattern(s string) (Pattern, error) {
 	if err != nil {
 		return Pattern{}, err
 	}
+	if c := CanonicalName(s); doublestar.ValidatePattern(c) {
+		p.canon = c
+	}
 	if p.IsLiteral() {
 		if _, err := name.NewRepository(s, name.StrictValidation); err != nil {
 			return Pattern{}, fmt.Errorf("%q is not a valid repository name: %v", s, err)
@@ -335,10 +340,10 @@ func (r *Rules) PoliciesFor(names ...string) []*CompiledPolicy {
 func (p *CompiledPolicy) Governs(names ...string) bool {
 	named := len(p.Repositories) == 0
 	for _, n := range names {
-		if _, ok := p.Repositories.Match(n); ok {
+		if _, ok := p.Repositories.MatchRepository(n); ok {
 			named = true
 		}
-		if _, excluded := p.Exclude.Match(n); excluded {
+		if _, excluded := p.Exclude.MatchRepository(n); excluded {
 			return false
 		}
 	}

@@ -30,6 +30,9 @@ func newValidateCmd(e *env) *cobra.Command {
 			}
 			fmt.Fprintf(e.stdout, "%s: valid: %d policies, %d registries configured%s\n",
 				config.Path(c.configPath, e.getenv), len(rules.Policies), len(cfg.Registries), local)
+			for _, w := range cfg.HostWarnings() {
+				fmt.Fprintln(e.stdout, "warning: "+w)
+			}
 			if len(rules.Policies) == 0 && rules.Local == nil {
 				fmt.Fprintln(e.stdout, "note: no policies and no local caches: plan and apply would do nothing")
 			}

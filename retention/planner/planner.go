@@ -62,7 +62,16 @@ func Plan(ctx context.Context, l Lister, rules *retention.Rules, now time.Time, 
 		}
 	}
 	var repos []string
+	seen := map[string]string{}
 	for _, r := range all {
+		// One repository written two ways (localhost:5000/a and
+		// 127.0.0.1:5000/a) is planned once, under its first spelling;
+		// the policies of both govern it (retention.CanonicalHost).
+		if first, dup := seen[retention.CanonicalName(r)]; dup {
+			log.Info("same repository under two spellings; planned once", "repository", first, "alias", r)
+			continue
+		}
+		seen[retention.CanonicalName(r)] = r
 		if o.Shard.Owns(r) {
 			repos = append(repos, r)
 		}

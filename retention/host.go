@@ -1,0 +1,99 @@
+package retention
+
+import (
+	"fmt"
+	"net"
+	"strings"
+)
+
+// CanonicalHost is the one spelling of a registry host that policies are
+// matched under, so that a registry written two ways is still one
+// registry and keep-wins holds across the spellings: lower case, the
+// default https port dropped (registry:443 is registry), the loopback
+// names as one (localhost, 127.0.0.1 and [::1] with the same port), and
+// Docker Hub's aliases (index.docker.io, registry-1.docker.io) as
+// docker.io. It never resolves a name: two names that DNS may make one
+// registry stay two (validate warns about such pairs).
+func CanonicalHost(h string) string {
+	h = strings.ToLower(h)
+	host, port, err := net.SplitHostPort(h)
+	if err != nil {
+		host, port = h, ""
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if port == "443" {
+		port = ""
+	}
+	switch host {
+	case "localhost", "127.0.0.1", "::1":
+		host = "localhost"
+	case "docker.io", "index.docker.io", "registry-1.docker.io":
+		host = "docker.io"
+	}
+	if port == "" {
+		return host
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// CanonicalName is a full repository name (or pattern) with its host
+// written as CanonicalHost writes it.
+func CanonicalName(repo string) string {
+	host, rest, ok := strings.Cut(repo, "/")
+	if !ok {
+		return repo
+	}
+	return CanonicalHost(host) + "/" + rest
+}
+
+// HostWarnings names pairs of registry hosts in the configuration that
+// may be one registry although no rule of CanonicalHost makes them one:
+// two names on the same explicit port (one may resolve to the other), or
+// two names whose first labels agree (registry and registry.corp). Such
+// pairs are two registries to regprune, so keep-wins does not cross
+// them; the user should write one spelling.
+func (c *Config) HostWarnings() []string {
+	var hosts []string
+	seen := map[string]bool{}
+	add := func(h string) {
+		if h = CanonicalHost(h); h != "" && !seen[h] {
+			seen[h] = true
+			hosts = append(hosts, h)
+		}
+	}
+	for _, r := range c.Registries {
+		add(r.Host)
+	}
+	for _, p := range c.Policies {
+		for _, r := range append(append([]string{}, p.Repositories...), p.Exclude...) {
+			add(Host(r))
+		}
+	}
+	var out []string
+	for i, a := range hosts {
+		for _, b := range hosts[i+1:] {
+			if mayBeOne(a, b) {
+				out = append(out, fmt.Sprintf("registry hosts %q and %q may be one registry; they are treated as two, so a keep policy on one does not protect tags from a delete policy on the other: write one spelling", a, b))
+			}
+		}
+	}
+	return out
+}
+
+// mayBeOne reports whether two canonical hosts may name one registry.
+func mayBeOne(a, b string) bool {
+	ha, pa, errA := net.SplitHostPort(a)
+	hb, pb, errB := net.SplitHostPort(b)
+	if errA != nil {
+		ha, pa = a, ""
+	}
+	if errB != nil {
+		hb, pb = b, ""
+	}
+	if pa != "" && pa == pb {
+		return true
+	}
+	la, _, _ := strings.Cut(ha, ".")
+	lb, _, _ := strings.Cut(hb, ".")
+	return pa == pb && la == lb && net.ParseIP(ha) == nil && net.ParseIP(hb) == nil
+}
