@@ -79,3 +79,53 @@ func TestLayoutScope(t *testing.T) {
 		t.Errorf("--scope nowhere: exit %d, want 2", r.code)
 	}
 }
+
+// TestApplyForgedLocalPlan: a saved plan whose local part was edited by
+// hand (a kind that does not exist, a digest that is not one) is refused
+// whole with exit code 2, and the layout is untouched.
+func TestApplyForgedLocalPlan(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "oci")
+	now := time.Now()
+	if _, err := seed.Layout(dir, []seed.LayoutEntry{
+		{Ref: "example.com/app:v1.0.0", Created: now.Add(-90 * 24 * time.Hour)},
+		{Ref: "example.com/app:v1.1.0", Created: now.Add(-60 * 24 * time.Hour)},
+	}, 24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeConfig(t, fmt.Sprintf("local:\n  layouts:\n    - path: %s\n      policies:\n        - keep: [{semver: {highest: 1}}]\n", dir))
+	r := runCLI(t, nil, "plan", "-c", cfg, "--scope", "local", "-o", "json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"kind": "image"`) {
+		t.Fatalf("plan: exit %d, want one image deletion:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	before, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, forge := range map[string]func(*retention.Deletion){
+		"bogus-kind":       func(d *retention.Deletion) { d.Kind = "bogus-kind" },
+		"malformed digest": func(d *retention.Deletion) { d.Digest = "sha256:../../index.json" },
+	} {
+		var p retention.Plan
+		if err := json.Unmarshal([]byte(r.stdout), &p); err != nil {
+			t.Fatal(err)
+		}
+		forge(&p.Local[0].Repositories[0].Deletions[0])
+		forged, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan := filepath.Join(t.TempDir(), "plan.json")
+		if err := os.WriteFile(plan, forged, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		a := runCLI(t, nil, "apply", "-c", cfg, "--scope", "local", "--plan", plan)
+		if a.code != 2 {
+			t.Errorf("%s: apply exited %d, want 2:\n%s\n%s", name, a.code, a.stdout, a.stderr)
+		}
+		after, err := os.ReadFile(filepath.Join(dir, "index.json"))
+		if err != nil || string(after) != string(before) {
+			t.Fatalf("%s: the layout changed (%v):\n%s", name, err, after)
+		}
+	}
+}

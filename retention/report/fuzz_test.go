@@ -21,6 +21,7 @@ func FuzzReadPlan(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte(validPlan(dg("a"), "image")))
+	f.Add([]byte(forgedLocalPlan(`{"digest": "` + dg("a") + `", "tags": ["old"], "kind": "image"}`)))
 	f.Add([]byte(`{"schemaVersion": 1, "mode": "apply", "repositories": [{"repository": "r", "tags": [{"tag": "t", "action": "keep", "created": "2025-01-01T00:00:00+05:00"}]}]}`))
 	f.Add([]byte(`{"schemaVersion": 2}`))
 	f.Add([]byte(`null`))

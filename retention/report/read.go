@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strings"
 
 	"github.com/regprune/regprune/retention"
 )
@@ -86,59 +87,32 @@ func checkHeader(raw []byte) error {
 }
 
 // validate checks what an executor relies on: named repositories, known
-// actions, kinds and statuses, and well-formed digests to delete.
+// actions, kinds and statuses, and well-formed digests to delete, in the
+// registry part and in the local part alike (a hand-edited local part is
+// as dangerous as a registry part: a removal by ID or a sweep).
 func validate(p *retention.Plan) error {
 	var problems []error
 	add := func(format string, args ...any) {
 		problems = append(problems, fmt.Errorf(format, args...))
 	}
 	for i, r := range p.Repositories {
-		at := fmt.Sprintf("repositories[%d] %q", i, r.Repository)
-		if r.Repository == "" {
-			add("repositories[%d]: no repository name", i)
+		validateRepo(fmt.Sprintf("repositories[%d]", i), r, "", add)
+	}
+	for i, c := range p.Local {
+		at := fmt.Sprintf("local[%d] %q", i, c.Cache)
+		if c.Kind != localDocker && c.Kind != localLayout {
+			add("%s: kind %q (want %q or %q)", at, c.Kind, localDocker, localLayout)
+		} else if !strings.HasPrefix(c.Cache, c.Kind+" ") {
+			add("%s: cache name does not start with its kind %q", at, c.Kind)
 		}
-		if r.Error != "" && len(r.Deletions) > 0 {
-			add("%s: failed repository has %d deletions", at, len(r.Deletions))
+		if c.Error != "" && len(c.Repositories) > 0 && hasDeletions(c.Repositories) {
+			add("%s: failed cache has deletions", at)
 		}
-		for j, t := range r.Tags {
-			if t.Action != retention.Keep && t.Action != retention.Delete {
-				add("%s: tags[%d] %q: action %q (want %q or %q)", at, j, t.Tag, t.Action, retention.Keep, retention.Delete)
-			}
+		if bc := c.BuildCache; bc != nil && !knownStatus(bc.Status) {
+			add("%s: buildCache status %q (want one of %s)", at, bc.Status, statusNames)
 		}
-		for j, d := range r.Deletions {
-			dat := fmt.Sprintf("%s: deletions[%d]", at, j)
-			if !digestRE.MatchString(d.Digest) {
-				add("%s: digest %q is not sha256:<64 lowercase hex>", dat, d.Digest)
-			}
-			if d.Parent != "" && !digestRE.MatchString(d.Parent) {
-				add("%s: parent %q is not sha256:<64 lowercase hex>", dat, d.Parent)
-			}
-			switch d.Kind {
-			case retention.KindImage, retention.KindIndex:
-				// Deleted because every tag on it is: a manifest without
-				// tags is not one a plan deletes in its own right (an
-				// untagged manifest may be a kept index's child).
-				if len(d.Tags) == 0 {
-					add("%s: kind %q with no tags", dat, d.Kind)
-				}
-			case retention.KindChild, retention.KindReferrer:
-				// A child or referrer goes only after the parent it
-				// follows; without one, nothing says it may go.
-				if d.Parent == "" {
-					add("%s: kind %q with no parent", dat, d.Kind)
-				}
-			case retention.KindTag:
-				if len(d.Tags) == 0 {
-					add("%s: kind %q with no tags", dat, d.Kind)
-				}
-			default:
-				add("%s: kind %q (want one of %s)", dat, d.Kind, kindNames)
-			}
-			switch d.Status {
-			case "", retention.StatusDeleted, retention.StatusSkipped, retention.StatusFailed:
-			default:
-				add("%s: status %q (want one of %s)", dat, d.Status, statusNames)
-			}
+		for j, r := range c.Repositories {
+			validateRepo(fmt.Sprintf("%s: repositories[%d]", at, j), r, c.Kind, add)
 		}
 	}
 	if len(problems) == 0 {
@@ -148,6 +122,96 @@ func validate(p *retention.Plan) error {
 		problems = append(problems[:maxProblems], fmt.Errorf("and %d more problems", n-maxProblems))
 	}
 	return fmt.Errorf("%w: %w", ErrInvalidPlan, errors.Join(problems...))
+}
+
+// The kinds of local cache a plan may hold (docker.Kind, layout.Kind).
+const (
+	localDocker = "docker"
+	localLayout = "layout"
+)
+
+func hasDeletions(rs []retention.RepoPlan) bool {
+	for _, r := range rs {
+		if len(r.Deletions) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func knownStatus(s retention.Status) bool {
+	switch s {
+	case "", retention.StatusDeleted, retention.StatusSkipped, retention.StatusFailed:
+		return true
+	}
+	return false
+}
+
+// validateRepo checks one repository's plan; cache is "" for a registry,
+// else the local cache's kind, which decides the kinds it may delete.
+func validateRepo(key string, r retention.RepoPlan, cache string, add func(string, ...any)) {
+	at := fmt.Sprintf("%s %q", key, r.Repository)
+	if r.Repository == "" {
+		add("%s: no repository name", key)
+	}
+	if r.Error != "" && len(r.Deletions) > 0 {
+		add("%s: failed repository has %d deletions", at, len(r.Deletions))
+	}
+	for j, t := range r.Tags {
+		if t.Action != retention.Keep && t.Action != retention.Delete {
+			add("%s: tags[%d] %q: action %q (want %q or %q)", at, j, t.Tag, t.Action, retention.Keep, retention.Delete)
+		}
+	}
+	for j, d := range r.Deletions {
+		dat := fmt.Sprintf("%s: deletions[%d]", at, j)
+		if !digestRE.MatchString(d.Digest) {
+			add("%s: digest %q is not sha256:<64 lowercase hex>", dat, d.Digest)
+		}
+		if d.Parent != "" && !digestRE.MatchString(d.Parent) {
+			add("%s: parent %q is not sha256:<64 lowercase hex>", dat, d.Parent)
+		}
+		if msg := kindProblem(d, cache); msg != "" {
+			add("%s: %s", dat, msg)
+		}
+		if !knownStatus(d.Status) {
+			add("%s: status %q (want one of %s)", dat, d.Status, statusNames)
+		}
+	}
+}
+
+// kindProblem says what is wrong with a deletion's kind, or "".
+func kindProblem(d retention.Deletion, cache string) string {
+	switch d.Kind {
+	case retention.KindImage, retention.KindIndex:
+		if cache == localDocker && d.Kind == retention.KindImage {
+			return "" // removal by image ID; a dangling image has no tags
+		}
+		if cache == localDocker {
+			return fmt.Sprintf("kind %q (a docker cache deletes %q or %q)", d.Kind, retention.KindImage, retention.KindTag)
+		}
+		// Deleted because every tag on it is: a manifest without tags is
+		// not one a plan deletes in its own right (an untagged manifest
+		// may be a kept index's child).
+		if len(d.Tags) == 0 {
+			return fmt.Sprintf("kind %q with no tags", d.Kind)
+		}
+	case retention.KindChild, retention.KindReferrer:
+		if cache == localDocker {
+			return fmt.Sprintf("kind %q (a docker cache deletes %q or %q)", d.Kind, retention.KindImage, retention.KindTag)
+		}
+		// A child or referrer goes only after the parent it follows;
+		// without one, nothing says it may go.
+		if d.Parent == "" {
+			return fmt.Sprintf("kind %q with no parent", d.Kind)
+		}
+	case retention.KindTag:
+		if len(d.Tags) == 0 {
+			return fmt.Sprintf("kind %q with no tags", d.Kind)
+		}
+	default:
+		return fmt.Sprintf("kind %q (want one of %s)", d.Kind, kindNames)
+	}
+	return ""
 }
 
 var (

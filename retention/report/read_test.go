@@ -199,3 +199,45 @@ func TestReadPlanListsProblemsBounded(t *testing.T) {
 		t.Errorf("error does not say how many problems it left out:\n%s", msg)
 	}
 }
+
+// forgedLocalPlan is a valid plan whose local part removes one layout entry
+// and one docker image, with the given layout deletion.
+func forgedLocalPlan(layoutDeletion string) string {
+	return `{"schemaVersion": 1, "mode": "plan", "repositories": [], "local": [
+  {"cache": "layout /srv/lay", "kind": "layout", "repositories": [{"repository": "app", "policies": ["p"],
+    "tags": [{"tag": "old", "digest": "` + dg("a") + `", "created": null, "action": "delete", "reasons": ["r"]}],
+    "deletions": [` + layoutDeletion + `]}]},
+  {"cache": "docker unix:///var/run/docker.sock", "kind": "docker", "repositories": [{"repository": "(dangling)", "policies": [],
+    "tags": [], "deletions": [{"digest": "` + dg("b") + `", "tags": [], "kind": "image", "reason": "dangling"}]}]}
+]}`
+}
+
+// TestReadPlanLocalPart: the local part of a saved plan is checked as
+// strictly as the registry part; a forged kind, digest or status there
+// refuses the whole plan.
+func TestReadPlanLocalPart(t *testing.T) {
+	t.Parallel()
+	good := `{"digest": "` + dg("a") + `", "tags": ["old"], "kind": "image", "reason": "r"}`
+	if _, err := ReadPlan(strings.NewReader(forgedLocalPlan(good))); err != nil {
+		t.Fatalf("a valid local part: %v", err)
+	}
+	tests := []struct{ name, in, wantMsg string }{
+		{"unknown kind", forgedLocalPlan(strings.Replace(good, `"kind": "image"`, `"kind": "bogus-kind"`, 1)), `kind "bogus-kind"`},
+		{"malformed digest", forgedLocalPlan(strings.Replace(good, dg("a"), "sha256:../../index.json", 1)), "is not sha256"},
+		{"unknown status", forgedLocalPlan(strings.Replace(good, `"kind": "image"`, `"kind": "image", "status": "gone"`, 1)), `status "gone"`},
+		{"child without parent", forgedLocalPlan(strings.Replace(good, `"kind": "image"`, `"kind": "child"`, 1)), "no parent"},
+		{"unknown cache kind", strings.Replace(forgedLocalPlan(good), `"kind": "layout", "repositories"`, `"kind": "s3", "repositories"`, 1), `kind "s3"`},
+		{"cache name and kind disagree", strings.Replace(forgedLocalPlan(good), `"cache": "layout /srv/lay", "kind": "layout"`, `"cache": "docker /srv/lay", "kind": "layout"`, 1), "does not start with its kind"},
+		{"docker child", strings.Replace(forgedLocalPlan(good), `"tags": [], "kind": "image", "reason": "dangling"`, `"tags": [], "kind": "child", "parent": "`+dg("c")+`"`, 1), "a docker cache deletes"},
+		{"unknown tag action", strings.Replace(forgedLocalPlan(good), `"action": "delete"`, `"action": "wipe"`, 1), `action "wipe"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := ReadPlan(strings.NewReader(tt.in))
+			if !errors.Is(err, ErrInvalidPlan) || !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Errorf("ReadPlan error = %v, want ErrInvalidPlan mentioning %q", err, tt.wantMsg)
+			}
+		})
+	}
+}
