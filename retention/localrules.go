@@ -1,6 +1,9 @@
 package retention
 
-import "fmt"
+import (
+	"fmt"
+	"path/filepath"
+)
 
 // compileLocal validates the local section. Its caches share the
 // top-level minAge and protect.tags.
@@ -40,16 +43,18 @@ func compileLocal(l *Local, top *Rules) (*LocalRules, []error) {
 		}
 		out.Docker = &DockerRules{DockerCache: dc, Rules: &Rules{MinAge: top.MinAge, Protect: top.Protect, Policies: ps}}
 	}
-	paths := map[string]bool{}
+	paths := map[string]int{}
 	for i, lc := range l.Layouts {
 		key := fmt.Sprintf("local.layouts[%d]", i)
 		if lc.Path == "" {
 			add(key+".path", "is required")
+		} else if first, dup := paths[filepath.Clean(lc.Path)]; dup {
+			// /x/lay and /x/lay/ are one layout: pruned by two entries
+			// with two policies, it would end up with neither's keeps.
+			add(key+".path", "%q is the layout of local.layouts[%d].path %q: one layout, configured twice", lc.Path, first, l.Layouts[first].Path)
+		} else {
+			paths[filepath.Clean(lc.Path)] = i
 		}
-		if paths[lc.Path] {
-			add(key+".path", "%q is configured twice", lc.Path)
-		}
-		paths[lc.Path] = true
 		if lc.MaxSize < 0 {
 			add(key+".maxSize", "must not be negative")
 		}

@@ -118,5 +118,8 @@ func parse(file string, data []byte, o *options) (*retention.Config, error) {
 	if _, err := cfg.Compile(); err != nil {
 		return nil, &Error{File: file, Err: err}
 	}
+	if err := sameLayouts(&cfg); err != nil {
+		return nil, &Error{File: file, Err: err}
+	}
 	return &cfg, nil
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,5 +80,52 @@ local:
 	}
 	if !rules.Local.Docker.Rules.Policies[0].Governs("nginx", "localhost:5000/acme/api") {
 		t.Error("a docker policy should match any of an image's names")
+	}
+}
+
+// TestLoadOneLayoutTwice: one layout directory under two spellings (a
+// trailing slash, a symbolic link, a relative path) is refused, naming
+// both entries; two different layouts are fine.
+func TestLoadOneLayoutTwice(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	lay := filepath.Join(dir, "lay")
+	other := filepath.Join(dir, "other")
+	for _, d := range []string{lay, other} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(lay, link); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, a, b string
+		wantErr    bool
+	}{
+		{"trailing slash", lay, lay + "/", true},
+		{"dot segments", lay, dir + "/./x/../lay", true},
+		{"symbolic link", lay, link, true},
+		{"two layouts", lay, other, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := "local:\n  layouts:\n    - path: " + tc.a + "\n      policies: [{keep: [{newest: 1}]}]\n    - path: " + tc.b + "\n      policies: [{keep: [{newest: 2}]}]\n"
+			path := filepath.Join(t.TempDir(), "regprune.yaml")
+			if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Load(path, WithEnv(func(string) (string, bool) { return "", false }))
+			if !tc.wantErr {
+				if err != nil {
+					t.Fatalf("two layouts: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), "local.layouts[1].path") || !strings.Contains(err.Error(), "local.layouts[0].path") {
+				t.Fatalf("error %v, want one naming local.layouts[1].path and local.layouts[0].path", err)
+			}
+		})
 	}
 }
