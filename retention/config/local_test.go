@@ -100,11 +100,23 @@ func TestLoadOneLayoutTwice(t *testing.T) {
 	if err := os.Symlink(lay, link); err != nil {
 		t.Fatal(err)
 	}
+	// shared's blobs folder is lay's.
+	shared := filepath.Join(dir, "shared")
+	if err := os.MkdirAll(filepath.Join(lay, "blobs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(shared, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(lay, "blobs"), filepath.Join(shared, "blobs")); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name, a, b string
 		wantErr    bool
 	}{
 		{"trailing slash", lay, lay + "/", true},
+		{"one blobs folder", lay, shared, true},
 		{"dot segments", lay, dir + "/./x/../lay", true},
 		{"symbolic link", lay, link, true},
 		{"two layouts", lay, other, false},

@@ -10,4 +10,7 @@ var (
 	ErrLocked = errors.New("locked by another process")
 	// ErrChanged: index.json changed between reading and replacing it.
 	ErrChanged = errors.New("index.json changed while regprune held the lock")
+	// ErrSharedBlobs: the layout's blobs folder is a link or lies outside
+	// it, so its blobs may be another layout's.
+	ErrSharedBlobs = errors.New("blobs not owned by the layout")
 )

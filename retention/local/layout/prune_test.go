@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -259,6 +260,56 @@ func TestDigestSharedAcrossRepositories(t *testing.T) {
 			if d.Kind != retention.KindTag || d.Status != retention.StatusDeleted {
 				t.Errorf("%s: deletion %+v, want a deleted tag-only deletion", rp.Repository, d)
 			}
+		}
+	}
+}
+
+// TestSymlinkedBlobsNotSwept: a layout whose blobs folder is a symbolic
+// link to another layout's is not pruned (a per-cache error naming the
+// link), so it cannot sweep what the other keeps, and it keeps its own
+// entries.
+func TestSymlinkedBlobsNotSwept(t *testing.T) {
+	t.Parallel()
+	a, b := newLayout(t), newLayout(t)
+	appendImage(t, a, image(t, day(30)), "a-old")
+	appendImage(t, a, image(t, day(1)), "a-new")
+	// b's blobs live in a's folder.
+	bOld, bNew := image(t, day(30)), image(t, day(2))
+	appendImage(t, b, bOld, "b-old")
+	appendImage(t, b, bNew, "b-new")
+	bBlobs := filepath.Join(string(b), "blobs", "sha256")
+	des, err := os.ReadDir(bBlobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, de := range des {
+		if err := os.Rename(filepath.Join(bBlobs, de.Name()), filepath.Join(string(a), "blobs", "sha256", de.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.RemoveAll(filepath.Join(string(b), "blobs")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(string(a), "blobs"), filepath.Join(string(b), "blobs")); err != nil {
+		t.Fatal(err)
+	}
+	age(t, string(a))
+	lr := rules(t, string(b), 0, nil, keepNewest(1))
+	plan := Plan(t.Context(), lr, time.Now())
+	if !strings.Contains(plan.Error, "symbolic link") {
+		t.Fatalf("plan of the linked layout: error %q, want one naming the symbolic link", plan.Error)
+	}
+	rep := Apply(t.Context(), lr, plan, time.Now())
+	if rep.Error == "" {
+		t.Errorf("apply of the linked layout succeeded: %+v", rep)
+	}
+	idx, err := os.ReadFile(filepath.Join(string(b), "index.json"))
+	if err != nil || !strings.Contains(string(idx), "b-old") {
+		t.Errorf("the linked layout's index.json lost entries (%v):\n%s", err, idx)
+	}
+	for _, dg := range blobsOf(t, bNew) {
+		if _, err := os.Stat(filepath.Join(string(a), "blobs", "sha256", strings.TrimPrefix(dg, "sha256:"))); err != nil {
+			t.Errorf("blob %s of b's kept image: %v", dg, err)
 		}
 	}
 }

@@ -42,6 +42,9 @@ type store struct {
 // none.
 func listBlobs(ctx context.Context, root string) (*store, error) {
 	s := &store{root: root, blobs: map[string]blobInfo{}, nodes: map[string]*node{}, subjects: map[string][]string{}, opaque: map[string]*node{}}
+	if err := ownBlobs(root); err != nil {
+		return nil, err
+	}
 	for _, alg := range []string{"sha256", "sha512"} {
 		dir := filepath.Join(root, "blobs", alg)
 		des, err := os.ReadDir(dir)
@@ -69,6 +72,40 @@ func listBlobs(ctx context.Context, root string) (*store, error) {
 		}
 	}
 	return s, nil
+}
+
+// ownBlobs refuses a layout whose blobs folder (or blobs/<alg>) is a
+// symbolic link or resolves outside the layout: its blobs may be another
+// layout's, and a sweep here would remove what that layout keeps. Two
+// layouts sharing blobs through a link each swept the other's kept
+// images. Such a layout is a per-cache error: nothing in it is touched.
+func ownBlobs(root string) error {
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return fmt.Errorf("resolving the layout: %w", err)
+	}
+	for _, rel := range []string{"blobs", filepath.Join("blobs", "sha256"), filepath.Join("blobs", "sha512")} {
+		p := filepath.Join(root, rel)
+		fi, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("checking %s: %w", rel, err)
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			target, _ := os.Readlink(p)
+			return fmt.Errorf("%w: %s is a symbolic link (to %s); its blobs may belong to another layout, so this layout is not pruned", ErrSharedBlobs, rel, target)
+		}
+		real, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			return fmt.Errorf("checking %s: %w", rel, err)
+		}
+		if r, err := filepath.Rel(realRoot, real); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+			return fmt.Errorf("%w: %s resolves to %s, outside the layout; this layout is not pruned", ErrSharedBlobs, rel, real)
+		}
+	}
+	return nil
 }
 
 // path returns the file of a sha256 or sha512 blob, or "" for any other
