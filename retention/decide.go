@@ -66,14 +66,19 @@ func Decide(now time.Time, r *Rules, l Listing) RepoPlan {
 			applyOverrides(now, word, r, td, c.created)
 		}
 	}
+	pinned := map[int]string{}
 	for _, i := range attachments {
 		// Decided below, once the fate of every subject is known; the
-		// overrides still hold for them.
+		// overrides still hold for them, and so does a keep rule that
+		// selects the tag by name.
 		rp.Tags[i].Action = Keep
 		rp.Tags[i].Reasons = []string{}
+		if why := selectedByKeepRule(policies, l.Tags[i].Name); why != "" {
+			pinned[i] = why
+		}
 	}
 
-	planDeletions(r, l, &rp, attachments)
+	planDeletions(r, l, &rp, attachments, pinned)
 	return rp
 }
 
@@ -207,7 +212,7 @@ func applyOverrides(now time.Time, word string, r *Rules, td *TagDecision, creat
 // in a safe order: tags alone, then indexes, then images, then index
 // children, then referrers. A manifest is deleted by digest only when every
 // tag on it is deleted; a child only when nothing kept references it.
-func planDeletions(r *Rules, l Listing, rp *RepoPlan, attachments []int) {
+func planDeletions(r *Rules, l Listing, rp *RepoPlan, attachments []int, pinned map[int]string) {
 	isAttachment := make(map[int]bool, len(attachments))
 	for _, i := range attachments {
 		isAttachment[i] = true
@@ -359,6 +364,8 @@ func planDeletions(r *Rules, l Listing, rp *RepoPlan, attachments []int) {
 				why = "subject " + subject + " is deleted"
 			case l.Missing[subject]:
 				why = "subject " + subject + " no longer exists"
+			case l.Unplaced[subject] != "":
+				td.Reasons = append(td.Reasons, l.Unplaced[subject])
 			case kept[subject]:
 				td.Reasons = append(td.Reasons, "follows its subject "+subject+", which is kept")
 			case tagged[subject]:
@@ -372,6 +379,11 @@ func planDeletions(r *Rules, l Listing, rp *RepoPlan, attachments []int) {
 			}
 			if p, ok := r.Protect.Match(l.Tags[i].Name); ok {
 				td.Reasons = append(td.Reasons, fmt.Sprintf("protected by protect.tags %q (%s)", p.String(), why))
+				all = false
+				continue
+			}
+			if pin := pinned[i]; pin != "" {
+				td.Reasons = append(td.Reasons, pin+" ("+why+")")
 				all = false
 				continue
 			}
@@ -444,4 +456,27 @@ func timeName(word string) string {
 		return "arrival time"
 	}
 	return "creation time"
+}
+
+// selectedByKeepRule returns why a keep rule that keeps by selection
+// alone (tags, no ranking) keeps the attachment tag, or "". Attachments
+// are not ranked, but a rule that keeps a tag by name keeps it, whatever
+// it looks like: a keep-everything policy on a signatures repository
+// keeps its signatures.
+func selectedByKeepRule(policies []*CompiledPolicy, tag string) string {
+	for _, p := range policies {
+		if _, ok := p.Tags.Match(tag); len(p.Tags) > 0 && !ok {
+			continue
+		}
+		for _, k := range p.Keep {
+			if k.Semver != nil || k.Newest > 0 || k.YoungerThan > 0 {
+				continue
+			}
+			if _, ok := k.Tags.Match(tag); len(k.Tags) > 0 && !ok {
+				continue
+			}
+			return "kept by policy " + p.Name + " " + k.Label + ", which selects this tag"
+		}
+	}
+	return ""
 }

@@ -523,3 +523,47 @@ func TestHostWarnings(t *testing.T) {
 		}
 	}
 }
+
+// TestDecideAttachmentSelectedByKeepRule: a keep rule that selects a tag
+// by name keeps it, also an attachment tag whose subject is gone; a
+// ranking rule does not pin attachments.
+func TestDecideAttachmentSelectedByKeepRule(t *testing.T) {
+	t.Parallel()
+	hex := strings.TrimPrefix(dg("gone"), "sha256:")
+	sig := "sha256-" + hex + ".sig"
+	for _, tc := range []struct {
+		name string
+		keep []KeepRule
+		want Action
+	}{
+		{"keep everything", []KeepRule{{Tags: []string{"*"}}}, Keep},
+		{"keep signatures by name", []KeepRule{{Tags: []string{"v*"}, Newest: 1}, {Tags: []string{"*.sig"}}}, Keep},
+		{"ranking only", []KeepRule{{Newest: 5}}, Delete},
+		{"another selection", []KeepRule{{Tags: []string{"v*"}}}, Delete},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := compile(t, Config{Policies: []Policy{policy(tc.keep...)}})
+			l := listing(repo, img{id: "sig", tags: []string{sig}})
+			l.Missing[dg("gone")] = true
+			rp := Decide(now, r, l)
+			if got := actions(rp)[sig]; got != tc.want {
+				t.Errorf("%s: %s, want %s%s", sig, got, tc.want, reasons(rp))
+			}
+		})
+	}
+}
+
+// TestDecideAttachmentUnplaced: an attachment whose subject may live in
+// another repository is kept, with the listing's reason.
+func TestDecideAttachmentUnplaced(t *testing.T) {
+	t.Parallel()
+	hex := strings.TrimPrefix(dg("elsewhere"), "sha256:")
+	sig := "sha256-" + hex + ".sig"
+	r := compile(t, Config{Policies: []Policy{policy(KeepRule{Newest: 1})}})
+	l := listing(repo, img{id: "sig", tags: []string{sig}})
+	l.Unplaced = map[string]string{dg("elsewhere"): "stored apart"}
+	rp := Decide(now, r, l)
+	if got := actions(rp)[sig]; got != Keep || len(rp.Deletions) != 0 || !strings.Contains(reasons(rp), "stored apart") {
+		t.Errorf("%s: %s with %d deletions, want kept with the listing's reason%s", sig, got, len(rp.Deletions), reasons(rp))
+	}
+}

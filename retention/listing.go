@@ -19,6 +19,10 @@ type Listing struct {
 	// Missing lists digests known not to exist in the repository (a
 	// referrer tag's subject that answered 404).
 	Missing map[string]bool
+	// Unplaced holds, with the reason, subjects of attachment tags that
+	// are not in the repository but may live in another one (cosign's
+	// COSIGN_REPOSITORY): their attachments are kept, never orphans.
+	Unplaced map[string]string
 	// Notes are remarks on the listing that the report shows with the
 	// repository (tags that vanished while it was read).
 	Notes []string

@@ -164,3 +164,36 @@ func TestProgress(t *testing.T) {
 		t.Errorf("progress calls = %v, want two ending at 2/2", calls)
 	}
 }
+
+// TestMaxDeletionsCountsOrphans: signatures deleted because their subject
+// is gone count toward maxDeletions: a run that suddenly finds a
+// thousand orphans is braked like one that finds a thousand old images.
+func TestMaxDeletionsCountsOrphans(t *testing.T) {
+	t.Parallel()
+	e := distribution(t)
+	e.seed("app", seed.Entry{Tag: "keep-1", Created: daysAgo(5)})
+	for _, n := range []string{"gone-1", "gone-2"} {
+		img := image(t, daysAgo(30))
+		e.push("app", n, img)
+		gone := digestOf(t, img)
+		sig, err := seed.Signature(mustHash(t, gone), seed.WithSignedRepository(e.repo("app")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.push("app", sigTag(gone), sig)
+		if err := e.direct.DeleteDigest(t.Context(), e.reg.Repo("app"), gone); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rules := keepRules(t, []string{e.repo("app")}, "keep-*")
+	p := e.plan(rules)
+	if p.Summary.Referrers != 2 {
+		t.Fatalf("want two orphan signatures planned; summary %+v\n%s", p.Summary, render(p))
+	}
+	if got := execute.CountManifests(p); got != 2 {
+		t.Errorf("CountManifests = %d, want 2 (the orphans)", got)
+	}
+	if out := e.apply(rules, p, execute.Options{MaxDeletions: 1}); out.Aborted == "" || out.Summary.Deleted != 0 {
+		t.Errorf("maxDeletions 1 with 2 orphans: aborted %q, %d deleted; want an abort", out.Aborted, out.Summary.Deleted)
+	}
+}

@@ -107,13 +107,25 @@ func Apply(ctx context.Context, reg Registry, rules *retention.Rules, plan *rete
 }
 
 // CountManifests counts what maxDeletions limits: manifests deleted by
-// digest that a listed tag pointed at (images and indexes). Tag-only
-// deletions, index children and referrers do not count.
+// digest that a listed tag pointed at (images and indexes), and tagged
+// attachments deleted as orphans (their subject is not deleted by this
+// plan: it was found missing). Tag-only deletions, index children and
+// attachments that follow a subject this plan deletes do not count: the
+// subject was counted.
 func CountManifests(p *retention.Plan) int {
 	n := 0
 	for _, rp := range p.Repositories {
+		deleted := map[string]bool{}
 		for _, d := range rp.Deletions {
-			if d.Kind == retention.KindImage || d.Kind == retention.KindIndex {
+			if d.Kind == retention.KindImage || d.Kind == retention.KindIndex || d.Kind == retention.KindChild {
+				deleted[d.Digest] = true
+			}
+		}
+		for _, d := range rp.Deletions {
+			switch {
+			case d.Kind == retention.KindImage || d.Kind == retention.KindIndex:
+				n++
+			case d.Kind == retention.KindReferrer && len(d.Tags) > 0 && !deleted[d.Parent]:
 				n++
 			}
 		}

@@ -122,7 +122,7 @@ func TestOrphanReferrerTag(t *testing.T) {
 				seed.Entry{Kind: seed.KindSignature, Of: "keep-1"},
 			)
 			gone := digestOf(t, img)
-			sig, err := seed.Signature(mustHash(t, gone))
+			sig, err := seed.Signature(mustHash(t, gone), seed.WithSignedRepository(e.repo("app")))
 			if err != nil {
 				t.Fatal(err)
 			}

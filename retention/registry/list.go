@@ -142,11 +142,8 @@ func (c *Client) List(ctx context.Context, repo string, needTime bool, now time.
 	if err != nil {
 		return retention.Listing{}, err
 	}
-	for i, s := range subjects {
-		if missing[i] {
-			c.opts.logger.DebugContext(ctx, "attachment subject does not exist", "repository", repo, "digest", s, "reason", "HEAD 404")
-			listing.Missing[s] = true
-		}
+	if err := l.placeMissing(ctx, &listing, subjects, missing, resolved); err != nil {
+		return retention.Listing{}, err
 	}
 	return listing, nil
 }
@@ -230,4 +227,36 @@ func dropGone(listed []retention.Tag, names []string, gone []bool) ([]retention.
 	}
 	return kept, []string{fmt.Sprintf("%d %s listed but gone when read (manifest unknown): %s; left out of this run",
 		len(lost), word, strings.Join(lost, ", "))}
+}
+
+// placeMissing sorts the subjects that do not exist here into orphans
+// (Listing.Missing: their signature says they lived here) and subjects
+// that may live elsewhere (Listing.Unplaced, with the reason they are
+// kept). Only missing subjects cost requests: one payload GET per .sig.
+func (l *lister) placeMissing(ctx context.Context, listing *retention.Listing, subjects []string, missing []bool, resolved map[string]*manifest) error {
+	sigs := map[string][]*manifest{}
+	for _, t := range listing.Tags {
+		if subject, ok := retention.AttachmentSubject(t.Name); ok && strings.HasSuffix(t.Name, ".sig") {
+			sigs[subject] = append(sigs[subject], resolved[t.Digest])
+		}
+	}
+	for i, s := range subjects {
+		if !missing[i] {
+			continue
+		}
+		orphan, why, err := l.placeSubject(ctx, s, sigs[s])
+		if err != nil {
+			return fmt.Errorf("placing subject %s@%s: %w", l.rc.name, s, err)
+		}
+		if orphan {
+			l.c.opts.logger.DebugContext(ctx, "attachment subject does not exist", "repository", l.rc.name, "digest", s, "reason", "HEAD 404; its signature names this repository")
+			listing.Missing[s] = true
+			continue
+		}
+		if listing.Unplaced == nil {
+			listing.Unplaced = map[string]string{}
+		}
+		listing.Unplaced[s] = why
+	}
+	return nil
 }

@@ -30,6 +30,7 @@ type manifest struct {
 	annotations map[string]string
 	config      *v1.Descriptor  // images only
 	children    []v1.Descriptor // indexes only, in order
+	layers      []v1.Descriptor // images only
 	subject     string
 }
 
@@ -61,6 +62,7 @@ func parseManifest(body []byte, contentType string) (*manifest, error) {
 		MediaType   string            `json:"mediaType"`
 		Config      *v1.Descriptor    `json:"config"`
 		Manifests   []v1.Descriptor   `json:"manifests"`
+		Layers      []v1.Descriptor   `json:"layers"`
 		Subject     *v1.Descriptor    `json:"subject"`
 		Annotations map[string]string `json:"annotations"`
 	}
@@ -81,7 +83,7 @@ func parseManifest(body []byte, contentType string) (*manifest, error) {
 	if m.isIndex() {
 		m.children = raw.Manifests
 	} else {
-		m.config = raw.Config
+		m.config, m.layers = raw.Config, raw.Layers
 	}
 	if raw.Subject != nil {
 		m.subject = raw.Subject.Digest.String()

@@ -76,7 +76,7 @@ func History(ctx context.Context, repo string, entries []Entry, opts ...remote.O
 			if tag == "" {
 				tag = SignatureTag(of.Digest)
 			}
-			m, err = Signature(of.Digest, e.Options...)
+			m, err = Signature(of.Digest, append([]Option{WithSignedRepository(repo)}, e.Options...)...)
 		case KindAlias:
 			if err := Tag(ctx, repo+":"+tag, of.Digest.String(), opts...); err != nil {
 				return digests, fmt.Errorf("seeding entry %d (%q): %w", i, tag, err)

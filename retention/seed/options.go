@@ -22,6 +22,7 @@ type options struct {
 	attestations bool
 	childOpts    []Option
 	emptyConfig  bool
+	signedRepo   string
 }
 
 // defaultLayerSize keeps images a few KiB so that tests pushing hundreds
@@ -39,6 +40,18 @@ func newOptions(opts []Option) (*options, error) {
 		}
 	}
 	return o, nil
+}
+
+// WithSignedRepository sets the repository a Signature's simple-signing
+// payload names (critical.identity.docker-reference), as cosign writes
+// it: the signed image's repository, also when the signature is stored
+// in another one (COSIGN_REPOSITORY). History sets it to the repository
+// it pushes to unless an entry's options set it.
+func WithSignedRepository(repo string) Option {
+	return func(o *options) error {
+		o.signedRepo = repo
+		return nil
+	}
 }
 
 // Docker builds Docker schema 2 media types (a manifest list for Index)

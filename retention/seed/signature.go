@@ -25,7 +25,7 @@ func Signature(subject v1.Hash, opts ...Option) (v1.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("building signature: %w", err)
 	}
-	payload := fmt.Sprintf(`{"critical":{"identity":{"docker-reference":""},"image":{"docker-manifest-digest":%q},"type":"cosign container image signature"},"optional":null}`, subject.String())
+	payload := fmt.Sprintf(`{"critical":{"identity":{"docker-reference":%q},"image":{"docker-manifest-digest":%q},"type":"cosign container image signature"},"optional":null}`, o.signedRepo, subject.String())
 	layer, diffID, err := payloadLayer([]byte(payload), MediaTypeSimpleSigning)
 	if err != nil {
 		return nil, fmt.Errorf("building signature: %w", err)
