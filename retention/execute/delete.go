@@ -30,6 +30,8 @@ func (r *repoRun) execute(ctx context.Context, d *retention.Deletion) {
 	switch {
 	case err == nil:
 		d.Status = retention.StatusDeleted
+	case errors.Is(err, errAlreadyGone):
+		d.Status, d.Reason = retention.StatusSkipped, "already gone: the registry answered 404 (another run or client deleted it first); not counted as deleted here"
 	case errors.Is(err, errTagDeletionRefused):
 		// Invariant: a registry that cannot delete a tag alone keeps the
 		// tag, and the manifest stays for its other tags.
@@ -182,11 +184,14 @@ func (r *repoRun) deleteManifest(ctx context.Context, d *retention.Deletion) err
 	}
 	err := r.reg.DeleteDigest(ctx, r.rp.Repository, d.Digest)
 	if errors.Is(err, registry.ErrNotFound) {
-		// Already gone: the goal is reached.
-		return nil
+		// Already gone: the goal is reached, but not by this run; two
+		// overlapping runs must not both claim it.
+		return errAlreadyGone
 	}
 	return err
 }
+
+var errAlreadyGone = errors.New("already gone")
 
 func (r *repoRun) statusOf(digest string) retention.Status {
 	r.mu.Lock()

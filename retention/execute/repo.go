@@ -185,6 +185,13 @@ func (r *repoRun) verify(ctx context.Context) error {
 		}
 	}
 	sort.Strings(r.unresolved)
+	if len(r.unresolved) > 0 {
+		// A tag that cannot be read right before deleting might point at
+		// anything: nothing is deleted here, and the repository fails
+		// (exit 1), so a registry that answers 500 cannot pass for a run
+		// that pruned.
+		return fmt.Errorf("re-reading tags before deleting: %s could not be resolved", joinTags(r.unresolved))
+	}
 	return nil
 }
 

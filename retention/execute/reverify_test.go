@@ -88,8 +88,10 @@ func TestReverifyBeforeDeleting(t *testing.T) {
 }
 
 // TestUnresolvedTagBlocksDigestDeletes: a tag that cannot be resolved
-// right before deleting might point at any manifest, so nothing in that
-// repository is deleted by digest; tags alone still go.
+// right before deleting (a HEAD answered 503 after its retries) might
+// point at any manifest, so nothing in that repository is deleted, and
+// the repository fails: the run exits 1 instead of passing for a run that
+// pruned.
 func TestUnresolvedTagBlocksDigestDeletes(t *testing.T) {
 	t.Parallel()
 	e := distribution(t)
@@ -109,10 +111,38 @@ func TestUnresolvedTagBlocksDigestDeletes(t *testing.T) {
 
 	out := e.apply(rules, p, execute.Options{})
 
-	wantStatus(t, out, repo, d["old-1"], retention.KindImage, retention.StatusSkipped, "new-x could not be resolved")
-	wantStatus(t, out, repo, d["old-2"], retention.KindTag, retention.StatusDeleted, "")
+	wantStatus(t, out, repo, d["old-1"], retention.KindImage, retention.StatusSkipped, "re-reading the repository before deleting failed")
+	wantStatus(t, out, repo, d["old-2"], retention.KindTag, retention.StatusSkipped, "re-reading the repository before deleting failed")
 	everyStatusSet(t, out)
 	if !e.exists("app", d["old-1"]) {
 		t.Errorf("old-1's manifest was deleted although new-x could not be resolved")
+	}
+	if rp := repoPlan(t, out, repo); !strings.Contains(rp.Error, "new-x could not be resolved") || out.Summary.Failed != 1 {
+		t.Errorf("repository error %q, %d failed repositories; want the repository failed naming new-x", rp.Error, out.Summary.Failed)
+	}
+}
+
+// TestDeleteAlreadyGone: a manifest deleted by someone else between the
+// plan and its DELETE (another apply a second earlier) answers 404: it is
+// reported skipped as already gone, not counted as deleted by this run.
+func TestDeleteAlreadyGone(t *testing.T) {
+	t.Parallel()
+	e := distribution(t)
+	d := e.seed("app",
+		seed.Entry{Tag: "old-1", Created: daysAgo(40)},
+		seed.Entry{Tag: "old-2", Created: daysAgo(30)},
+		seed.Entry{Tag: "keep-1", Created: daysAgo(5)},
+	)
+	repo := e.repo("app")
+	rules := keepRules(t, []string{repo}, "keep-*")
+	p := e.plan(rules)
+	if err := e.direct.DeleteDigest(t.Context(), e.reg.Repo("app"), d["old-1"]); err != nil {
+		t.Fatal(err)
+	}
+	out := e.apply(rules, p, execute.Options{})
+	wantStatus(t, out, repo, d["old-1"], retention.KindImage, retention.StatusSkipped, "already gone")
+	wantStatus(t, out, repo, d["old-2"], retention.KindImage, retention.StatusDeleted, "")
+	if out.Summary.Deleted != 1 {
+		t.Errorf("%d deleted, want 1 (old-1 was deleted by someone else)", out.Summary.Deleted)
 	}
 }
