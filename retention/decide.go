@@ -436,9 +436,29 @@ func planDeletions(r *Rules, l Listing, rp *RepoPlan, attachments []int, pinned 
 		}
 	}
 
+	images, referrers = followSubjects(l, images, referrers, gone)
 	for _, group := range [][]Deletion{tagOnly, indexes, images, children, referrers} {
 		rp.Deletions = append(rp.Deletions, group...)
 	}
+}
+
+// followSubjects turns the deletion of an ordinarily tagged manifest
+// whose subject this plan deletes too (an SBOM tagged sbom-old for old)
+// into a referrer of that subject: it runs after the subject, and only
+// when the subject's deletion succeeded (execute checks it), so an SBOM
+// is never deleted while its image stays.
+func followSubjects(l Listing, images, referrers []Deletion, gone map[string]bool) ([]Deletion, []Deletion) {
+	kept := images[:0]
+	for _, d := range images {
+		if subject := l.Manifests[d.Digest].Subject; subject != "" && gone[subject] {
+			d.Kind, d.Parent = KindReferrer, subject
+			d.Reason += "; it refers to " + subject + ", and goes after it"
+			referrers = append(referrers, d)
+			continue
+		}
+		kept = append(kept, d)
+	}
+	return kept, referrers
 }
 
 func tagNames(l Listing, idx []int) []string {

@@ -419,7 +419,7 @@ func TestDecideTaggedReferrerOfKeptSubject(t *testing.T) {
 		"tag " + dg("sbom")[7:15] + " sbom-of-keep",
 		"tag " + dg("sig-of-sbom")[7:15] + " sig-of-sbom",
 		"image " + dg("old")[7:15] + " old",
-		"image " + dg("sbom-old")[7:15] + " sbom-of-old",
+		"referrer " + dg("sbom-old")[7:15] + " sbom-of-old", // after old, and only if old went
 	}
 	if diff := cmp.Diff(want, deletionKinds(rp)); diff != "" {
 		t.Errorf("deletions (-want +got):\n%s%s", diff, reasons(rp))
