@@ -91,6 +91,7 @@ func (r *repoRun) run(ctx context.Context) {
 			r.protectUndeleted(ctx)
 		}
 	}
+	r.confirm(ctx)
 	if r.unsupported {
 		host := retention.Host(rp.Repository)
 		rp.Error = fmt.Sprintf("registry %s refuses DELETE (405 or UNSUPPORTED): on CNCF Distribution set storage.delete.enabled: true (REGISTRY_STORAGE_DELETE_ENABLED=true); Docker Hub and GHCR accept deletions only through their own APIs", host)
@@ -359,3 +360,41 @@ func forEach(ctx context.Context, workers, n int, fn func(ctx context.Context, i
 }
 
 func joinTags(ts []string) string { return strings.Join(ts, ", ") }
+
+// confirm re-lists the repository once after its deletions: a tag that
+// a deletion reported gone but that is still listed (a registry that
+// answered 202 and deleted nothing) turns that deletion into a failure.
+func (r *repoRun) confirm(ctx context.Context) {
+	claimed := false
+	for _, d := range r.rp.Deletions {
+		claimed = claimed || (d.Status == retention.StatusDeleted && len(d.Tags) > 0)
+	}
+	if !claimed || ctx.Err() != nil {
+		return
+	}
+	tags, err := r.reg.ListTags(ctx, r.rp.Repository)
+	if err != nil {
+		r.log.Warn("could not re-list the repository to confirm its deletions", "error", err)
+		return
+	}
+	listed := make(map[string]bool, len(tags))
+	for _, t := range tags {
+		listed[t] = true
+	}
+	for i := range r.rp.Deletions {
+		d := &r.rp.Deletions[i]
+		if d.Status != retention.StatusDeleted {
+			continue
+		}
+		var still []string
+		for _, t := range d.Tags {
+			if listed[t] {
+				still = append(still, t)
+			}
+		}
+		if len(still) > 0 {
+			d.Status, d.Error = retention.StatusFailed, "the registry accepted the DELETE, but "+joinTags(still)+" still listed afterwards"
+			r.log.Error("deletion not confirmed", "digest", d.Digest, "tags", joinTags(still))
+		}
+	}
+}

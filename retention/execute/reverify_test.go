@@ -146,3 +146,27 @@ func TestDeleteAlreadyGone(t *testing.T) {
 		t.Errorf("%d deleted, want 1 (old-1 was deleted by someone else)", out.Summary.Deleted)
 	}
 }
+
+// TestDeleteThatDeletedNothing: a registry that answers 202 to every
+// DELETE and deletes nothing is caught by the re-listing after the
+// repository's deletions: what is still listed is reported failed.
+func TestDeleteThatDeletedNothing(t *testing.T) {
+	t.Parallel()
+	e := distribution(t)
+	d := e.seed("app",
+		seed.Entry{Tag: "old-1", Created: daysAgo(40)},
+		seed.Entry{Tag: "keep-1", Created: daysAgo(5)},
+	)
+	repo := e.repo("app")
+	rules := keepRules(t, []string{repo}, "keep-*")
+	p := e.plan(rules)
+	e.proxy.Inject(registrytest.Fault{Match: func(r *http.Request) bool { return r.Method == http.MethodDelete }, Status: http.StatusAccepted, Body: " "})
+	out := e.apply(rules, p, execute.Options{})
+	del := deletion(t, out, repo, d["old-1"], retention.KindImage)
+	if del.Status != retention.StatusFailed || !strings.Contains(del.Error, "still listed") {
+		t.Errorf("old-1: %s %q, want failed: still listed", del.Status, del.Error)
+	}
+	if out.Summary.Deleted != 0 {
+		t.Errorf("%d deleted, want 0", out.Summary.Deleted)
+	}
+}
