@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -70,12 +71,65 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 		if ee.err != nil && ee.err != errSilent {
 			fmt.Fprintf(stderr, "regprune: %v\n", ee.err)
 		}
+		if ee.code == exitUsage {
+			writeErrorDocument(stdout, args, ee.err)
+		}
 		return ee.code
 	}
 	// Everything cobra itself refuses (unknown command or flag, missing
 	// argument) is bad usage.
 	fmt.Fprintf(stderr, "regprune: %v\nRun 'regprune --help' for usage.\n", err)
+	writeErrorDocument(stdout, args, err)
 	return exitUsage
+}
+
+// writeErrorDocument keeps the promise that with -o json stdout holds
+// one JSON document, also when the run stops at exit code 2 before any
+// report: {"schemaVersion": 1, "error": "...", "exitCode": 2}. With
+// --output-file the report file is not written, as for any failure
+// before the report.
+func writeErrorDocument(stdout io.Writer, args []string, err error) {
+	if err == nil || err == errSilent || !jsonToStdout(args) {
+		return
+	}
+	doc := struct {
+		SchemaVersion int    `json:"schemaVersion"`
+		Error         string `json:"error"`
+		ExitCode      int    `json:"exitCode"`
+	}{retention.SchemaVersion, err.Error(), exitUsage}
+	b, _ := json.MarshalIndent(doc, "", "  ")
+	fmt.Fprintf(stdout, "%s\n", b)
+}
+
+// jsonToStdout reads, from the raw arguments (flag parsing may be what
+// failed), whether the report would be JSON on stdout.
+func jsonToStdout(args []string) bool {
+	isJSON, toFile := false, false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		next := ""
+		if i+1 < len(args) {
+			next = args[i+1]
+		}
+		switch {
+		case a == "-o" || a == "--output":
+			isJSON = next == "json"
+			i++
+		case strings.HasPrefix(a, "--output="), strings.HasPrefix(a, "-o="):
+			isJSON = a[strings.Index(a, "=")+1:] == "json"
+		case strings.HasPrefix(a, "-o") && !strings.HasPrefix(a, "--"):
+			isJSON = a[2:] == "json"
+		case a == "--output-file":
+			toFile = next != ""
+			i++
+		case strings.HasPrefix(a, "--output-file="):
+			toFile = len(a) > len("--output-file=")
+		}
+	}
+	return isJSON && !toFile
 }
 
 // errSilent marks an exit code whose cause was already reported.

@@ -128,3 +128,36 @@ func oneJSON(t *testing.T, stdout string) retention.Plan {
 	}
 	return p
 }
+
+// TestJSONOnExit2: with -o json, stdout holds one JSON document also when
+// the run stops at exit code 2, before any report.
+func TestJSONOnExit2(t *testing.T) {
+	t.Parallel()
+	bad := writeConfig(t, "policies:\n  - name: p\n    repositories: [localhost:5000/a]\n    kep: [{newest: 1}]\n")
+	for _, args := range [][]string{
+		{"plan", "-c", bad, "-o", "json"},
+		{"apply", "-c", bad, "--output=json"},
+		{"plan", "-ojson", "--no-such-flag"},
+		{"plan", "-c", "/nonexistent.yaml", "-o", "json"},
+	} {
+		r := runCLI(t, nil, args...)
+		var doc struct {
+			SchemaVersion int    `json:"schemaVersion"`
+			Error         string `json:"error"`
+			ExitCode      int    `json:"exitCode"`
+		}
+		if r.code != 2 {
+			t.Errorf("%q: exit %d, want 2", args, r.code)
+			continue
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || doc.Error == "" || doc.ExitCode != 2 || doc.SchemaVersion != 1 {
+			t.Errorf("%q: stdout %q (%v), want one JSON error document", args, r.stdout, err)
+		}
+	}
+	// Text output and --output-file keep stdout empty.
+	for _, args := range [][]string{{"plan", "-c", bad}, {"plan", "-c", bad, "-o", "json", "--output-file", filepath.Join(t.TempDir(), "r.json")}} {
+		if r := runCLI(t, nil, args...); r.code != 2 || r.stdout != "" {
+			t.Errorf("%q: exit %d, stdout %q; want 2 and nothing", args, r.code, r.stdout)
+		}
+	}
+}
