@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/local/docker"
@@ -140,6 +141,13 @@ func (s *session) narrowSaved(p *retention.Plan) {
 		p.Repositories = []retention.RepoPlan{}
 	}
 	if s.f.scope == scopeRemote || s.shard.Index != 0 {
+		if len(p.Local) > 0 {
+			why := "--scope remote"
+			if s.f.scope != scopeRemote {
+				why = "shard " + s.shard.String() + " (local caches run in shard 0)"
+			}
+			p.Notes = append(p.Notes, why+": the saved plan's local caches were left out")
+		}
 		p.Local = nil
 	}
 	if s.shard.Count > 1 {
@@ -149,7 +157,16 @@ func (s *session) narrowSaved(p *retention.Plan) {
 				mine = append(mine, rp)
 			}
 		}
+		if left := len(p.Repositories) - len(mine); left > 0 {
+			p.Notes = append(p.Notes, fmt.Sprintf("shard %s: %d of the saved plan's %d repositories belong to other shards and were left out", s.shard.String(), left, len(p.Repositories)))
+		}
 		p.Repositories = mine
+	}
+	if len(p.Repositories) == 0 && len(p.Local) == 0 && len(p.Notes) > 0 {
+		p.Notes = append(p.Notes, "nothing of the saved plan is left for this run")
+	}
+	for _, n := range p.Notes {
+		s.log.Info("saved plan narrowed", "reason", n)
 	}
 	report.Summarize(p)
 }

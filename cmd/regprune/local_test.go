@@ -129,3 +129,33 @@ func TestApplyForgedLocalPlan(t *testing.T) {
 		}
 	}
 }
+
+// TestSavedPlanNarrowedToNothing: a saved plan that --shard or --scope
+// narrows to nothing says so, instead of a silent run that did nothing.
+func TestSavedPlanNarrowedToNothing(t *testing.T) {
+	t.Parallel()
+	cfg := writeConfig(t, "policies:\n  - name: p\n    repositories: [localhost:5000/a]\n    keep: [{newest: 1}]\n")
+	plan := filepath.Join(t.TempDir(), "plan.json")
+	doc := `{"schemaVersion": 1, "mode": "plan", "repositories": [{"repository": "localhost:5000/a", "policies": ["p"], "tags": [], "deletions": []}]}`
+	if err := os.WriteFile(plan, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Find the shard of 2 that does not own the repository.
+	for _, args := range [][]string{
+		{"apply", "-c", cfg, "--plan", plan, "--scope", "local", "-o", "json"},
+		{"apply", "-c", cfg, "--plan", plan, "--shard", "0/2", "-o", "json"},
+		{"apply", "-c", cfg, "--plan", plan, "--shard", "1/2", "-o", "json"},
+	} {
+		r := runCLI(t, nil, args...)
+		var p retention.Plan
+		if err := json.Unmarshal([]byte(r.stdout), &p); err != nil {
+			t.Fatalf("%q: exit %d, %v:\n%s\n%s", args, r.code, err, r.stdout, r.stderr)
+		}
+		if len(p.Repositories) > 0 {
+			continue // the shard that owns it
+		}
+		if !strings.Contains(strings.Join(p.Notes, "\n"), "nothing of the saved plan is left") {
+			t.Errorf("%q: notes %q, want one saying nothing is left", args, p.Notes)
+		}
+	}
+}
