@@ -19,7 +19,7 @@ type lock struct{ f *os.File }
 // acquire takes the layout's lock without waiting: exclusive to apply,
 // shared to plan. A layout locked by another process is ErrLocked.
 func acquire(root string, exclusive bool) (*lock, error) {
-	f, err := os.OpenFile(filepath.Join(root, LockFile), os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := openLock(root)
 	if err != nil {
 		return nil, fmt.Errorf("opening lock file: %w", err)
 	}
@@ -41,6 +41,33 @@ func acquire(root string, exclusive bool) (*lock, error) {
 		return nil, fmt.Errorf("locking %s: %w", LockFile, err)
 	}
 	return &lock{f: f}, nil
+}
+
+// openLock opens the lock file read-only (flock needs no write access,
+// so a lock file another user created, root running a one-off apply, does
+// not lock the layout's owner out), creating it when missing, owned like
+// the layout's index.json.
+func openLock(root string) (*os.File, error) {
+	p := filepath.Join(root, LockFile)
+	for {
+		f, err := os.Open(p)
+		if !errors.Is(err, os.ErrNotExist) {
+			return f, err
+		}
+		f, err = os.OpenFile(p, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, os.ErrExist) {
+			continue // created meanwhile by another process
+		}
+		if err != nil {
+			return nil, err
+		}
+		if fi, serr := os.Stat(filepath.Join(root, "index.json")); serr == nil {
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok && os.Geteuid() == 0 {
+				_ = f.Chown(int(st.Uid), int(st.Gid)) // best effort: the lock works either way
+			}
+		}
+		return f, nil
+	}
 }
 
 // release drops the lock; closing the file releases the flock.
