@@ -377,13 +377,8 @@ func planDeletions(r *Rules, l Listing, rp *RepoPlan, attachments []int, pinned 
 				all = false
 				continue
 			}
-			if p, ok := r.Protect.Match(l.Tags[i].Name); ok {
-				td.Reasons = append(td.Reasons, fmt.Sprintf("protected by protect.tags %q (%s)", p.String(), why))
-				all = false
-				continue
-			}
-			if pin := pinned[i]; pin != "" {
-				td.Reasons = append(td.Reasons, pin+" ("+why+")")
+			if held := heldBy(r, pinned[i], l.Tags[i].Name); held != "" {
+				td.Reasons = append(td.Reasons, held+" ("+why+")")
 				all = false
 				continue
 			}
@@ -499,4 +494,14 @@ func selectedByKeepRule(policies []*CompiledPolicy, tag string) string {
 		}
 	}
 	return ""
+}
+
+// heldBy says why an attachment tag that would follow its subject stays:
+// protect.tags, or a keep rule that selects it (pin); "" when nothing
+// holds it.
+func heldBy(r *Rules, pin, tag string) string {
+	if p, ok := r.Protect.Match(tag); ok {
+		return fmt.Sprintf("protected by protect.tags %q", p.String())
+	}
+	return pin
 }

@@ -186,14 +186,18 @@ func (r *repoRun) verify(ctx context.Context) error {
 		}
 	}
 	sort.Strings(r.unresolved)
-	if len(r.unresolved) > 0 {
-		// A tag that cannot be read right before deleting might point at
-		// anything: nothing is deleted here, and the repository fails
-		// (exit 1), so a registry that answers 500 cannot pass for a run
-		// that pruned.
-		return fmt.Errorf("re-reading tags before deleting: %s could not be resolved", joinTags(r.unresolved))
+	return r.resolvedAll()
+}
+
+// resolvedAll fails the re-read when a tag could not be resolved: it
+// might point at anything, so nothing is deleted here, and the repository
+// fails (exit 1), so a registry that answers 500 cannot pass for a run
+// that pruned.
+func (r *repoRun) resolvedAll() error {
+	if len(r.unresolved) == 0 {
+		return nil
 	}
-	return nil
+	return fmt.Errorf("re-reading tags before deleting: %s could not be resolved", joinTags(r.unresolved))
 }
 
 // markUnseen records every manifest the index digest (tagged tag)

@@ -52,18 +52,11 @@ func (c *Client) List(ctx context.Context, repo string, needTime bool, now time.
 	// this run, noted, and the rest is planned.
 	gone := make([]bool, len(tags))
 	err = c.forEach(ctx, len(tags), func(ctx context.Context, i int) error {
-		m, err := rc.getManifest(ctx, tags[i])
-		if errors.Is(err, ErrNotFound) {
-			gone[i] = true
-			c.opts.logger.WarnContext(ctx, "tag listed but its manifest is gone", "repository", repo, "tag", tags[i], "reason", err.Error())
-			return nil
+		m, err := l.resolve(ctx, tags[i], &gone[i])
+		if m != nil {
+			listing.Tags[i] = retention.Tag{Name: tags[i], Digest: m.digest}
 		}
-		if err != nil {
-			return fmt.Errorf("resolving tag %s:%s: %w", repo, tags[i], err)
-		}
-		l.manifests.put(m.digest, m)
-		listing.Tags[i] = retention.Tag{Name: tags[i], Digest: m.digest}
-		return nil
+		return err
 	})
 	if err != nil {
 		return retention.Listing{}, err
@@ -259,4 +252,20 @@ func (l *lister) placeMissing(ctx context.Context, listing *retention.Listing, s
 		listing.Unplaced[s] = why
 	}
 	return nil
+}
+
+// resolve reads the manifest a listed tag points at; a tag whose manifest
+// answers 404 sets *gone and is no error.
+func (l *lister) resolve(ctx context.Context, tag string, gone *bool) (*manifest, error) {
+	m, err := l.rc.getManifest(ctx, tag)
+	if errors.Is(err, ErrNotFound) {
+		*gone = true
+		l.c.opts.logger.WarnContext(ctx, "tag listed but its manifest is gone", "repository", l.rc.name, "tag", tag, "reason", err.Error())
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("resolving tag %s:%s: %w", l.rc.name, tag, err)
+	}
+	l.manifests.put(m.digest, m)
+	return m, nil
 }
