@@ -22,6 +22,7 @@ func (r *repoRun) execute(ctx context.Context, d *retention.Deletion) {
 		return
 	}
 	var err error
+	var skip *skipError
 	if d.Kind == retention.KindTag {
 		err = r.deleteTags(ctx, d)
 	} else {
@@ -30,6 +31,9 @@ func (r *repoRun) execute(ctx context.Context, d *retention.Deletion) {
 	switch {
 	case err == nil:
 		d.Status = retention.StatusDeleted
+	case errors.As(err, &skip):
+		d.Status, d.Reason = retention.StatusSkipped, skip.why
+		r.log.Info("deletion skipped", "digest", d.Digest, "kind", string(d.Kind), "reason", skip.why)
 	case errors.Is(err, errAlreadyGone):
 		d.Status, d.Reason = retention.StatusSkipped, "already gone: the registry answered 404 (another run or client deleted it first); not counted as deleted here"
 	case errors.Is(err, errTagDeletionRefused):
@@ -49,6 +53,8 @@ var errTagDeletionRefused = errors.New("tag deletion refused")
 
 // check returns why d must not run now, or "".
 func (r *repoRun) check(ctx context.Context, d *retention.Deletion) string {
+	r.view.RLock()
+	defer r.view.RUnlock()
 	// Every tag of the deletion must still point where the plan saw it,
 	// and may not be protected or too young under the rules in force.
 	for _, t := range d.Tags {
@@ -158,7 +164,10 @@ func (r *repoRun) deleteTags(ctx context.Context, d *retention.Deletion) error {
 // alone stops it with errTagDeletionRefused.
 func (r *repoRun) untag(ctx context.Context, tags []string) error {
 	for _, t := range tags {
-		if _, ok := r.current[t]; !ok {
+		r.view.RLock()
+		_, ok := r.current[t]
+		r.view.RUnlock()
+		if !ok {
 			continue
 		}
 		err := r.reg.DeleteTag(ctx, r.rp.Repository, t)
@@ -181,6 +190,12 @@ func (r *repoRun) untag(ctx context.Context, tags []string) error {
 func (r *repoRun) deleteManifest(ctx context.Context, d *retention.Deletion) error {
 	if err := r.untag(ctx, d.Tags); err != nil && !errors.Is(err, errTagDeletionRefused) {
 		return err
+	}
+	if why, err := r.refresh(ctx, d); err != nil || why != "" {
+		if err != nil {
+			return err
+		}
+		return &skipError{why}
 	}
 	err := r.reg.DeleteDigest(ctx, r.rp.Repository, d.Digest)
 	if errors.Is(err, registry.ErrNotFound) {

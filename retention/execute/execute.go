@@ -46,7 +46,17 @@ type Options struct {
 	Logger *slog.Logger
 	// Progress, when set, is called as deletions finish.
 	Progress func(done, total int)
+	// ReverifyWindow is the most time between the listing of a
+	// repository's tags and a DELETE by digest there: an older listing is
+	// taken again, and its new tags resolved, before the DELETE. Default
+	// DefaultReverifyWindow.
+	ReverifyWindow time.Duration
 }
+
+// DefaultReverifyWindow bounds how old the listing a digest DELETE relies
+// on may be: a tag pushed onto a to-be-deleted digest more than this
+// before its DELETE is seen, and saves it.
+const DefaultReverifyWindow = 10 * time.Second
 
 // Apply executes plan and returns the report: the plan in mode "apply",
 // every deletion with its status. It never returns an error: what failed
@@ -58,6 +68,9 @@ type Options struct {
 func Apply(ctx context.Context, reg Registry, rules *retention.Rules, plan *retention.Plan, now time.Time, o Options) *retention.Plan {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.ReverifyWindow <= 0 {
+		o.ReverifyWindow = DefaultReverifyWindow
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = retention.DefaultConcurrency

@@ -49,6 +49,12 @@ type repoRun struct {
 	// progress is called as each deletion finishes.
 	progress func()
 
+	// view guards current, pointsAt and reachedByUnseen, which refresh
+	// renews while deletions run; listedAt is when the tags were listed.
+	view      sync.RWMutex
+	refreshMu sync.Mutex
+	listedAt  time.Time
+
 	mu          sync.Mutex
 	status      map[string]retention.Status // by digest, for children and referrers
 	unsupported bool
@@ -103,6 +109,7 @@ func (r *repoRun) run(ctx context.Context) {
 // in a deletion, every tag that is new since the plan, and, for a saved
 // plan, every tag.
 func (r *repoRun) verify(ctx context.Context) error {
+	r.listedAt = time.Now() // when the listing was asked for: the earlier bound
 	tags, err := r.reg.ListTags(ctx, r.rp.Repository)
 	if err != nil {
 		return fmt.Errorf("re-listing tags before deleting: %w", err)
