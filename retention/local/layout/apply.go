@@ -49,6 +49,7 @@ func Apply(ctx context.Context, lr retention.LayoutRules, plan retention.CachePl
 	if err != nil {
 		return notAttempted(cp, "applying", lr.Path, err)
 	}
+	refuseForbidden(lr, &cp, now)
 	removed := matchEntries(idx, &cp)
 	keep := make([]entry, 0, len(idx.entries))
 	roots := make([]descriptor, 0, len(idx.entries))
@@ -86,6 +87,58 @@ func Apply(ctx context.Context, lr retention.LayoutRules, plan retention.CachePl
 	return cp
 }
 
+// refuseForbidden re-checks a plan against the rules in force, as
+// registries do (a saved plan may have been made under other rules, or
+// edited by hand): a deletion in a repository no policy governs, of a
+// protected tag, or of a tag younger than minAge (or of unknown age while
+// minAge is set) is skipped with the reason, and its entries stay.
+func refuseForbidden(lr retention.LayoutRules, cp *retention.CachePlan, now time.Time) {
+	for r := range cp.Repositories {
+		rp := &cp.Repositories[r]
+		created := map[string]*time.Time{}
+		for _, td := range rp.Tags {
+			created[td.Tag] = td.Created
+		}
+		governed := len(lr.Rules.PoliciesFor(rp.Repository)) > 0
+		for j := range rp.Deletions {
+			del := &rp.Deletions[j]
+			if len(del.Tags) == 0 || del.Status != "" {
+				continue
+			}
+			why := ""
+			if !governed {
+				why = "no policy of the configuration in force governs this repository"
+			}
+			for _, t := range del.Tags {
+				if why != "" {
+					break
+				}
+				why = forbiddenTag(lr.Rules, t, created[t], now)
+			}
+			if why != "" {
+				del.Status, del.Reason = retention.StatusSkipped, why
+			}
+		}
+	}
+}
+
+// forbiddenTag says why the rules in force forbid removing tag, or "".
+func forbiddenTag(rules *retention.Rules, tag string, created *time.Time, now time.Time) string {
+	if p, ok := rules.Protect.Match(tag); ok {
+		return fmt.Sprintf("tag %s is protected by protect.tags %q", tag, p.String())
+	}
+	if rules.MinAge <= 0 {
+		return ""
+	}
+	if created == nil {
+		return fmt.Sprintf("tag %s: creation time unknown, so minAge %s cannot be checked", tag, retention.Duration(rules.MinAge))
+	}
+	if now.Sub(*created) < rules.MinAge {
+		return fmt.Sprintf("tag %s is younger than minAge %s", tag, retention.Duration(rules.MinAge))
+	}
+	return ""
+}
+
 // matchEntries marks the entries the plan's deletions remove and sets the
 // status of each deletion that names tags. A deletion whose entries
 // changed since the plan (gone, or pointing elsewhere) is skipped whole.
@@ -107,7 +160,7 @@ func matchEntries(idx *indexFile, cp *retention.CachePlan) []bool {
 		rp := &cp.Repositories[r]
 		for j := range rp.Deletions {
 			del := &rp.Deletions[j]
-			if len(del.Tags) == 0 {
+			if len(del.Tags) == 0 || del.Status != "" {
 				continue
 			}
 			var hits []int

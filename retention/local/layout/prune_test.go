@@ -313,3 +313,48 @@ func TestSymlinkedBlobsNotSwept(t *testing.T) {
 		}
 	}
 }
+
+// TestSavedPlanRecheckedAtApply: a plan made under other rules (or edited
+// by hand) is checked against the rules in force, as registries do: a
+// protected tag, a tag younger than minAge and a repository no policy
+// governs keep their entries, each with its reason.
+func TestSavedPlanRecheckedAtApply(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, want string
+		inForce    func(path string) retention.LayoutRules
+	}{
+		{"protected", "protected by protect.tags", func(path string) retention.LayoutRules {
+			return rules(t, path, 0, []string{"v1"}, keepNewest(1))
+		}},
+		{"younger than minAge", "younger than minAge", func(path string) retention.LayoutRules {
+			lr := rules(t, path, 0, nil, keepNewest(1))
+			lr.Rules.MinAge = 365 * 24 * time.Hour
+			return lr
+		}},
+		{"not governed", "no policy of the configuration in force governs", func(path string) retention.LayoutRules {
+			return rules(t, path, 0, nil, retention.Policy{Name: "other", Repositories: []string{"elsewhere/*"}, Keep: []retention.KeepRule{{Newest: 1}}})
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := newLayout(t)
+			appendImage(t, p, image(t, day(30)), "v1")
+			appendImage(t, p, image(t, day(1)), "v2")
+			age(t, string(p))
+			plan := Plan(t.Context(), rules(t, string(p), 0, nil, keepNewest(1)), time.Now())
+			if plan.Error != "" || len(plan.Repositories) == 0 || len(plan.Repositories[0].Deletions) == 0 {
+				t.Fatalf("plan: %+v", plan)
+			}
+			rep := Apply(t.Context(), tc.inForce(string(p)), plan, time.Now())
+			del := rep.Repositories[0].Deletions[0]
+			if del.Status != retention.StatusSkipped || !strings.Contains(del.Reason, tc.want) {
+				t.Errorf("v1's deletion: %s %q, want skipped: %s", del.Status, del.Reason, tc.want)
+			}
+			idx, err := os.ReadFile(filepath.Join(string(p), "index.json"))
+			if err != nil || !strings.Contains(string(idx), "v1") {
+				t.Errorf("v1's entry is gone from index.json (%v):\n%s", err, idx)
+			}
+		})
+	}
+}
