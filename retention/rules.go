@@ -370,3 +370,23 @@ func (r *Rules) NeedsTime(names ...string) bool {
 	}
 	return false
 }
+
+// Forbidden says why the rules forbid deleting tag at now, or "": a
+// protected tag, or one younger than minAge (or of unknown creation time
+// while minAge is set). Executors check it again at execution time, also
+// for saved plans made under other rules.
+func (r *Rules) Forbidden(tag string, created *time.Time, now time.Time) string {
+	if p, ok := r.Protect.Match(tag); ok {
+		return fmt.Sprintf("tag %s is protected by protect.tags %q", tag, p.String())
+	}
+	if r.MinAge <= 0 {
+		return ""
+	}
+	if created == nil {
+		return fmt.Sprintf("tag %s: creation time unknown, so minAge %s cannot be checked", tag, Duration(r.MinAge))
+	}
+	if now.Sub(*created) < r.MinAge {
+		return fmt.Sprintf("tag %s is younger than minAge %s", tag, Duration(r.MinAge))
+	}
+	return ""
+}

@@ -117,25 +117,16 @@ func (r *repoRun) check(ctx context.Context, d *retention.Deletion) string {
 }
 
 // forbidden enforces protect.tags and minAge again at execution time, also
-// for saved plans made under other rules.
+// for saved plans made under other rules; a signature follows its
+// subject, whatever its own age.
 func (r *repoRun) forbidden(tag string, kind retention.Kind) string {
-	if p, ok := r.rules.Protect.Match(tag); ok {
-		return fmt.Sprintf("tag %s is protected by protect.tags %q", tag, p.String())
-	}
-	if r.rules.MinAge <= 0 {
+	if _, attachment := retention.AttachmentSubject(tag); attachment && kind == retention.KindReferrer {
+		if p, ok := r.rules.Protect.Match(tag); ok {
+			return fmt.Sprintf("tag %s is protected by protect.tags %q", tag, p.String())
+		}
 		return ""
 	}
-	if _, attachment := retention.AttachmentSubject(tag); attachment && kind == retention.KindReferrer {
-		return "" // a signature follows its subject, whatever its own age
-	}
-	c := r.created[tag]
-	if c == nil {
-		return fmt.Sprintf("tag %s: creation time unknown, so minAge %s cannot be checked", tag, retention.Duration(r.rules.MinAge))
-	}
-	if r.now.Sub(*c) < r.rules.MinAge {
-		return fmt.Sprintf("tag %s is younger than minAge %s", tag, retention.Duration(r.rules.MinAge))
-	}
-	return ""
+	return r.rules.Forbidden(tag, r.created[tag], r.now)
 }
 
 // extraTags lists the tags pointing at d.Digest now that the deletion

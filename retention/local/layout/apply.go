@@ -113,30 +113,13 @@ func refuseForbidden(lr retention.LayoutRules, cp *retention.CachePlan, now time
 				if why != "" {
 					break
 				}
-				why = forbiddenTag(lr.Rules, t, created[t], now)
+				why = lr.Rules.Forbidden(t, created[t], now)
 			}
 			if why != "" {
 				del.Status, del.Reason = retention.StatusSkipped, why
 			}
 		}
 	}
-}
-
-// forbiddenTag says why the rules in force forbid removing tag, or "".
-func forbiddenTag(rules *retention.Rules, tag string, created *time.Time, now time.Time) string {
-	if p, ok := rules.Protect.Match(tag); ok {
-		return fmt.Sprintf("tag %s is protected by protect.tags %q", tag, p.String())
-	}
-	if rules.MinAge <= 0 {
-		return ""
-	}
-	if created == nil {
-		return fmt.Sprintf("tag %s: creation time unknown, so minAge %s cannot be checked", tag, retention.Duration(rules.MinAge))
-	}
-	if now.Sub(*created) < rules.MinAge {
-		return fmt.Sprintf("tag %s is younger than minAge %s", tag, retention.Duration(rules.MinAge))
-	}
-	return ""
 }
 
 // matchEntries marks the entries the plan's deletions remove and sets the
