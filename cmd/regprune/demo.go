@@ -17,6 +17,7 @@ import (
 	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 	"github.com/spf13/cobra"
 
+	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/registry"
 	"github.com/regprune/regprune/retention/report"
 	"github.com/regprune/regprune/retention/seed"
@@ -110,19 +111,9 @@ func newDemoCmd(e *env) *cobra.Command {
 			if err := f.writeReport(e, out, s.format); err != nil {
 				return err
 			}
-			fmt.Fprintf(narrate, "\n== what remains in the registry\n")
-			for _, rp := range out.Repositories {
-				tags, err := client.ListTags(ctx, rp.Repository)
-				if err != nil {
-					return &exitError{code: exitFailure, err: err}
-				}
-				fmt.Fprintf(narrate, "%s (%d tags):\n%s\n", rp.Repository, len(tags), indent(strings.Join(tags, "\n")))
-			}
-			refs, err := layoutRefs(layoutDir)
-			if err != nil {
+			if err := narrateRemains(ctx, narrate, client, out, layoutDir); err != nil {
 				return &exitError{code: exitFailure, err: err}
 			}
-			fmt.Fprintf(narrate, "%s (%d entries):\n%s\n", layoutDir, len(refs), indent(strings.Join(refs, "\n")))
 			return applyExit(ctx.Err() != nil, out)
 		},
 	}
@@ -131,6 +122,25 @@ func newDemoCmd(e *env) *cobra.Command {
 	cmd.Flags().Lookup("log-level").DefValue = "warn"
 	f.logLevel = "warn"
 	return cmd
+}
+
+// narrateRemains shows what the demo's apply left: the tags of every
+// repository and the layout's entries.
+func narrateRemains(ctx context.Context, w io.Writer, client *registry.Client, out *retention.Plan, layoutDir string) error {
+	fmt.Fprintf(w, "\n== what remains in the registry\n")
+	for _, rp := range out.Repositories {
+		tags, err := client.ListTags(ctx, rp.Repository)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s (%d tags):\n%s\n", rp.Repository, len(tags), indent(strings.Join(tags, "\n")))
+	}
+	refs, err := layoutRefs(layoutDir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%s (%d entries):\n%s\n", layoutDir, len(refs), indent(strings.Join(refs, "\n")))
+	return nil
 }
 
 func indent(s string) string {

@@ -159,15 +159,7 @@ func (r *repoRun) verify(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("interrupted while re-reading: %w", err)
 	}
-	r.pointsAt = map[string][]string{}
-	for t, d := range r.current {
-		if d != "" {
-			r.pointsAt[d] = append(r.pointsAt[d], t)
-		}
-	}
-	for _, ts := range r.pointsAt {
-		sort.Strings(ts)
-	}
+	r.pointsAt = byDigest(r.current)
 	known := map[string]bool{}
 	for _, td := range r.rp.Tags {
 		known[td.Digest] = true
@@ -408,4 +400,19 @@ func (r *repoRun) confirm(ctx context.Context) {
 			r.log.Error("deletion not confirmed", "digest", d.Digest, "tags", joinTags(still))
 		}
 	}
+}
+
+// byDigest inverts tag → digest into digest → sorted tags, leaving out
+// tags of unknown digest.
+func byDigest(current map[string]string) map[string][]string {
+	out := map[string][]string{}
+	for t, d := range current {
+		if d != "" {
+			out[d] = append(out[d], t)
+		}
+	}
+	for _, ts := range out {
+		sort.Strings(ts)
+	}
+	return out
 }
