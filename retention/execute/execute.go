@@ -21,8 +21,12 @@ import (
 // Registry is what the executor needs from a registry client.
 type Registry interface {
 	ListTags(ctx context.Context, repo string) ([]string, error)
-	// ResolveTag returns the digest and media type a tag points at now.
+	// ResolveTag returns the digest and media type a tag points at now,
+	// as the registry's HEAD states them.
 	ResolveTag(ctx context.Context, repo, tag string) (digest, mediaType string, err error)
+	// ReadTag is ResolveTag from the manifest itself: a GET, its body
+	// hashed (the rule the plan's listing uses).
+	ReadTag(ctx context.Context, repo, tag string) (digest, mediaType string, err error)
 	// Children lists the manifests of an index.
 	Children(ctx context.Context, repo, digest string) ([]v1.Descriptor, error)
 	Exists(ctx context.Context, repo, digest string) (bool, error)

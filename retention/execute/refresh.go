@@ -61,7 +61,7 @@ func (r *repoRun) relist(ctx context.Context) error {
 		if _, known := r.current[t]; known {
 			continue
 		}
-		dg, mt, err := r.reg.ResolveTag(ctx, r.rp.Repository, t)
+		dg, mt, err := r.resolve(ctx, t, "")
 		switch {
 		case errors.Is(err, registry.ErrNotFound):
 			continue

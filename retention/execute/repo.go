@@ -31,6 +31,9 @@ type repoRun struct {
 	// unresolved: some tag's digest is unknown, so no manifest may be
 	// deleted by digest (it might be that tag's).
 	unresolved []string
+	// lied: tags whose HEAD named a digest other than the hash of the
+	// manifest served for them; the repository fails.
+	lied []string
 	// created holds the creation time the plan recorded for each tag.
 	created map[string]*time.Time
 	// reachedByUnseen maps manifests that an index the plan never saw
@@ -139,7 +142,7 @@ func (r *repoRun) verify(ctx context.Context) error {
 	indexes := map[string]bool{} // digests resolved now that are indexes
 	forEach(ctx, r.opts.Concurrency, len(toHead), func(ctx context.Context, i int) {
 		t := toHead[i]
-		d, mt, err := r.reg.ResolveTag(ctx, r.rp.Repository, t)
+		d, mt, err := r.resolve(ctx, t, planned[t])
 		mu.Lock()
 		defer mu.Unlock()
 		if err == nil && retention.IsIndexMediaType(mt) {
@@ -148,6 +151,10 @@ func (r *repoRun) verify(ctx context.Context) error {
 		switch {
 		case errors.Is(err, registry.ErrNotFound):
 			delete(r.current, t) // deleted since it was listed
+		case errors.Is(err, errHeaderLies):
+			r.current[t] = ""
+			r.lied = append(r.lied, t)
+			r.log.Error("the registry's digest header disagrees with the manifest it serves; no manifest will be deleted by digest in this repository", "tag", t, "error", err)
 		case err != nil:
 			r.current[t] = ""
 			r.unresolved = append(r.unresolved, t)
@@ -193,6 +200,10 @@ func (r *repoRun) verify(ctx context.Context) error {
 // fails (exit 1), so a registry that answers 500 cannot pass for a run
 // that pruned.
 func (r *repoRun) resolvedAll() error {
+	if len(r.lied) > 0 {
+		sort.Strings(r.lied)
+		return fmt.Errorf("re-reading tags before deleting: for tag(s) %s %v; the plan uses the hash, so no digest this registry reports is trusted and nothing is deleted here", joinTags(r.lied), errHeaderLies)
+	}
 	if len(r.unresolved) == 0 {
 		return nil
 	}

@@ -88,7 +88,7 @@ func TestReverifyBeforeDeleting(t *testing.T) {
 }
 
 // TestUnresolvedTagBlocksDigestDeletes: a tag that cannot be resolved
-// right before deleting (a HEAD answered 503 after its retries) might
+// right before deleting (its manifest answered 503 after its retries) might
 // point at any manifest, so nothing in that repository is deleted, and
 // the repository fails: the run exits 1 instead of passing for a run that
 // pruned.
@@ -106,7 +106,7 @@ func TestUnresolvedTagBlocksDigestDeletes(t *testing.T) {
 	p := e.plan(rules)
 	e.tag("app", "new-x", d["keep-1"])
 	e.proxy.Inject(registrytest.Fault{Match: func(r *http.Request) bool {
-		return r.Method == http.MethodHead && r.URL.Path == "/v2/app/manifests/new-x"
+		return r.URL.Path == "/v2/app/manifests/new-x"
 	}, Status: http.StatusServiceUnavailable})
 
 	out := e.apply(rules, p, execute.Options{})

@@ -43,6 +43,22 @@ func (c *Client) ResolveTag(ctx context.Context, repo, tag string) (digest, medi
 	return m.digest, m.mediaType, nil
 }
 
+// ReadTag returns the digest tag points at as the hash of the manifest
+// the registry serves for it, and its media type, with one GET: the same
+// rule the plan's listing uses, for when a HEAD's Docker-Content-Digest
+// is not to be taken on trust. A missing tag fails with ErrNotFound.
+func (c *Client) ReadTag(ctx context.Context, repo, tag string) (digest, mediaType string, err error) {
+	rc, err := c.repoTransport(ctx, repo)
+	if err != nil {
+		return "", "", fmt.Errorf("reading tag %s:%s: %w", repo, tag, err)
+	}
+	m, err := rc.getManifest(ctx, tag)
+	if err != nil {
+		return "", "", fmt.Errorf("reading tag %s:%s: %w", repo, tag, err)
+	}
+	return m.digest, m.mediaType, nil
+}
+
 // Children returns the descriptors of the manifests an index lists, in
 // order (none for an image), with one GET of the manifest by digest.
 func (c *Client) Children(ctx context.Context, repo, digest string) ([]v1.Descriptor, error) {

@@ -29,6 +29,11 @@ type Fault struct {
 	// Content-Length, sends the first half of Body and then stops sending
 	// for Stall (or until the client gives up): a body that stalls halfway.
 	Stall time.Duration
+	// Header, if set, lets the target answer and replaces these headers
+	// of its answer (such as a wrong Docker-Content-Digest): a registry
+	// whose headers lie about its bodies. Status, Body and the rest are
+	// then ignored.
+	Header map[string]string
 
 	used int
 }

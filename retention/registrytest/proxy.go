@@ -76,7 +76,12 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, next http.Handler)
 	if before != nil {
 		before(r)
 	}
-	if f := p.fault(r); f != nil {
+	f := p.fault(r)
+	if f != nil && f.Header != nil {
+		w = &headerRewriter{ResponseWriter: w, header: f.Header}
+		f = nil
+	}
+	if f != nil {
 		status := f.serve(w, r)
 		p.setStatus(i, status)
 		return
@@ -103,6 +108,33 @@ func (s *statusRecorder) WriteHeader(code int) {
 	s.status = code
 	s.ResponseWriter.WriteHeader(code)
 }
+
+// headerRewriter replaces response headers as the target writes them.
+type headerRewriter struct {
+	http.ResponseWriter
+	header map[string]string
+	wrote  bool
+}
+
+func (h *headerRewriter) WriteHeader(code int) {
+	if h.wrote {
+		return
+	}
+	h.wrote = true
+	for k, v := range h.header {
+		h.ResponseWriter.Header().Set(k, v)
+	}
+	h.ResponseWriter.WriteHeader(code)
+}
+
+func (h *headerRewriter) Write(b []byte) (int, error) {
+	if !h.wrote {
+		h.WriteHeader(http.StatusOK)
+	}
+	return h.ResponseWriter.Write(b)
+}
+
+func (h *headerRewriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 

@@ -140,6 +140,24 @@ func TestProxyFaults(t *testing.T) {
 		}
 	})
 
+	t.Run("header", func(t *testing.T) {
+		// The target answers, with one header replaced.
+		p.Inject(registrytest.Fault{Match: registrytest.Is(http.MethodHead, registrytest.KindManifestTag), Times: 1, Header: map[string]string{"Docker-Content-Digest": "sha256:bad"}})
+		req, err := http.NewRequest(http.MethodHead, p.URL+"/v2/app/manifests/v1", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Accept", "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Docker-Content-Digest") != "sha256:bad" || resp.Header.Get("Content-Type") == "" {
+			t.Errorf("got %d, Docker-Content-Digest %q, Content-Type %q; want the target's 200 with the digest replaced", resp.StatusCode, resp.Header.Get("Docker-Content-Digest"), resp.Header.Get("Content-Type"))
+		}
+	})
+
 	t.Run("before", func(t *testing.T) {
 		// Move v1 to a new image when the client lists tags, as a
 		// concurrent push would.
