@@ -21,7 +21,7 @@ import (
 type Client struct {
 	opts       options
 	registries map[string]retention.Registry
-	sem        chan struct{}
+	slots      *fairSlots
 	secure     http.RoundTripper // retry layer over verified TLS
 	insecure   http.RoundTripper // retry layer over unverified TLS
 
@@ -45,7 +45,7 @@ func New(registries []retention.Registry, opts ...Option) *Client {
 	c := &Client{
 		opts:       o,
 		registries: map[string]retention.Registry{},
-		sem:        make(chan struct{}, o.concurrency),
+		slots:      newFairSlots(o.concurrency),
 		auths:      map[string]*authEntry{},
 	}
 	for _, r := range registries {
@@ -126,7 +126,7 @@ func (c *Client) transportFor(ctx context.Context, key, host string, reg name.Re
 		e = &authEntry{done: make(chan struct{})}
 		c.auths[key] = e
 		c.mu.Unlock()
-		e.rt, e.err = c.authenticate(ctx, host, reg, scope)
+		e.rt, e.err = c.authenticate(ctx, key, host, reg, scope)
 		if e.err != nil {
 			c.mu.Lock()
 			delete(c.auths, key)
@@ -144,7 +144,7 @@ func (c *Client) transportFor(ctx context.Context, key, host string, reg name.Re
 	}
 }
 
-func (c *Client) authenticate(ctx context.Context, host string, reg name.Registry, scope string) (http.RoundTripper, error) {
+func (c *Client) authenticate(ctx context.Context, key, host string, reg name.Registry, scope string) (http.RoundTripper, error) {
 	auth, err := c.authenticator(host, reg)
 	if err != nil {
 		return nil, err
@@ -153,10 +153,10 @@ func (c *Client) authenticate(ctx context.Context, host string, reg name.Registr
 	if c.isInsecure(host) {
 		base = c.insecure
 	}
-	if err := c.acquire(ctx); err != nil {
+	if err := c.slots.acquire(ctx, key); err != nil {
 		return nil, err
 	}
-	defer c.release()
+	defer c.slots.release(key)
 	rt, err := transport.NewWithContext(ctx, reg, auth, transport.NewUserAgent(base, c.opts.userAgent), []string{scope})
 	if err != nil {
 		return nil, classify(fmt.Errorf("authenticating to %s: %w", host, err))
@@ -180,14 +180,3 @@ func (c *Client) repoTransport(ctx context.Context, repo string) (*repoConn, err
 	}
 	return &repoConn{c: c, repo: r, name: repo, rt: rt}, nil
 }
-
-func (c *Client) acquire(ctx context.Context) error {
-	select {
-	case c.sem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (c *Client) release() { <-c.sem }

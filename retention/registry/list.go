@@ -34,7 +34,7 @@ func (c *Client) List(ctx context.Context, repo string, needTime bool, now time.
 	if err != nil {
 		return retention.Listing{}, fmt.Errorf("listing %s: %w", repo, err)
 	}
-	tags, err := c.paginate(ctx, rc.rt, rc.url("tags/list"), tagsField)
+	tags, err := c.paginate(ctx, rc.name, rc.rt, rc.url("tags/list"), tagsField)
 	if err != nil {
 		return retention.Listing{}, fmt.Errorf("listing tags of %s: %w", repo, err)
 	}

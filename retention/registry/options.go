@@ -88,7 +88,8 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithConcurrency bounds the requests in flight for the whole client,
-// across repositories and tags (one semaphore). Default 8: enough to keep
+// across repositories and tags, shared fairly: while requests of several
+// repositories wait, a freed slot goes to the one holding the fewest. Default 8: enough to keep
 // a registry busy without tripping rate limits. n < 1 keeps the default.
 func WithConcurrency(n int) Option {
 	return func(o *options) {

@@ -24,7 +24,7 @@ const maxPages = 10_000
 // and asking once more with last= when a page is exactly full and has no
 // Link. field picks the names out of a page. It fails with ErrTruncated
 // rather than return a listing it cannot trust.
-func (c *Client) paginate(ctx context.Context, rt http.RoundTripper, first string, field func([]byte) ([]string, error)) ([]string, error) {
+func (c *Client) paginate(ctx context.Context, key string, rt http.RoundTripper, first string, field func([]byte) ([]string, error)) ([]string, error) {
 	base, err := url.Parse(first)
 	if err != nil {
 		return nil, fmt.Errorf("parsing %s: %w", first, err)
@@ -44,7 +44,7 @@ func (c *Client) paginate(ctx context.Context, rt http.RoundTripper, first strin
 			return nil, fmt.Errorf("%w: page %s requested twice", ErrTruncated, next)
 		}
 		visited[next] = true
-		resp, err := c.do(ctx, rt, http.MethodGet, next, []string{"application/json"}, maxJSONBytes, http.StatusOK)
+		resp, err := c.do(ctx, key, rt, http.MethodGet, next, []string{"application/json"}, maxJSONBytes, http.StatusOK)
 		if err != nil {
 			return nil, err
 		}

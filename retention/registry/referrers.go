@@ -30,7 +30,7 @@ func (c *Client) Referrers(ctx context.Context, repo, digest string) ([]v1.Descr
 			return nil, true, fmt.Errorf("listing referrers of %s@%s: %w: endless pagination", repo, digest, ErrTruncated)
 		}
 		visited[next] = true
-		resp, err := c.do(ctx, rc.rt, http.MethodGet, next, []string{retention.MediaTypeOCIIndex}, maxManifestBytes,
+		resp, err := c.do(ctx, rc.name, rc.rt, http.MethodGet, next, []string{retention.MediaTypeOCIIndex}, maxManifestBytes,
 			http.StatusOK, http.StatusNotFound, http.StatusBadRequest, http.StatusNotAcceptable)
 		if err != nil {
 			return nil, false, fmt.Errorf("listing referrers of %s@%s: %w", repo, digest, err)

@@ -43,10 +43,10 @@ func (rc *repoConn) url(path string) string {
 	return fmt.Sprintf("%s://%s/v2/%s/%s", rc.repo.Scheme(), rc.repo.RegistryStr(), rc.repo.RepositoryStr(), path)
 }
 
-// do sends one request (retried underneath) while holding a slot of the
-// client's semaphore, and reads at most limit bytes of the body. A status
+// do sends one request (retried underneath) while holding one of the
+// client's request slots, shared fairly by key (the repository), and reads at most limit bytes of the body. A status
 // outside ok is returned as a classified *transport.Error.
-func (c *Client) do(ctx context.Context, rt http.RoundTripper, method, rawURL string, accept []string, limit int64, ok ...int) (*response, error) {
+func (c *Client) do(ctx context.Context, key string, rt http.RoundTripper, method, rawURL string, accept []string, limit int64, ok ...int) (*response, error) {
 	req, err := http.NewRequestWithContext(ctx, method, rawURL, nil)
 	if err != nil {
 		return nil, fmt.Errorf("building request: %w", err)
@@ -54,10 +54,10 @@ func (c *Client) do(ctx context.Context, rt http.RoundTripper, method, rawURL st
 	if len(accept) > 0 {
 		req.Header.Set("Accept", strings.Join(accept, ", "))
 	}
-	if err := c.acquire(ctx); err != nil {
+	if err := c.slots.acquire(ctx, key); err != nil {
 		return nil, err
 	}
-	defer c.release()
+	defer c.slots.release(key)
 	resp, err := (&http.Client{Transport: rt}).Do(req)
 	if err != nil {
 		return nil, classify(err)
@@ -78,5 +78,5 @@ func (c *Client) do(ctx context.Context, rt http.RoundTripper, method, rawURL st
 
 // get is do on the repository's transport.
 func (rc *repoConn) do(ctx context.Context, method, path string, accept []string, limit int64, ok ...int) (*response, error) {
-	return rc.c.do(ctx, rc.rt, method, rc.url(path), accept, limit, ok...)
+	return rc.c.do(ctx, rc.name, rc.rt, method, rc.url(path), accept, limit, ok...)
 }

@@ -19,7 +19,7 @@ func (c *Client) ListTags(ctx context.Context, repo string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listing tags of %s: %w", repo, err)
 	}
-	tags, err := c.paginate(ctx, rc.rt, rc.url("tags/list"), tagsField)
+	tags, err := c.paginate(ctx, rc.name, rc.rt, rc.url("tags/list"), tagsField)
 	if err != nil {
 		return nil, fmt.Errorf("listing tags of %s: %w", repo, err)
 	}

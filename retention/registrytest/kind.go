@@ -66,3 +66,18 @@ func Is(method string, kind Kind) func(*http.Request) bool {
 		return Classify(r) == kind && (method == "" || r.Method == method)
 	}
 }
+
+// RepositoryOf returns the repository a registry request is about, from
+// its path ("" for the ping, the catalog and anything outside /v2/).
+func RepositoryOf(r *http.Request) string {
+	path, ok := strings.CutPrefix(r.URL.Path, "/v2/")
+	if !ok {
+		return ""
+	}
+	for _, seg := range []string{"/tags/list", "/manifests/", "/blobs/", "/referrers/"} {
+		if i := strings.LastIndex(path, seg); i > 0 {
+			return path[:i]
+		}
+	}
+	return ""
+}

@@ -1,6 +1,7 @@
 package registrytest
 
 import (
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -24,6 +25,7 @@ type Proxy struct {
 	requests []Request
 	faults   []*Fault
 	before   func(*http.Request)
+	inFlight map[string]int // by repository
 }
 
 // Request is one request the proxy received.
@@ -32,6 +34,11 @@ type Request struct {
 	Path     string
 	RawQuery string
 	Kind     Kind
+	// Repository is the repository the request is about ("" for none).
+	Repository string
+	// InFlight counts, by repository, the requests the proxy was
+	// answering when this one arrived, this one included.
+	InFlight map[string]int
 	// Status is what the client got: the target's status or the injected
 	// one; 0 for an injected connection reset.
 	Status int
@@ -67,11 +74,21 @@ func (p *Proxy) Repo(name string) string {
 }
 
 func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	repo := RepositoryOf(r)
 	p.mu.Lock()
+	if p.inFlight == nil {
+		p.inFlight = map[string]int{}
+	}
+	p.inFlight[repo]++
 	i := len(p.requests)
-	p.requests = append(p.requests, Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Kind: Classify(r)})
+	p.requests = append(p.requests, Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Kind: Classify(r), Repository: repo, InFlight: maps.Clone(p.inFlight)})
 	before := p.before
 	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		p.inFlight[repo]--
+		p.mu.Unlock()
+	}()
 
 	if before != nil {
 		before(r)
