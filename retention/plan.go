@@ -37,6 +37,10 @@ const (
 	StatusDeleted Status = "deleted"
 	StatusSkipped Status = "skipped"
 	StatusFailed  Status = "failed"
+	// StatusUntagged: a local image's references were removed, but the
+	// image itself was kept (the engine refused to remove it, or it
+	// gained a reference right before): part of the deletion happened.
+	StatusUntagged Status = "untagged"
 )
 
 // Plan is what a run would do (mode "plan") or did (mode "apply"). Its
@@ -162,6 +166,9 @@ type Summary struct {
 	Deleted         int `json:"deleted"`
 	Skipped         int `json:"skipped"`
 	DeletionsFailed int `json:"failed"`
+	// Untagged counts local images whose references were removed while
+	// the image stayed (StatusUntagged).
+	Untagged int `json:"untagged,omitempty"`
 	// Local caches: how many, how many failed, the bytes the plan
 	// estimates and the bytes apply measured.
 	LocalCaches    int   `json:"localCaches,omitempty"`

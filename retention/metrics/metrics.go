@@ -45,6 +45,7 @@ func Gather(p *retention.Plan, duration time.Duration, succeeded bool, now time.
 		dels.WithLabelValues("deleted").Set(float64(s.Deleted))
 		dels.WithLabelValues("skipped").Set(float64(s.Skipped))
 		dels.WithLabelValues("failed").Set(float64(s.DeletionsFailed))
+		dels.WithLabelValues("untagged").Set(float64(s.Untagged))
 	} else {
 		dels.WithLabelValues("planned").Set(float64(s.Manifests + s.TagOnly + s.Children + s.Referrers))
 	}

@@ -128,6 +128,9 @@ func summaryLine(p *retention.Plan) string {
 		plural(s.Children, "child", "children"), plural(s.Referrers, "referrer", "referrers"))
 	if p.Mode == modeApply {
 		fmt.Fprintf(&b, "; deletions: %d deleted, %d skipped, %d failed", s.Deleted, s.Skipped, s.DeletionsFailed)
+		if s.Untagged > 0 {
+			fmt.Fprintf(&b, ", %d untagged (image kept)", s.Untagged)
+		}
 	}
 	if s.LocalCaches > 0 {
 		fmt.Fprintf(&b, "; local: %s", plural(s.LocalCaches, "cache", "caches"))

@@ -62,6 +62,10 @@ func writeMarkdownSummary(b *bytes.Buffer, p *retention.Plan) {
 	if p.Mode == modeApply {
 		head = append(head, "Deleted", "Skipped", "Failed deletions")
 		vals = append(vals, s.Deleted, s.Skipped, s.DeletionsFailed)
+		if s.Untagged > 0 {
+			head = append(head, "Untagged")
+			vals = append(vals, s.Untagged)
+		}
 	}
 	row := make([]string, len(vals))
 	for i, v := range vals {

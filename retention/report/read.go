@@ -141,7 +141,7 @@ func hasDeletions(rs []retention.RepoPlan) bool {
 
 func knownStatus(s retention.Status) bool {
 	switch s {
-	case "", retention.StatusDeleted, retention.StatusSkipped, retention.StatusFailed:
+	case "", retention.StatusDeleted, retention.StatusSkipped, retention.StatusFailed, retention.StatusUntagged:
 		return true
 	}
 	return false
@@ -216,5 +216,5 @@ func kindProblem(d retention.Deletion, cache string) string {
 
 var (
 	kindNames   = fmt.Sprintf("%q, %q, %q, %q, %q", retention.KindImage, retention.KindIndex, retention.KindChild, retention.KindReferrer, retention.KindTag)
-	statusNames = fmt.Sprintf("%q, %q, %q", retention.StatusDeleted, retention.StatusSkipped, retention.StatusFailed)
+	statusNames = fmt.Sprintf("%q, %q, %q, %q", retention.StatusDeleted, retention.StatusSkipped, retention.StatusFailed, retention.StatusUntagged)
 )

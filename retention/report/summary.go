@@ -75,6 +75,8 @@ func countRepo(s *retention.Summary, r retention.RepoPlan, apply bool) {
 				s.Skipped++
 			case retention.StatusFailed:
 				s.DeletionsFailed++
+			case retention.StatusUntagged:
+				s.Untagged++
 			}
 		}
 	}

@@ -15,15 +15,17 @@ import (
 // Apply carries out a plan that Plan made for this engine and returns it
 // as a report: every deletion with its status, the build cache result,
 // and ReclaimedBytes measured from the engine's disk usage before and
-// after.
+// after (bounded by what this run removed).
 //
 // Apply re-reads the engine and decides again at now; a deletion runs
 // only when that fresh decision removes exactly what the plan says, so
 // an image a container started using since the plan, or one that gained
 // a tag, is skipped with the reason. Tag deletions run first, then image
 // deletions. References are removed one by one without force; an image
-// goes by ID only once no reference remains. A 409 from the engine is a
-// protection: the deletion is skipped with the engine's reason, never
+// goes by ID only once no reference remains, and only when, inspected
+// right before, it has no reference the plan does not name. A 409 from
+// the engine is a protection: the deletion is skipped (untagged, when
+// its references were already removed) with the engine's reason, never
 // retried with force.
 func Apply(ctx context.Context, e *Engine, dr retention.DockerRules, plan retention.CachePlan, remoteDeleted map[string][]string, now time.Time, opts ...Option) retention.CachePlan {
 	out := clonePlan(plan)
@@ -50,6 +52,21 @@ func Apply(ctx context.Context, e *Engine, dr retention.DockerRules, plan retent
 		return out
 	}
 	fresh := newVerifier(selectDeletions(now, dr, remoteDeleted, inv), inv)
+	histories := readHistories(ctx, e.cli, inv, fresh.removable(out))
+	runDeletions(ctx, e, o, &out, fresh)
+	if bc := dr.BuildCache; bc != nil {
+		if out.BuildCache == nil {
+			out.BuildCache = &retention.BuildCachePlan{KeepStorage: int64(bc.KeepStorage)}
+		}
+		pruneBuildCache(ctx, e, bc, out.BuildCache)
+	}
+	measure(ctx, e, &out, before, inv, histories)
+	return out
+}
+
+// runDeletions runs the tag deletions, then the image deletions, each
+// checked against the fresh decision first.
+func runDeletions(ctx context.Context, e *Engine, o *options, out *retention.CachePlan, fresh *verifier) {
 	for _, kind := range []retention.Kind{retention.KindTag, retention.KindImage} {
 		for i := range out.Repositories {
 			for j := range out.Repositories[i].Deletions {
@@ -67,27 +84,54 @@ func Apply(ctx context.Context, e *Engine, dr retention.DockerRules, plan retent
 			}
 		}
 	}
-	if bc := dr.BuildCache; bc != nil {
-		if out.BuildCache == nil {
-			out.BuildCache = &retention.BuildCachePlan{KeepStorage: int64(bc.KeepStorage)}
-		}
-		pruneBuildCache(ctx, e, bc, out.BuildCache)
-	}
+}
+
+// measure sets ReclaimedBytes: what the engine's disk usage fell by, but
+// never more than this run freed. Image layers count at most what the
+// images this run removed free by estimate (their layers that no
+// remaining image shares, from histories read before the removals), and
+// nothing when it removed none; the build cache counts what the engine
+// reported its prune freed. Another client removing images meanwhile is
+// thus not counted, and a note says by how much the disk usage fell
+// beyond this run's share.
+func measure(ctx context.Context, e *Engine, out *retention.CachePlan, before usage, inv *inventory, histories historyCache) {
 	after, err := diskUsage(ctx, e)
 	if err != nil {
 		// The deletions are done; only their measure is missing.
 		out.Notes = append(out.Notes, fmt.Sprintf("reclaimed bytes unknown: reading disk usage of docker engine at %s after the deletions: %v", e.Host, err))
-		return out
+		return
 	}
-	reclaimed := before.total() - after.total()
-	if reclaimed < 0 {
-		out.Notes = append(out.Notes, fmt.Sprintf("disk usage grew by %s during the run (another client was busy); reclaimed reported as 0", retention.ByteSize(-reclaimed)))
-		reclaimed = 0
+	removed := map[string]bool{}
+	for _, rp := range out.Repositories {
+		for _, d := range rp.Deletions {
+			if d.Kind == retention.KindImage && d.Status == retention.StatusDeleted {
+				removed[d.Digest] = true
+			}
+		}
 	}
+	var own int64
+	if len(removed) > 0 {
+		var notes []string
+		own, notes = estimateWith(inv, removed, histories.sizes)
+		out.Notes = append(out.Notes, notes...)
+	}
+	images := before.images - after.images
+	switch {
+	case images < 0:
+		out.Notes = append(out.Notes, fmt.Sprintf("image layers grew by %s during the run (another client was busy); their reclaimed bytes reported as 0", retention.ByteSize(-images)))
+		images = 0
+	case images > own:
+		out.Notes = append(out.Notes, fmt.Sprintf("image layers fell by %s during the run, %s more than the images this run removed free (another client removed images meanwhile): that part is not counted", retention.ByteSize(images), retention.ByteSize(images-own)))
+		images = own
+	}
+	var cache int64
+	if bc := out.BuildCache; bc != nil && bc.Status == retention.StatusDeleted {
+		cache = bc.ReclaimedBytes
+	}
+	reclaimed := images + cache
 	out.ReclaimedBytes = &reclaimed
 	out.Notes = append(out.Notes, fmt.Sprintf("reclaimed measured from /system/df: image layers %s -> %s, build cache %s -> %s",
 		retention.ByteSize(before.images), retention.ByteSize(after.images), retention.ByteSize(before.buildCache), retention.ByteSize(after.buildCache)))
-	return out
 }
 
 // usage is the engine's disk usage: the size of all image layers
@@ -183,6 +227,20 @@ func (v *verifier) check(d retention.Deletion) string {
 	return ""
 }
 
+// removable returns the images that plan's image deletions would remove
+// by the fresh decision.
+func (v *verifier) removable(plan retention.CachePlan) map[string]bool {
+	ids := map[string]bool{}
+	for _, rp := range plan.Repositories {
+		for _, d := range rp.Deletions {
+			if d.Kind == retention.KindImage && v.check(d) == "" {
+				ids[d.Digest] = true
+			}
+		}
+	}
+	return ids
+}
+
 func (v *verifier) keptWhy(img *image) string {
 	for _, ref := range img.Tags {
 		if w := v.why[ref]; w != "" {
@@ -193,7 +251,10 @@ func (v *verifier) keptWhy(img *image) string {
 }
 
 // execute removes a deletion's references, then (kind image) the image
-// by ID if it is still there.
+// by ID if it is still there. Right before that removal the image is
+// inspected again: on Engine 20.10 removing by ID also removes a last
+// reference, so one that another client added since the engine was read
+// (not named by the plan) keeps the image.
 func execute(ctx context.Context, e *Engine, d *retention.Deletion) {
 	for _, ref := range d.Tags {
 		if _, err := e.cli.ImageRemove(ctx, ref, client.ImageRemoveOptions{PruneChildren: true}); err != nil && !cerrdefs.IsNotFound(err) {
@@ -201,23 +262,59 @@ func execute(ctx context.Context, e *Engine, d *retention.Deletion) {
 			return
 		}
 	}
-	if d.Kind == retention.KindImage {
-		if _, err := e.cli.ImageInspect(ctx, d.Digest); !cerrdefs.IsNotFound(err) {
-			// Removing the last reference usually removes the image;
-			// when the engine kept it quietly (a child image), removing
-			// it by ID says why.
-			_, err := e.cli.ImageRemove(ctx, d.Digest, client.ImageRemoveOptions{PruneChildren: true})
-			if err != nil && !cerrdefs.IsNotFound(err) {
-				outcome(d, err, "removing image "+d.Digest, true)
-				return
-			}
-		}
+	if d.Kind != retention.KindImage {
+		d.Status = retention.StatusDeleted
+		return
+	}
+	ins, err := e.cli.ImageInspect(ctx, d.Digest)
+	switch {
+	case cerrdefs.IsNotFound(err):
+		// Removing the last reference removed the image.
+		d.Status = retention.StatusDeleted
+		return
+	case err != nil:
+		d.Status, d.Error = retention.StatusFailed, fmt.Sprintf("inspecting image %s right before removing it by ID: %v", d.Digest, err)
+		return
+	}
+	if extra := unnamed(ins.RepoTags, ins.RepoDigests, d.Tags); len(extra) > 0 {
+		d.Status = keptStatus(d)
+		d.Reason = "reference(s) " + strings.Join(extra, ", ") + " added since the engine was read (seen right before removing the image by ID): the image stays"
+		return
+	}
+	// The engine kept the image quietly (a child image); removing it by
+	// ID says why.
+	if _, err := e.cli.ImageRemove(ctx, d.Digest, client.ImageRemoveOptions{PruneChildren: true}); err != nil && !cerrdefs.IsNotFound(err) {
+		outcome(d, err, "removing image "+d.Digest, true)
+		return
 	}
 	d.Status = retention.StatusDeleted
 }
 
+// unnamed returns the real references among tags and digests that the
+// plan's refs do not name.
+func unnamed(tags, digests, refs []string) []string {
+	var out []string
+	for _, r := range append(realRefs(tags), realRefs(digests)...) {
+		if !slices.Contains(refs, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// keptStatus is the outcome of an image deletion that stopped before the
+// removal by ID: untagged when it removed references, skipped when it
+// had none to remove.
+func keptStatus(d *retention.Deletion) retention.Status {
+	if len(d.Tags) > 0 {
+		return retention.StatusUntagged
+	}
+	return retention.StatusSkipped
+}
+
 // outcome records a failed request: a conflict is the engine protecting
-// the image (skipped, with its reason), anything else a failure.
+// the image (skipped, with its reason; untagged when the image's
+// references were already removed), anything else a failure.
 func outcome(d *retention.Deletion, err error, what string, byID bool) {
 	if !cerrdefs.IsConflict(err) {
 		d.Status = retention.StatusFailed
@@ -227,7 +324,8 @@ func outcome(d *retention.Deletion, err error, what string, byID bool) {
 	d.Status = retention.StatusSkipped
 	d.Reason = "protected by the engine: " + err.Error()
 	if byID && len(d.Tags) > 0 {
-		d.Reason = "references removed, but the engine keeps the image: " + err.Error()
+		d.Status = retention.StatusUntagged
+		d.Reason = "references " + strings.Join(d.Tags, ", ") + " removed, but the engine keeps the image: " + err.Error()
 	}
 }
 

@@ -12,8 +12,9 @@ import (
 )
 
 // TestConflictSkipped: the engine refuses to delete an image with a child
-// (409). The deletion is skipped with the engine's reason, not failed,
-// and never forced.
+// (409). The deletion is not failed and never forced: its tag is gone,
+// so it is reported "untagged" (not "skipped", which would say nothing
+// was removed), with the engine's reason.
 func TestConflictSkipped(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -41,8 +42,11 @@ func TestConflictSkipped(t *testing.T) {
 	noFailures(t, rep)
 	d := deletionsOf(rep, pid)[0]
 	t.Logf("parent: %s: %s", d.Status, d.Reason)
-	if d.Status != retention.StatusSkipped || !strings.Contains(d.Reason, "conflict") || d.Error != "" {
-		t.Errorf("parent deletion = %+v, want skipped with the engine's conflict", d)
+	if d.Status != retention.StatusUntagged || !strings.Contains(d.Reason, "conflict") || !strings.Contains(d.Reason, parent+":old removed") || d.Error != "" {
+		t.Errorf("parent deletion = %+v, want untagged, naming the removed tag and the engine's conflict", d)
+	}
+	if rep.Repositories[0].Deletions == nil || f.exists(parent+":old") {
+		t.Errorf("the parent's tag is still there")
 	}
 	if !f.exists(pid) || !f.exists(child+":1") {
 		t.Errorf("the parent or the child is gone")

@@ -17,6 +17,11 @@ import (
 // says so. The sum of image sizes is never used: it counts shared layers
 // once per image.
 func estimate(ctx context.Context, cli *client.Client, inv *inventory, gone map[string]bool) (int64, []string) {
+	return estimateWith(inv, gone, func(img *image) ([]int64, error) { return layerSizes(ctx, cli, img) })
+}
+
+// estimateWith is estimate with the layer sizes of an image from sizes.
+func estimateWith(inv *inventory, gone map[string]bool, sizesOf func(*image) ([]int64, error)) (int64, []string) {
 	kept := map[string]bool{}
 	for _, img := range inv.images {
 		if !gone[img.ID] {
@@ -32,7 +37,7 @@ func estimate(ctx context.Context, cli *client.Client, inv *inventory, gone map[
 		if !gone[img.ID] {
 			continue
 		}
-		ls, err := layerSizes(ctx, cli, img)
+		ls, err := sizesOf(img)
 		if err == nil {
 			for i, c := range img.Chains {
 				if !kept[c] {
@@ -55,6 +60,34 @@ func estimate(ctx context.Context, cli *client.Client, inv *inventory, gone map[
 		total += s
 	}
 	return total, notes
+}
+
+// historyCache holds the layer sizes of the images a run may remove, read
+// before they are gone, so that what the run removed can be measured
+// after.
+type historyCache map[string]historyEntry
+
+type historyEntry struct {
+	sizes []int64
+	err   error
+}
+
+func readHistories(ctx context.Context, cli *client.Client, inv *inventory, ids map[string]bool) historyCache {
+	hc := historyCache{}
+	for id := range ids {
+		if img := inv.byID[id]; img != nil {
+			ls, err := layerSizes(ctx, cli, img)
+			hc[id] = historyEntry{ls, err}
+		}
+	}
+	return hc
+}
+
+func (hc historyCache) sizes(img *image) ([]int64, error) {
+	if e, ok := hc[img.ID]; ok {
+		return e.sizes, e.err
+	}
+	return nil, fmt.Errorf("history of %s not read", img.ID)
 }
 
 // layerSizes maps an image's history onto its layers, bottom first.
