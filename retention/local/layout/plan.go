@@ -223,6 +223,9 @@ func (d *decider) listing(repo string, idxs []int) (retention.Listing, error) {
 		if err := d.describe(l.Manifests, done, e.desc, 0); err != nil {
 			return l, err
 		}
+		if _, held := d.a.s.blobs[e.desc.Digest]; !held {
+			d.a.notes = append(d.a.notes, fmt.Sprintf("entry %s (%s): its manifest is missing from blobs/ (the entry cannot be pulled or run); what it referenced is unknown, so blobs only it used are unreachable and swept like any other; the entry itself is decided like any other", entryName(e), e.desc.Digest))
+		}
 	}
 	return l, nil
 }
@@ -270,4 +273,12 @@ func (d *decider) describe(ms map[string]retention.Manifest, done map[string]boo
 		}
 	}
 	return nil
+}
+
+// entryName names an index.json entry for notes: its tag, or "untagged".
+func entryName(e entry) string {
+	if e.ref.tagged() {
+		return e.ref.repo + ":" + e.ref.tag
+	}
+	return "untagged"
 }

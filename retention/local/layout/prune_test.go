@@ -358,3 +358,24 @@ func TestSavedPlanRecheckedAtApply(t *testing.T) {
 		})
 	}
 }
+
+// TestMissingManifestNoted: an entry whose manifest file is gone from
+// blobs/ gets a note naming it; the layout is still planned.
+func TestMissingManifestNoted(t *testing.T) {
+	t.Parallel()
+	p := newLayout(t)
+	broken := appendImage(t, p, image(t, day(30)), "v1")
+	appendImage(t, p, image(t, day(1)), "v2")
+	alg, hex, _ := strings.Cut(broken, ":")
+	if err := os.Remove(filepath.Join(string(p), "blobs", alg, hex)); err != nil {
+		t.Fatal(err)
+	}
+	cp := Plan(t.Context(), rules(t, string(p), 0, nil, keepNewest(5)), time.Now())
+	if cp.Error != "" {
+		t.Fatalf("Plan: %s", cp.Error)
+	}
+	notes := strings.Join(cp.Notes, "\n")
+	if !strings.Contains(notes, broken) || !strings.Contains(notes, "manifest is missing") || !strings.Contains(notes, ":v1") {
+		t.Errorf("notes %q: want one naming v1 (%s) and its missing manifest", cp.Notes, broken)
+	}
+}
