@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -47,18 +48,21 @@ policies:
 }
 
 // gateway is an in-process Pushgateway that decodes what it is sent with
-// the Prometheus exposition parser.
+// the Prometheus exposition parser and keeps it as the Pushgateway does:
+// one group per grouping key (the URL path); a POST replaces, within its
+// group, every series of each metric name it sends, a PUT the group.
 type gateway struct {
 	URL string
 
 	mu       sync.Mutex
 	families map[string]*dto.MetricFamily
 	path     string
+	groups   map[string]map[string]*dto.MetricFamily
 }
 
 func newGateway(t *testing.T) *gateway {
 	t.Helper()
-	g := &gateway{}
+	g := &gateway{groups: map[string]map[string]*dto.MetricFamily{}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fams := map[string]*dto.MetricFamily{}
 		dec := expfmt.NewDecoder(r.Body, expfmt.ResponseFormat(r.Header))
@@ -70,12 +74,41 @@ func newGateway(t *testing.T) *gateway {
 			fams[f.GetName()] = &f
 		}
 		g.mu.Lock()
+		defer g.mu.Unlock()
 		g.families, g.path = fams, r.URL.Path
-		g.mu.Unlock()
+		group := g.groups[r.URL.Path]
+		if group == nil || r.Method == http.MethodPut {
+			group = map[string]*dto.MetricFamily{}
+			g.groups[r.URL.Path] = group
+		}
+		for name, f := range fams {
+			group[name] = f
+		}
+		w.WriteHeader(http.StatusOK)
 	}))
 	t.Cleanup(srv.Close)
 	g.URL = srv.URL
 	return g
+}
+
+// series reports whether the gateway holds a series of metric name with
+// label mode=mode, in the metric or in its group's key.
+func (g *gateway) series(name, mode string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for path, group := range g.groups {
+		for _, m := range group[name].GetMetric() {
+			if strings.Contains(path+"/", "/mode/"+mode+"/") {
+				return true
+			}
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "mode" && l.GetValue() == mode {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // last returns the metric families of the last push and its path (nil

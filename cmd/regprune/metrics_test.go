@@ -41,8 +41,8 @@ func TestMetricsAndStepSummary(t *testing.T) {
 		t.Fatalf("parsing the textfile: %v", err)
 	}
 	pushed, path := gw.last()
-	if path != "/metrics/job/regprune" {
-		t.Errorf("pushed to %q, want /metrics/job/regprune", path)
+	if path != "/metrics/job/regprune/mode/apply" {
+		t.Errorf("pushed to %q, want /metrics/job/regprune/mode/apply", path)
 	}
 	for name, fams := range map[string]map[string]*dto.MetricFamily{"textfile": fromFile, "push": pushed} {
 		deleted := -1.0
@@ -66,5 +66,27 @@ func TestMetricsAndStepSummary(t *testing.T) {
 	}
 	if !strings.HasPrefix(string(b), "## regprune apply") || !strings.Contains(string(b), "acme/app") {
 		t.Errorf("step summary:\n%s", b)
+	}
+}
+
+// TestPlanPushKeepsApplysLastSuccess: a Pushgateway push replaces every
+// series of each metric name it sends within its group, so a plan pushed
+// after an apply must not erase apply's
+// regprune_last_success_timestamp_seconds: each mode is its own group.
+func TestPlanPushKeepsApplysLastSuccess(t *testing.T) {
+	t.Parallel()
+	reg := registrytest.InMemory(t, false)
+	seedReleases(t, reg, 3)
+	gw := newGateway(t)
+	cfg := releasesConfig(t, "", reg.Host, reg.Repo("acme/app"))
+	for _, mode := range []string{"apply", "plan"} {
+		if r := runCLI(t, nil, mode, "-c", cfg, "--pushgateway", gw.URL); r.code != 0 {
+			t.Fatalf("%s: exit %d\n%s", mode, r.code, r.stderr)
+		}
+	}
+	for _, mode := range []string{"apply", "plan"} {
+		if !gw.series("regprune_last_success_timestamp_seconds", mode) {
+			t.Errorf("after apply then plan, the gateway has no regprune_last_success_timestamp_seconds of mode %s", mode)
+		}
 	}
 }

@@ -161,7 +161,7 @@ func (s *session) finish(ctx context.Context, p *retention.Plan, runErr error) e
 			if s.shard.Count > 1 {
 				grouping["shard"] = s.shard.String()
 			}
-			if err := metrics.Push(ctx, s.f.pushgateway, reg, grouping); err != nil {
+			if err := metrics.Push(ctx, s.f.pushgateway, reg, metrics.Mode(p), grouping); err != nil {
 				errs = append(errs, err.Error())
 			}
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/push"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/regprune/regprune/retention"
 )
@@ -24,11 +25,7 @@ const Job = "regprune"
 // catches a job that keeps failing.
 func Gather(p *retention.Plan, duration time.Duration, succeeded bool, now time.Time) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
-	mode := p.Mode
-	if p.DryRun {
-		mode += "-dry-run"
-	}
-	labels := prometheus.Labels{"mode": mode}
+	labels := prometheus.Labels{"mode": Mode(p)}
 	gauge := func(name, help string, v float64) {
 		g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help, ConstLabels: labels})
 		g.Set(v)
@@ -68,17 +65,64 @@ func Gather(p *retention.Plan, duration time.Duration, succeeded bool, now time.
 }
 
 // Push sends the metrics to a Pushgateway under job "regprune" and the
-// given grouping (a shard, say). It adds rather than replaces, so
-// regprune_last_success_timestamp_seconds survives a failed run.
-func Push(ctx context.Context, url string, reg *prometheus.Registry, grouping map[string]string) error {
-	p := push.New(url, Job).Gatherer(reg).Client(&http.Client{Timeout: 30 * time.Second})
+// grouping key: the run's mode and the given grouping (a shard, say).
+// It adds rather than replaces, so
+// regprune_last_success_timestamp_seconds survives a failed run. The
+// mode is in the key because a push replaces, within its group, every
+// series of each metric name it sends: in one group a plan's push would
+// erase apply's last-success time. Labels of the key are moved out of
+// the metrics (the Pushgateway adds them back), as it requires.
+func Push(ctx context.Context, url string, reg *prometheus.Registry, mode string, grouping map[string]string) error {
+	key := map[string]string{"mode": mode}
 	for k, v := range grouping {
+		key[k] = v
+	}
+	p := push.New(url, Job).Gatherer(withoutLabels(reg, key)).Client(&http.Client{Timeout: 30 * time.Second})
+	for k, v := range key {
 		p = p.Grouping(k, v)
 	}
 	if err := p.AddContext(ctx); err != nil {
 		return fmt.Errorf("pushing metrics to %s: %w", url, err)
 	}
 	return nil
+}
+
+// Mode is the mode label of a run's metrics: "plan", "apply", or
+// "apply-dry-run".
+func Mode(p *retention.Plan) string {
+	if p.DryRun {
+		return p.Mode + "-dry-run"
+	}
+	return p.Mode
+}
+
+// withoutLabels gathers from g and drops the labels named in key from
+// every metric; a metric whose label has another value than the key's
+// fails the gathering.
+func withoutLabels(g prometheus.Gatherer, key map[string]string) prometheus.Gatherer {
+	return prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
+		fams, err := g.Gather()
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range fams {
+			for _, m := range f.GetMetric() {
+				kept := m.Label[:0]
+				for _, l := range m.GetLabel() {
+					v, inKey := key[l.GetName()]
+					if !inKey {
+						kept = append(kept, l)
+						continue
+					}
+					if l.GetValue() != v {
+						return nil, fmt.Errorf("metric %s has %s=%q, the grouping key %q", f.GetName(), l.GetName(), l.GetValue(), v)
+					}
+				}
+				m.Label = kept
+			}
+		}
+		return fams, nil
+	})
 }
 
 // WriteTextfile writes the metrics for node-exporter's textfile collector,

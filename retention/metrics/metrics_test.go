@@ -89,13 +89,23 @@ func TestPush(t *testing.T) {
 	}))
 	defer srv.Close()
 	reg := Gather(report(), 1500*time.Millisecond, true, time.Unix(1700000000, 0))
-	if err := Push(context.Background(), srv.URL, reg, map[string]string{"shard": "0"}); err != nil {
+	if err := Push(context.Background(), srv.URL, reg, Mode(report()), map[string]string{"shard": "0"}); err != nil {
 		t.Fatal(err)
 	}
 	families := <-got
 	checkFamilies(t, families, true)
-	if method != http.MethodPost || path != "/metrics/job/regprune/shard/0" {
-		t.Errorf("pushed with %s %s, want POST /metrics/job/regprune/shard/0 (add, not replace)", method, path)
+	// The grouping key is a label set: its order in the path is free.
+	if method != http.MethodPost || (path != "/metrics/job/regprune/shard/0/mode/apply" && path != "/metrics/job/regprune/mode/apply/shard/0") {
+		t.Errorf("pushed with %s %s, want POST /metrics/job/regprune with shard 0 and mode apply in the key (add, not replace)", method, path)
+	}
+	for name, f := range families {
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "mode" || l.GetName() == "shard" {
+					t.Errorf("pushed %s carries %s=%q, a label of the grouping key (the Pushgateway refuses that)", name, l.GetName(), l.GetValue())
+				}
+			}
+		}
 	}
 	if v := value(t, families, "regprune_last_success_timestamp_seconds", "", ""); v != 1700000000 {
 		t.Errorf("last success = %v", v)
