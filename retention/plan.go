@@ -43,11 +43,22 @@ const (
 	StatusUntagged Status = "untagged"
 )
 
+// Mode says what a plan document is: a plan, or an apply's report.
+type Mode string
+
+const (
+	// ModePlan: what a run would do.
+	ModePlan Mode = "plan"
+	// ModeApply: what a run did (with DryRun, what it would have done
+	// once re-read right before deleting).
+	ModeApply Mode = "apply"
+)
+
 // Plan is what a run would do (mode "plan") or did (mode "apply"). Its
 // JSON form is a contract: a saved plan is executed later by apply.
 type Plan struct {
 	SchemaVersion int        `json:"schemaVersion"`
-	Mode          string     `json:"mode"`
+	Mode          Mode       `json:"mode"`
 	DryRun        bool       `json:"dryRun,omitempty"`
 	GeneratedAt   time.Time  `json:"generatedAt"`
 	Repositories  []RepoPlan `json:"repositories"`

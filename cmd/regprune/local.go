@@ -7,7 +7,6 @@ import (
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/local/docker"
 	"github.com/regprune/regprune/retention/local/layout"
-	"github.com/regprune/regprune/retention/report"
 )
 
 // planLocal adds the plans of the local caches to p, when the
@@ -57,7 +56,7 @@ func (s *session) applyLocal(ctx context.Context, r *retention.Plan) {
 			r.Local[i] = layout.Apply(ctx, lr, c, s.now, layout.WithLogger(s.log))
 		}
 	}
-	report.Summarize(r)
+	r.Summarize()
 }
 
 // withEngine connects to the Docker Engine and runs fn; an engine that
@@ -128,7 +127,7 @@ func skipLocal(r *retention.Plan, reason string) {
 			bc.Status, bc.Error = retention.StatusSkipped, reason
 		}
 	}
-	report.Summarize(r)
+	r.Summarize()
 }
 
 // narrowSaved applies --scope and --shard to a saved plan: the run
@@ -168,5 +167,5 @@ func (s *session) narrowSaved(p *retention.Plan) {
 	for _, n := range p.Notes {
 		s.log.Info("saved plan narrowed", "reason", n)
 	}
-	report.Summarize(p)
+	p.Summarize()
 }

@@ -106,7 +106,7 @@ func (s *session) plan(ctx context.Context, client planner.Lister) *retention.Pl
 		p = &retention.Plan{SchemaVersion: retention.SchemaVersion, Mode: "plan", GeneratedAt: s.now.UTC(), Repositories: []retention.RepoPlan{}}
 	}
 	s.planLocal(ctx, p)
-	report.Summarize(p)
+	p.Summarize()
 	return p
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/regprune/regprune/retention"
-	"github.com/regprune/regprune/retention/registry"
 )
 
 // execute checks one deletion against the repository's present state and
@@ -40,7 +39,7 @@ func (r *repoRun) execute(ctx context.Context, d *retention.Deletion) {
 		// Invariant: a registry that cannot delete a tag alone keeps the
 		// tag, and the manifest stays for its other tags.
 		d.Status, d.Reason = retention.StatusSkipped, "the registry refuses to delete a tag alone (405/UNSUPPORTED): the tag stays, and so does the manifest"
-	case registry.IsUnsupported(err):
+	case errors.Is(err, retention.ErrUnsupported):
 		r.setUnsupported()
 		d.Status, d.Error = retention.StatusFailed, "the registry refuses DELETE (see the repository's error)"
 	default:
@@ -162,10 +161,10 @@ func (r *repoRun) untag(ctx context.Context, tags []string) error {
 			continue
 		}
 		err := r.reg.DeleteTag(ctx, r.rp.Repository, t)
-		if registry.IsUnsupported(err) {
+		if errors.Is(err, retention.ErrUnsupported) {
 			return errTagDeletionRefused
 		}
-		if err != nil && !errors.Is(err, registry.ErrNotFound) {
+		if err != nil && !errors.Is(err, retention.ErrNotFound) {
 			return err
 		}
 	}
@@ -189,7 +188,7 @@ func (r *repoRun) deleteManifest(ctx context.Context, d *retention.Deletion) err
 		return &skipError{why}
 	}
 	err := r.reg.DeleteDigest(ctx, r.rp.Repository, d.Digest)
-	if errors.Is(err, registry.ErrNotFound) {
+	if errors.Is(err, retention.ErrNotFound) {
 		// Already gone: the goal is reached, but not by this run; two
 		// overlapping runs must not both claim it.
 		return errAlreadyGone

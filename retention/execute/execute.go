@@ -15,7 +15,6 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/regprune/regprune/retention"
-	"github.com/regprune/regprune/retention/report"
 )
 
 // Registry is what the executor needs from a registry client.
@@ -92,7 +91,7 @@ func Apply(ctx context.Context, reg Registry, rules *retention.Rules, plan *rete
 				d.Status, d.Reason = retention.StatusSkipped, "safety abort: maxDeletions exceeded"
 			}
 		}
-		report.Summarize(out)
+		out.Summarize()
 		return out
 	}
 
@@ -119,7 +118,7 @@ func Apply(ctx context.Context, reg Registry, rules *retention.Rules, plan *rete
 		}()
 	}
 	wg.Wait()
-	report.Summarize(out)
+	out.Summarize()
 	return out
 }
 
@@ -159,7 +158,7 @@ func DryRun(plan *retention.Plan, maxDeletions int) *retention.Plan {
 	if n := CountManifests(out); maxDeletions > 0 && n > maxDeletions {
 		out.Aborted = fmt.Sprintf("safety abort: the plan deletes %d tagged manifests, more than maxDeletions %d; apply would delete nothing", n, maxDeletions)
 	}
-	report.Summarize(out)
+	out.Summarize()
 	return out
 }
 

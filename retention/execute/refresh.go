@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/regprune/regprune/retention"
-	"github.com/regprune/regprune/retention/registry"
 )
 
 // skipError is a deletion found, right before its DELETE, not to be run.
@@ -63,7 +62,7 @@ func (r *repoRun) relist(ctx context.Context) error {
 		}
 		dg, mt, err := r.resolve(ctx, t, "")
 		switch {
-		case errors.Is(err, registry.ErrNotFound):
+		case errors.Is(err, retention.ErrNotFound):
 			continue
 		case err != nil:
 			r.current[t] = ""

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/regprune/regprune/retention"
-	"github.com/regprune/regprune/retention/registry"
 )
 
 // repoRun executes the deletions of one repository.
@@ -149,7 +148,7 @@ func (r *repoRun) verify(ctx context.Context) error {
 			indexes[d] = true
 		}
 		switch {
-		case errors.Is(err, registry.ErrNotFound):
+		case errors.Is(err, retention.ErrNotFound):
 			delete(r.current, t) // deleted since it was listed
 		case errors.Is(err, errHeaderLies):
 			r.current[t] = ""
@@ -249,7 +248,7 @@ func (r *repoRun) protectUndeleted(ctx context.Context) {
 			return fmt.Errorf("indexes nested deeper than 8 under %s", top)
 		}
 		children, err := r.reg.Children(context.WithoutCancel(ctx), r.rp.Repository, digest)
-		if errors.Is(err, registry.ErrNotFound) {
+		if errors.Is(err, retention.ErrNotFound) {
 			return nil // gone after all: it lists nothing
 		}
 		if err != nil {

@@ -91,9 +91,9 @@ func Push(ctx context.Context, url string, reg *prometheus.Registry, mode string
 // "apply-dry-run".
 func Mode(p *retention.Plan) string {
 	if p.DryRun {
-		return p.Mode + "-dry-run"
+		return string(p.Mode) + "-dry-run"
 	}
-	return p.Mode
+	return string(p.Mode)
 }
 
 // withoutLabels gathers from g and drops the labels named in key from

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/regprune/regprune/retention"
-	"github.com/regprune/regprune/retention/report"
 )
 
 // Lister is what the planner needs from a registry client.
@@ -102,7 +101,7 @@ func Plan(ctx context.Context, l Lister, rules *retention.Rules, now time.Time, 
 	wg.Wait()
 	p.Repositories = append(p.Repositories, results...)
 	sort.SliceStable(p.Repositories, func(i, j int) bool { return p.Repositories[i].Repository < p.Repositories[j].Repository })
-	report.Summarize(p)
+	p.Summarize()
 	return p
 }
 

@@ -8,32 +8,23 @@ import (
 	"syscall"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/regprune/regprune/retention"
 )
 
-// Sentinel errors. Errors returned by the Client wrap one of these where
-// the cause is known, and keep the registry's *transport.Error (with its
-// status code and error codes such as DENIED or UNSUPPORTED) reachable
-// through errors.As.
+// Sentinel errors: the core's (retention.ErrNotFound and the rest), under
+// the names this package has always had. Errors returned by the Client
+// wrap one of these where the cause is known, and keep the registry's
+// *transport.Error (with its status code and error codes such as DENIED
+// or UNSUPPORTED) reachable through errors.As.
 var (
-	// ErrNotFound: the manifest, tag or digest does not exist.
-	ErrNotFound = errors.New("not found")
-	// ErrRepositoryNotFound: the registry answered NAME_UNKNOWN.
-	ErrRepositoryNotFound = errors.New("repository does not exist")
-	// ErrDenied: 401 or 403, or the codes UNAUTHORIZED or DENIED: the
-	// credentials are missing, wrong, or lack the scope.
-	ErrDenied = errors.New("access denied (check the credentials and their scope)")
-	// ErrUnreachable: the registry could not be connected to.
-	ErrUnreachable = errors.New("registry unreachable")
-	// ErrUnsupported: 405 or the code UNSUPPORTED, typically a registry
-	// that refuses DELETE over the OCI API.
-	ErrUnsupported = errors.New("operation not supported by the registry")
-	// ErrTruncated: a listing looked incomplete or inconsistent. Nothing
-	// may be deleted on the strength of it.
-	ErrTruncated = errors.New("listing looks truncated or inconsistent")
-	// ErrRateLimited: the registry asked to wait longer than the client
-	// is willing to sleep (WithRetry's maxRetryAfter), or still answered
-	// 429 (TOOMANYREQUESTS) when the retries ran out.
-	ErrRateLimited = errors.New("rate limited by the registry")
+	ErrNotFound           = retention.ErrNotFound
+	ErrRepositoryNotFound = retention.ErrRepositoryNotFound
+	ErrDenied             = retention.ErrDenied
+	ErrUnreachable        = retention.ErrUnreachable
+	ErrUnsupported        = retention.ErrUnsupported
+	ErrTruncated          = retention.ErrTruncated
+	ErrRateLimited        = retention.ErrRateLimited
 )
 
 // IsUnsupported reports whether err says the registry does not support

@@ -110,7 +110,7 @@ func title(p *retention.Plan) string {
 	if p.DryRun {
 		t += " (dry run)"
 	}
-	return t
+	return string(t)
 }
 
 // summaryLine is the one-line account of the whole plan the text report

@@ -7,11 +7,10 @@ import (
 	"github.com/regprune/regprune/retention"
 )
 
-// The modes a plan document may have. retention does not name them, so
-// they live here with the code that checks them.
+// The modes a plan document may have.
 const (
-	modePlan  = "plan"
-	modeApply = "apply"
+	modePlan  = retention.ModePlan
+	modeApply = retention.ModeApply
 )
 
 // writeJSON writes p as one indented JSON document with a trailing

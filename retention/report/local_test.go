@@ -37,7 +37,7 @@ func localPlan() *retention.Plan {
 			Repositories: []retention.RepoPlan{},
 		}},
 	}
-	Summarize(p)
+	p.Summarize()
 	return p
 }
 

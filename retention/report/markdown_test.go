@@ -40,7 +40,7 @@ func TestMarkdownEscapes(t *testing.T) {
 			{Repository: "r.example/<script>", Error: "DENIED | see\ndocs"},
 		},
 	}
-	Summarize(p)
+	p.Summarize()
 	var buf bytes.Buffer
 	if err := Write(&buf, p, Markdown); err != nil {
 		t.Fatal(err)
@@ -89,7 +89,7 @@ func TestTextOneLinePerRow(t *testing.T) {
 			Tags:       []retention.TagDecision{{Tag: "t", Digest: dg("a"), Action: retention.Keep, Reasons: []string{"a\tb", "c\nd"}}},
 		}},
 	}
-	Summarize(p)
+	p.Summarize()
 	var buf bytes.Buffer
 	if err := Write(&buf, p, Text); err != nil {
 		t.Fatal(err)

@@ -80,7 +80,7 @@ func checkHeader(raw []byte) error {
 	if h.Mode == nil {
 		return fmt.Errorf("%w: no mode (want %q or %q)", ErrInvalidPlan, modePlan, modeApply)
 	}
-	if m := *h.Mode; m != modePlan && m != modeApply {
+	if m := retention.Mode(*h.Mode); m != modePlan && m != modeApply {
 		return fmt.Errorf("%w: mode %q (want %q or %q)", ErrInvalidPlan, m, modePlan, modeApply)
 	}
 	return nil

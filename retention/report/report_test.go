@@ -70,7 +70,7 @@ func planFixture() *retention.Plan {
 			},
 		},
 	}
-	Summarize(p)
+	p.Summarize()
 	return p
 }
 
@@ -87,7 +87,7 @@ func applyFixture() *retention.Plan {
 	dels[3].Reason = "tag nightly-20240101 moved to " + dg("8") + " since planning"
 	dels[4].Status = retention.StatusSkipped
 	dels[5].Status = retention.StatusSkipped
-	Summarize(p)
+	p.Summarize()
 	return p
 }
 
@@ -100,7 +100,7 @@ func abortedFixture() *retention.Plan {
 	for i := range p.Repositories[0].Deletions {
 		p.Repositories[0].Deletions[i].Status = retention.StatusSkipped
 	}
-	Summarize(p)
+	p.Summarize()
 	return p
 }
 

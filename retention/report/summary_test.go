@@ -40,11 +40,11 @@ func TestSummarize(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			tt.plan.Summary = retention.Summary{Deleted: 42} // stale counts are replaced
-			Summarize(tt.plan)
+			tt.plan.Summarize()
 			if diff := cmp.Diff(tt.want, tt.plan.Summary); diff != "" {
 				t.Errorf("Summarize (-want +got):\n%s", diff)
 			}
 		})
 	}
-	Summarize(nil) // must not panic
+	(*retention.Plan)(nil).Summarize() // must not panic
 }

@@ -1,21 +1,19 @@
-package report
+package retention
 
-import "github.com/regprune/regprune/retention"
-
-// Summarize recomputes p.Summary from p.Repositories. It is the single
-// place where the counts are computed: the planner calls it after
-// building a plan and the executor after recording outcomes.
+// Summarize recomputes p.Summary from p.Repositories and p.Local. It is
+// the single place where the counts are computed: the planner calls it
+// after building a plan and the executor after recording outcomes.
 //
 // Manifests counts deletions of kind image and index, TagOnly those of
 // kind tag. The apply outcomes (Deleted, Skipped, DeletionsFailed) are
 // counted only when p.Mode is "apply"; in a plan they stay zero, so they
 // are omitted from JSON. A nil p is a no-op.
-func Summarize(p *retention.Plan) {
+func (p *Plan) Summarize() {
 	if p == nil {
 		return
 	}
-	apply := p.Mode == modeApply
-	var s retention.Summary
+	apply := p.Mode == ModeApply
+	var s Summary
 	for _, r := range p.Repositories {
 		s.Repositories++
 		if r.Error != "" {
@@ -27,7 +25,7 @@ func Summarize(p *retention.Plan) {
 	// repositories count stays the registries'.
 	for _, c := range p.Local {
 		s.LocalCaches++
-		failed := c.Error != "" || (c.BuildCache != nil && c.BuildCache.Status == retention.StatusFailed)
+		failed := c.Error != "" || (c.BuildCache != nil && c.BuildCache.Status == StatusFailed)
 		for _, r := range c.Repositories {
 			failed = failed || r.Error != ""
 			countRepo(&s, r, apply)
@@ -43,39 +41,39 @@ func Summarize(p *retention.Plan) {
 	p.Summary = s
 }
 
-func countRepo(s *retention.Summary, r retention.RepoPlan, apply bool) {
+func countRepo(s *Summary, r RepoPlan, apply bool) {
 	{
 		for _, t := range r.Tags {
 			s.Tags++
 			switch t.Action {
-			case retention.Keep:
+			case Keep:
 				s.Keep++
-			case retention.Delete:
+			case Delete:
 				s.Delete++
 			}
 		}
 		for _, d := range r.Deletions {
 			switch d.Kind {
-			case retention.KindImage, retention.KindIndex:
+			case KindImage, KindIndex:
 				s.Manifests++
-			case retention.KindTag:
+			case KindTag:
 				s.TagOnly++
-			case retention.KindChild:
+			case KindChild:
 				s.Children++
-			case retention.KindReferrer:
+			case KindReferrer:
 				s.Referrers++
 			}
 			if !apply {
 				continue
 			}
 			switch d.Status {
-			case retention.StatusDeleted:
+			case StatusDeleted:
 				s.Deleted++
-			case retention.StatusSkipped:
+			case StatusSkipped:
 				s.Skipped++
-			case retention.StatusFailed:
+			case StatusFailed:
 				s.DeletionsFailed++
-			case retention.StatusUntagged:
+			case StatusUntagged:
 				s.Untagged++
 			}
 		}

@@ -1,0 +1,29 @@
+package retention
+
+import "errors"
+
+// The errors a registry provider's failures wrap, where the cause is
+// known, so that the planner and the executor can tell them apart
+// without knowing the provider: the OCI client and any other provider
+// (GitHub Packages, Docker Hub) return errors for which errors.Is finds
+// one of these, keeping their own details in the chain.
+var (
+	// ErrNotFound: the manifest, tag or digest does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrRepositoryNotFound: the repository does not exist.
+	ErrRepositoryNotFound = errors.New("repository does not exist")
+	// ErrDenied: the credentials are missing, wrong, or lack the scope
+	// (401, 403).
+	ErrDenied = errors.New("access denied (check the credentials and their scope)")
+	// ErrUnreachable: the registry could not be connected to.
+	ErrUnreachable = errors.New("registry unreachable")
+	// ErrUnsupported: the registry refuses the operation (405, or the
+	// code UNSUPPORTED): typically DELETE over the OCI API.
+	ErrUnsupported = errors.New("operation not supported by the registry")
+	// ErrTruncated: a listing looked incomplete or inconsistent. Nothing
+	// may be deleted on the strength of it.
+	ErrTruncated = errors.New("listing looks truncated or inconsistent")
+	// ErrRateLimited: the registry kept asking to wait (429) beyond what
+	// the client is willing to.
+	ErrRateLimited = errors.New("rate limited by the registry")
+)
