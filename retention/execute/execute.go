@@ -162,15 +162,14 @@ func DryRun(plan *retention.Plan, maxDeletions int) *retention.Plan {
 	return out
 }
 
+// copyPlan clones the plan for the report, every repository with a
+// deletions list (empty rather than null in JSON).
 func copyPlan(p *retention.Plan) *retention.Plan {
-	out := *p
-	out.Repositories = make([]retention.RepoPlan, len(p.Repositories))
-	for i, rp := range p.Repositories {
-		rp.Deletions = append([]retention.Deletion(nil), rp.Deletions...)
-		if rp.Deletions == nil {
-			rp.Deletions = []retention.Deletion{}
+	out := p.Clone()
+	for i := range out.Repositories {
+		if out.Repositories[i].Deletions == nil {
+			out.Repositories[i].Deletions = []retention.Deletion{}
 		}
-		out.Repositories[i] = rp
 	}
-	return &out
+	return out
 }

@@ -28,7 +28,7 @@ import (
 // its references were already removed) with the engine's reason, never
 // retried with force.
 func Apply(ctx context.Context, e *Engine, dr retention.DockerRules, plan retention.CachePlan, remoteDeleted map[string][]string, now time.Time, opts ...Option) retention.CachePlan {
-	out := clonePlan(plan)
+	out := plan.Clone()
 	if out.Error != "" {
 		return out
 	}
@@ -327,22 +327,4 @@ func outcome(d *retention.Deletion, err error, what string, byID bool) {
 		d.Status = retention.StatusUntagged
 		d.Reason = "references " + strings.Join(d.Tags, ", ") + " removed, but the engine keeps the image: " + err.Error()
 	}
-}
-
-// clonePlan copies a plan deeply enough that the report does not alias
-// the plan's slices.
-func clonePlan(p retention.CachePlan) retention.CachePlan {
-	out := p
-	out.Notes = slices.Clone(p.Notes)
-	out.Repositories = make([]retention.RepoPlan, len(p.Repositories))
-	for i, rp := range p.Repositories {
-		rp.Tags = slices.Clone(rp.Tags)
-		rp.Deletions = slices.Clone(rp.Deletions)
-		out.Repositories[i] = rp
-	}
-	if p.BuildCache != nil {
-		bc := *p.BuildCache
-		out.BuildCache = &bc
-	}
-	return out
 }

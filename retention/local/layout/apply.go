@@ -24,7 +24,7 @@ import (
 // is left as it was: the mark runs before index.json is replaced, and a
 // failure up to the rename changes nothing.
 func Apply(ctx context.Context, lr retention.LayoutRules, plan retention.CachePlan, now time.Time, opts ...Option) retention.CachePlan {
-	cp := clonePlan(plan)
+	cp := plan.Clone()
 	if cp.Error != "" {
 		return cp
 	}
@@ -272,15 +272,4 @@ func notAttempted(cp retention.CachePlan, doing, path string, err error) retenti
 		}
 	}
 	return cp
-}
-
-// clonePlan copies what Apply writes to, so the caller's plan stays as
-// it was.
-func clonePlan(p retention.CachePlan) retention.CachePlan {
-	p.Repositories = append([]retention.RepoPlan(nil), p.Repositories...)
-	for i := range p.Repositories {
-		p.Repositories[i].Deletions = append([]retention.Deletion(nil), p.Repositories[i].Deletions...)
-	}
-	p.Notes = append([]string(nil), p.Notes...)
-	return p
 }
