@@ -52,3 +52,27 @@ func cloneRepos(rs []RepoPlan) []RepoPlan {
 	}
 	return out
 }
+
+// SkipPending marks every deletion of rp that has no status yet skipped,
+// for reason, and returns how many it marked.
+func (rp *RepoPlan) SkipPending(reason string) int {
+	n := 0
+	for i := range rp.Deletions {
+		if d := &rp.Deletions[i]; d.Status == "" {
+			d.Status, d.Reason = StatusSkipped, reason
+			n++
+		}
+	}
+	return n
+}
+
+// SkipPending marks every deletion of c, and its build cache prune, that
+// has no status yet skipped, for reason.
+func (c *CachePlan) SkipPending(reason string) {
+	for i := range c.Repositories {
+		c.Repositories[i].SkipPending(reason)
+	}
+	if bc := c.BuildCache; bc != nil && bc.Status == "" {
+		bc.Status, bc.Error = StatusSkipped, reason
+	}
+}

@@ -115,17 +115,7 @@ func (s *session) layoutRules(cache string) (retention.LayoutRules, bool) {
 // skipLocal marks every deletion of the local caches in r skipped.
 func skipLocal(r *retention.Plan, reason string) {
 	for i := range r.Local {
-		for j := range r.Local[i].Repositories {
-			dels := r.Local[i].Repositories[j].Deletions
-			for k := range dels {
-				if dels[k].Status == "" {
-					dels[k].Status, dels[k].Reason = retention.StatusSkipped, reason
-				}
-			}
-		}
-		if bc := r.Local[i].BuildCache; bc != nil && bc.Status == "" {
-			bc.Status, bc.Error = retention.StatusSkipped, reason
-		}
+		r.Local[i].SkipPending(reason)
 	}
 	r.Summarize()
 }

@@ -86,10 +86,7 @@ func Apply(ctx context.Context, reg Registry, rules *retention.Rules, plan *rete
 		out.Aborted = fmt.Sprintf("safety abort: the plan deletes %d tagged manifests, more than maxDeletions %d; nothing was deleted (raise maxDeletions or review the policies)", n, o.MaxDeletions)
 		o.Logger.Error("safety abort", "manifests", n, "maxDeletions", o.MaxDeletions)
 		for i := range out.Repositories {
-			for j := range out.Repositories[i].Deletions {
-				d := &out.Repositories[i].Deletions[j]
-				d.Status, d.Reason = retention.StatusSkipped, "safety abort: maxDeletions exceeded"
-			}
+			out.Repositories[i].SkipPending("safety abort: maxDeletions exceeded")
 		}
 		out.Summarize()
 		return out

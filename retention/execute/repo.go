@@ -332,12 +332,8 @@ func (r *repoRun) phase(ctx context.Context, kind retention.Kind) {
 }
 
 func (r *repoRun) skipAll(reason string) {
-	for i := range r.rp.Deletions {
-		d := &r.rp.Deletions[i]
-		if d.Status == "" {
-			d.Status, d.Reason = retention.StatusSkipped, reason
-			r.progress()
-		}
+	for range r.rp.SkipPending(reason) {
+		r.progress()
 	}
 }
 
