@@ -1,0 +1,78 @@
+package lint
+
+import (
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/regprune/regprune"
+
+// forbidden are the dependencies (import paths or their prefixes) that
+// the pure packages must not reach even indirectly: the core, the
+// planner and the executor decide and order deletions over plain values
+// and small interfaces; HTTP, configuration files, retries and the
+// Docker Engine belong to the packages behind them.
+var forbidden = []string{
+	"net/http",
+	"github.com/spf13/viper",
+	"github.com/hashicorp/go-retryablehttp",
+	"github.com/moby/moby",
+	"github.com/docker/",
+	module + "/retention/registry",
+	module + "/retention/report",
+	module + "/retention/config",
+	module + "/retention/local",
+}
+
+// TestDependencies fails when the core (retention), the planner or the
+// executor depends on anything forbidden, or when a file other than the
+// registry's transport imports go-retryablehttp (the one retry layer).
+func TestDependencies(t *testing.T) {
+	root := repoRoot(t)
+	for _, pkg := range []string{"retention", "retention/planner", "retention/execute"} {
+		out, err := exec.Command("go", "list", "-C", root, "-deps", "-f", "{{.ImportPath}}", "./"+pkg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list %s: %v\n%s", pkg, err, out)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			for _, f := range forbidden {
+				if dep == f || strings.HasPrefix(dep, strings.TrimSuffix(f, "/")+"/") {
+					t.Errorf("%s depends on %s", pkg, dep)
+				}
+			}
+		}
+	}
+	const retry = "github.com/hashicorp/go-retryablehttp"
+	allowed := filepath.Join("retention", "registry", "transport.go")
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") && path != root || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		for _, imp := range f.Imports {
+			if p, _ := strconv.Unquote(imp.Path.Value); p == retry && rel != allowed {
+				t.Errorf("%s imports %s; only %s may (one retry layer)", rel, retry, allowed)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
