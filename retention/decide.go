@@ -82,6 +82,58 @@ func Decide(now time.Time, r *Rules, l Listing) RepoPlan {
 	return rp
 }
 
+// verdict collects what one policy's keep rules say of one tag.
+type verdict struct {
+	kept, unknownTime, notes []string
+}
+
+// applyRule records what one keep rule says of the tags it selects.
+func applyRule(now time.Time, word, policy string, rule CompiledRule, sel []candidate, of func(candidate) *verdict) {
+	prefix := fmt.Sprintf("kept by policy %s %s: ", policy, rule.Label)
+	switch {
+	case rule.Semver != nil:
+		ranks, versions := rankSemver(sel, rule.Semver)
+		for _, c := range sel {
+			v := of(c)
+			if why, ok := ranks[c.idx]; ok {
+				v.kept = append(v.kept, prefix+why)
+			} else if versions[c.idx] {
+				v.notes = append(v.notes, rule.Label+" ranks it below the highest")
+			}
+		}
+	case rule.Newest > 0:
+		ranks := rankNewest(sel, rule.Newest, word)
+		notKept := fmt.Sprintf("%s: not among the %d newest", rule.Label, rule.Newest)
+		for _, c := range sel {
+			v := of(c)
+			if why, ok := ranks[c.idx]; ok {
+				v.kept = append(v.kept, prefix+why)
+			} else if c.created.IsZero() {
+				v.unknownTime = append(v.unknownTime, rule.Label)
+			} else {
+				v.notes = append(v.notes, notKept)
+			}
+		}
+	case rule.YoungerThan > 0:
+		for _, c := range sel {
+			v := of(c)
+			switch {
+			case c.created.IsZero():
+				v.unknownTime = append(v.unknownTime, rule.Label)
+			case now.Sub(c.created) < rule.YoungerThan:
+				v.kept = append(v.kept, prefix+word+" "+Ago(now, c.created))
+			default:
+				v.notes = append(v.notes, rule.Label+": "+word+" "+Ago(now, c.created))
+			}
+		}
+	default:
+		for _, c := range sel {
+			v := of(c)
+			v.kept = append(v.kept, prefix+"selected")
+		}
+	}
+}
+
 // evaluatePolicy records, for every tag p governs, which of p's rules keep
 // it, or why p would delete it.
 func evaluatePolicy(now time.Time, word string, p *CompiledPolicy, tags []candidate, governed []bool, keptBy, deletedBy [][]string) {
@@ -103,10 +155,6 @@ func evaluatePolicy(now time.Time, word string, p *CompiledPolicy, tags []candid
 	if len(mine) == 0 {
 		return
 	}
-	// verdicts[i] collects what p's rules say of mine[i].
-	type verdict struct {
-		kept, unknownTime, notes []string
-	}
 	verdicts := make([]verdict, len(mine))
 	// pos maps a tag's index to its place in mine.
 	pos := make([]int32, len(governed))
@@ -123,52 +171,8 @@ func evaluatePolicy(now time.Time, word string, p *CompiledPolicy, tags []candid
 				}
 			}
 		}
-		if len(sel) == 0 {
-			continue
-		}
-		prefix := fmt.Sprintf("kept by policy %s %s: ", p.Name, rule.Label)
-		switch {
-		case rule.Semver != nil:
-			ranks, versions := rankSemver(sel, rule.Semver)
-			for _, c := range sel {
-				v := &verdicts[pos[c.idx]]
-				if why, ok := ranks[c.idx]; ok {
-					v.kept = append(v.kept, prefix+why)
-				} else if versions[c.idx] {
-					v.notes = append(v.notes, rule.Label+" ranks it below the highest")
-				}
-			}
-		case rule.Newest > 0:
-			ranks := rankNewest(sel, rule.Newest, word)
-			notKept := fmt.Sprintf("%s: not among the %d newest", rule.Label, rule.Newest)
-			for _, c := range sel {
-				v := &verdicts[pos[c.idx]]
-				if why, ok := ranks[c.idx]; ok {
-					v.kept = append(v.kept, prefix+why)
-				} else if c.created.IsZero() {
-					v.unknownTime = append(v.unknownTime, rule.Label)
-				} else {
-					v.notes = append(v.notes, notKept)
-				}
-			}
-		case rule.YoungerThan > 0:
-			for _, c := range sel {
-				v := &verdicts[pos[c.idx]]
-				switch {
-				case c.created.IsZero():
-					v.unknownTime = append(v.unknownTime, rule.Label)
-				case now.Sub(c.created) < rule.YoungerThan:
-					v.kept = append(v.kept, prefix+word+" "+Ago(now, c.created))
-				default:
-					v.notes = append(v.notes, rule.Label+": "+word+" "+Ago(now, c.created))
-				}
-			}
-		default:
-			selected := prefix + "selected"
-			for _, c := range sel {
-				v := &verdicts[pos[c.idx]]
-				v.kept = append(v.kept, selected)
-			}
+		if len(sel) > 0 {
+			applyRule(now, word, p.Name, rule, sel, func(c candidate) *verdict { return &verdicts[pos[c.idx]] })
 		}
 	}
 	deleted := fmt.Sprintf("deleted by policy %s: no keep rule keeps it", p.Name)
@@ -213,228 +217,277 @@ func applyOverrides(now time.Time, word string, r *Rules, td *TagDecision, creat
 // children, then referrers. A manifest is deleted by digest only when every
 // tag on it is deleted; a child only when nothing kept references it.
 func planDeletions(r *Rules, l Listing, rp *RepoPlan, attachments []int, pinned map[int]string) {
-	isAttachment := make(map[int]bool, len(attachments))
+	dp := newDeletionPlan(r, l, rp, attachments, pinned)
+	dp.markKept()
+	dp.planTagged()
+	for _, del := range dp.indexes {
+		dp.followChildren(del.Digest)
+	}
+	for _, dg := range dp.attachedDigests {
+		dp.planAttached(dg)
+	}
+	dp.images, dp.referrers = followSubjects(l, dp.images, dp.referrers, dp.gone)
+	for _, group := range [][]Deletion{dp.tagOnly, dp.indexes, dp.images, dp.children, dp.referrers} {
+		rp.Deletions = append(rp.Deletions, group...)
+	}
+}
+
+// digestTags are the ordinary tags on one digest: all of them, and the
+// deleted ones (indexes into the listing's tags).
+type digestTags struct {
+	all, deleted []int
+}
+
+// deletionPlan is the state of planDeletions: the listing grouped by
+// digest, what stays, and the deletions found so far by kind.
+type deletionPlan struct {
+	r      *Rules
+	l      Listing
+	rp     *RepoPlan
+	pinned map[int]string
+
+	isAttachment map[int]bool
+	byDigest     map[string]*digestTags
+	digests      []string // ordinary digests, in listing order
+	// attachedTo lists the attachment tags by the digest they point at,
+	// in listing order.
+	attachedTo      map[string][]int
+	attachedDigests []string
+	// kept holds every digest a kept tag points at or reaches through an
+	// index; referrerOf the tagged referrers kept with their subject.
+	kept       map[string]bool
+	referrerOf map[string]string
+	tagged     map[string]bool
+	gone       map[string]bool // digests deleted by digest
+
+	tagOnly, indexes, images, children, referrers []Deletion
+}
+
+func newDeletionPlan(r *Rules, l Listing, rp *RepoPlan, attachments []int, pinned map[int]string) *deletionPlan {
+	dp := &deletionPlan{
+		r: r, l: l, rp: rp, pinned: pinned,
+		isAttachment: make(map[int]bool, len(attachments)),
+		byDigest:     map[string]*digestTags{},
+		attachedTo:   map[string][]int{},
+		kept:         map[string]bool{},
+		referrerOf:   map[string]string{},
+		tagged:       map[string]bool{},
+		gone:         map[string]bool{},
+	}
 	for _, i := range attachments {
-		isAttachment[i] = true
+		dp.isAttachment[i] = true
+		dg := l.Tags[i].Digest
+		if dp.attachedTo[dg] == nil {
+			dp.attachedDigests = append(dp.attachedDigests, dg)
+		}
+		dp.attachedTo[dg] = append(dp.attachedTo[dg], i)
 	}
-	type digestTags struct {
-		all, deleted []int
-	}
-	byDigest := map[string]*digestTags{}
-	var digests []string
 	for i, t := range l.Tags {
-		if isAttachment[i] {
+		dp.tagged[t.Digest] = true
+		if dp.isAttachment[i] {
 			continue
 		}
-		d := byDigest[t.Digest]
+		d := dp.byDigest[t.Digest]
 		if d == nil {
 			d = &digestTags{}
-			byDigest[t.Digest] = d
-			digests = append(digests, t.Digest)
+			dp.byDigest[t.Digest] = d
+			dp.digests = append(dp.digests, t.Digest)
 		}
 		d.all = append(d.all, i)
 		if rp.Tags[i].Action == Delete {
 			d.deleted = append(d.deleted, i)
 		}
 	}
+	return dp
+}
 
-	// Everything reachable from a kept tag stays.
-	kept := map[string]bool{}
-	var keepReachable func(string)
-	keepReachable = func(dg string) {
-		if kept[dg] {
-			return
-		}
-		kept[dg] = true
-		for _, c := range l.Manifests[dg].Children {
-			keepReachable(c)
+// keepReachable marks dg and everything its index lists as kept.
+func (dp *deletionPlan) keepReachable(dg string) {
+	if dp.kept[dg] {
+		return
+	}
+	dp.kept[dg] = true
+	for _, c := range dp.l.Manifests[dg].Children {
+		dp.keepReachable(c)
+	}
+}
+
+// markKept keeps everything reachable from a kept tag, and a tagged
+// manifest whose OCI subject stays (a signature, attestation or SBOM
+// pushed under an ordinary tag): its deleted tags go alone. Repeated for
+// referrers of referrers.
+func (dp *deletionPlan) markKept() {
+	for i, t := range dp.l.Tags {
+		if !dp.isAttachment[i] && dp.rp.Tags[i].Action == Keep {
+			dp.keepReachable(t.Digest)
 		}
 	}
-	for i, t := range l.Tags {
-		if !isAttachment[i] && rp.Tags[i].Action == Keep {
-			keepReachable(t.Digest)
-		}
-	}
-	// A tagged manifest whose OCI subject stays (a signature, attestation
-	// or SBOM pushed under an ordinary tag) stays with it: its deleted
-	// tags go alone. Repeat for referrers of referrers.
-	referrerOf := map[string]string{}
 	for changed := true; changed; {
 		changed = false
-		for _, dg := range digests {
-			if subject := l.Manifests[dg].Subject; subject != "" && !kept[dg] && kept[subject] {
-				referrerOf[dg] = subject
-				keepReachable(dg)
+		for _, dg := range dp.digests {
+			if subject := dp.l.Manifests[dg].Subject; subject != "" && !dp.kept[dg] && dp.kept[subject] {
+				dp.referrerOf[dg] = subject
+				dp.keepReachable(dg)
 				changed = true
 			}
 		}
 	}
+}
 
-	// Attachment tags by the digest they point at, in listing order.
-	attachedTo := map[string][]int{}
-	var attachedDigests []string
-	for _, i := range attachments {
-		dg := l.Tags[i].Digest
-		if attachedTo[dg] == nil {
-			attachedDigests = append(attachedDigests, dg)
-		}
-		attachedTo[dg] = append(attachedTo[dg], i)
-	}
-
-	var tagOnly, indexes, images, children, referrers []Deletion
-	gone := map[string]bool{} // digests deleted by digest
-	for _, dg := range digests {
-		d := byDigest[dg]
-		if len(d.deleted) == 0 {
+// planTagged plans the ordinary digests with deleted tags: a kept one
+// loses those tags alone, any other goes by digest (an index or an
+// image). A digest an attachment tag also points at is decided with the
+// attachments.
+func (dp *deletionPlan) planTagged() {
+	for _, dg := range dp.digests {
+		d := dp.byDigest[dg]
+		if len(d.deleted) == 0 || !dp.kept[dg] && len(dp.attachedTo[dg]) > 0 {
 			continue
 		}
-		if !kept[dg] && len(attachedTo[dg]) > 0 {
-			// An attachment tag points here too: the manifest's fate is
-			// decided with the attachments, below.
-			continue
-		}
-		names := tagNames(l, d.deleted)
-		// kept holds every digest a kept tag points at or reaches through
-		// an index: such a manifest stays, and its deleted tags go alone.
-		if kept[dg] {
-			var keptNames []string
-			for _, i := range d.all {
-				if rp.Tags[i].Action == Keep {
-					keptNames = append(keptNames, l.Tags[i].Name)
-				}
-			}
-			why := "digest shared with kept tag(s) " + strings.Join(keptNames, ", ")
-			switch {
-			case len(keptNames) > 0:
-			case referrerOf[dg] != "":
-				why = "the manifest refers to the kept " + referrerOf[dg] + " and stays with it"
-			default:
-				why = "digest still referenced by a kept index"
-			}
+		names := tagNames(dp.l, d.deleted)
+		if dp.kept[dg] {
+			why := dp.keptWhy(dg, d)
 			for _, i := range d.deleted {
-				rp.Tags[i].Reasons = append(rp.Tags[i].Reasons, "tag deleted alone: "+why)
+				dp.rp.Tags[i].Reasons = append(dp.rp.Tags[i].Reasons, "tag deleted alone: "+why)
 			}
-			tagOnly = append(tagOnly, Deletion{Digest: dg, Tags: names, Kind: KindTag, Reason: why})
+			dp.tagOnly = append(dp.tagOnly, Deletion{Digest: dg, Tags: names, Kind: KindTag, Reason: why})
 			continue
 		}
-		gone[dg] = true
-		m := l.Manifests[dg]
+		dp.gone[dg] = true
 		del := Deletion{Digest: dg, Tags: names, Kind: KindImage, Reason: "every tag on it is deleted"}
-		if m.IsIndex() {
+		if dp.l.Manifests[dg].IsIndex() {
 			del.Kind = KindIndex
-			indexes = append(indexes, del)
+			dp.indexes = append(dp.indexes, del)
 		} else {
-			images = append(images, del)
+			dp.images = append(dp.images, del)
 		}
 	}
+}
 
-	// Children of deleted indexes follow them unless something kept
-	// reaches them. Walk in plan order so the output is stable.
-	tagged := map[string]bool{}
-	for _, t := range l.Tags {
-		tagged[t.Digest] = true
-	}
-	var followChildren func(parent string)
-	followChildren = func(parent string) {
-		for _, c := range l.Manifests[parent].Children {
-			if kept[c] || gone[c] || tagged[c] {
-				continue
-			}
-			gone[c] = true
-			children = append(children, Deletion{Digest: c, Tags: []string{}, Kind: KindChild, Parent: parent, Reason: "child of deleted index " + parent})
-			followChildren(c)
+// keptWhy says why a kept digest stays while some of its tags go.
+func (dp *deletionPlan) keptWhy(dg string, d *digestTags) string {
+	var keptNames []string
+	for _, i := range d.all {
+		if dp.rp.Tags[i].Action == Keep {
+			keptNames = append(keptNames, dp.l.Tags[i].Name)
 		}
 	}
-	for _, del := range indexes {
-		followChildren(del.Digest)
+	switch {
+	case len(keptNames) > 0:
+		return "digest shared with kept tag(s) " + strings.Join(keptNames, ", ")
+	case dp.referrerOf[dg] != "":
+		return "the manifest refers to the kept " + dp.referrerOf[dg] + " and stays with it"
+	default:
+		return "digest still referenced by a kept index"
 	}
+}
 
-	// Attachments follow their subject. A manifest that attachment tags
-	// point at goes only when every tag on it goes: a signature that stays
-	// keeps its manifest, and ordinary tags on it go alone.
-	for _, dg := range attachedDigests {
-		whys := map[int]string{}
-		all := true
-		for _, i := range attachedTo[dg] {
-			td := &rp.Tags[i]
-			subject, _ := AttachmentSubject(l.Tags[i].Name)
-			var why string
-			switch {
-			case gone[subject]:
-				why = "subject " + subject + " is deleted"
-			case l.Missing[subject]:
-				why = "subject " + subject + " no longer exists"
-			case l.Unplaced[subject] != "":
-				td.Reasons = append(td.Reasons, l.Unplaced[subject])
-			case kept[subject]:
-				td.Reasons = append(td.Reasons, "follows its subject "+subject+", which is kept")
-			case tagged[subject]:
-				td.Reasons = append(td.Reasons, "follows its subject "+subject+", whose tags are deleted alone")
-			default:
-				td.Reasons = append(td.Reasons, "follows its subject "+subject+", which exists untagged")
-			}
-			if why == "" {
-				all = false
-				continue
-			}
-			if held := heldBy(r, pinned[i], l.Tags[i].Name); held != "" {
-				td.Reasons = append(td.Reasons, held+" ("+why+")")
-				all = false
-				continue
-			}
-			whys[i] = why
-		}
-		var ordinary *digestTags
-		if d := byDigest[dg]; d != nil && len(d.deleted) > 0 && !kept[dg] {
-			ordinary = d // every ordinary tag here is deleted, else kept[dg]
-		}
-		if kept[dg] || gone[dg] || !all {
-			var keptNames []string
-			for _, i := range attachedTo[dg] {
-				if _, goes := whys[i]; !goes {
-					keptNames = append(keptNames, l.Tags[i].Name)
-				}
-			}
-			for _, i := range attachedTo[dg] {
-				if why, goes := whys[i]; goes {
-					rp.Tags[i].Reasons = append(rp.Tags[i].Reasons, why+", but its manifest is still referenced")
-				}
-			}
-			if ordinary != nil {
-				why := "digest shared with kept attachment tag(s) " + strings.Join(keptNames, ", ")
-				for _, i := range ordinary.deleted {
-					rp.Tags[i].Reasons = append(rp.Tags[i].Reasons, "tag deleted alone: "+why)
-				}
-				tagOnly = append(tagOnly, Deletion{Digest: dg, Tags: tagNames(l, ordinary.deleted), Kind: KindTag, Reason: why})
-			}
+// followChildren deletes the children of a deleted index unless something
+// kept reaches them, depth first in plan order so the output is stable.
+func (dp *deletionPlan) followChildren(parent string) {
+	for _, c := range dp.l.Manifests[parent].Children {
+		if dp.kept[c] || dp.gone[c] || dp.tagged[c] {
 			continue
 		}
-		idx := append([]int(nil), attachedTo[dg]...)
-		if ordinary != nil {
-			idx = append(idx, ordinary.deleted...)
-		}
-		first := attachedTo[dg][0]
-		subject, _ := AttachmentSubject(l.Tags[first].Name)
-		for _, i := range attachedTo[dg] {
-			rp.Tags[i].Action = Delete
-			rp.Tags[i].Reasons = append(rp.Tags[i].Reasons, "deleted with its subject: "+whys[i])
-		}
-		gone[dg] = true
-		referrers = append(referrers, Deletion{Digest: dg, Tags: tagNames(l, idx), Kind: KindReferrer, Parent: subject, Reason: whys[first]})
-		// A referrers fallback index lists referrers; they go with it.
-		for _, c := range l.Manifests[dg].Children {
-			if kept[c] || gone[c] || tagged[c] {
-				continue
-			}
-			gone[c] = true
-			referrers = append(referrers, Deletion{Digest: c, Tags: []string{}, Kind: KindReferrer, Parent: subject, Reason: "listed in the referrers index of " + subject})
-		}
+		dp.gone[c] = true
+		dp.children = append(dp.children, Deletion{Digest: c, Tags: []string{}, Kind: KindChild, Parent: parent, Reason: "child of deleted index " + parent})
+		dp.followChildren(c)
 	}
+}
 
-	images, referrers = followSubjects(l, images, referrers, gone)
-	for _, group := range [][]Deletion{tagOnly, indexes, images, children, referrers} {
-		rp.Deletions = append(rp.Deletions, group...)
+// attachedWhys returns why each attachment tag on dg would go (by its
+// index), and whether every one of them goes; the others get the reason
+// they stay.
+func (dp *deletionPlan) attachedWhys(dg string) (map[int]string, bool) {
+	whys := map[int]string{}
+	all := true
+	for _, i := range dp.attachedTo[dg] {
+		td := &dp.rp.Tags[i]
+		subject, _ := AttachmentSubject(dp.l.Tags[i].Name)
+		var why string
+		switch {
+		case dp.gone[subject]:
+			why = "subject " + subject + " is deleted"
+		case dp.l.Missing[subject]:
+			why = "subject " + subject + " no longer exists"
+		case dp.l.Unplaced[subject] != "":
+			td.Reasons = append(td.Reasons, dp.l.Unplaced[subject])
+		case dp.kept[subject]:
+			td.Reasons = append(td.Reasons, "follows its subject "+subject+", which is kept")
+		case dp.tagged[subject]:
+			td.Reasons = append(td.Reasons, "follows its subject "+subject+", whose tags are deleted alone")
+		default:
+			td.Reasons = append(td.Reasons, "follows its subject "+subject+", which exists untagged")
+		}
+		if why == "" {
+			all = false
+			continue
+		}
+		if held := heldBy(dp.r, dp.pinned[i], dp.l.Tags[i].Name); held != "" {
+			td.Reasons = append(td.Reasons, held+" ("+why+")")
+			all = false
+			continue
+		}
+		whys[i] = why
 	}
+	return whys, all
+}
+
+// planAttached decides a digest that attachment tags point at: they
+// follow their subject, and the manifest goes only when every tag on it
+// goes. A signature that stays keeps its manifest, and ordinary tags on
+// it go alone.
+func (dp *deletionPlan) planAttached(dg string) {
+	whys, all := dp.attachedWhys(dg)
+	var ordinary *digestTags
+	if d := dp.byDigest[dg]; d != nil && len(d.deleted) > 0 && !dp.kept[dg] {
+		ordinary = d // every ordinary tag here is deleted, else kept[dg]
+	}
+	if dp.kept[dg] || dp.gone[dg] || !all {
+		dp.attachedStays(dg, whys, ordinary)
+		return
+	}
+	idx := append([]int(nil), dp.attachedTo[dg]...)
+	if ordinary != nil {
+		idx = append(idx, ordinary.deleted...)
+	}
+	first := dp.attachedTo[dg][0]
+	subject, _ := AttachmentSubject(dp.l.Tags[first].Name)
+	for _, i := range dp.attachedTo[dg] {
+		dp.rp.Tags[i].Action = Delete
+		dp.rp.Tags[i].Reasons = append(dp.rp.Tags[i].Reasons, "deleted with its subject: "+whys[i])
+	}
+	dp.gone[dg] = true
+	dp.referrers = append(dp.referrers, Deletion{Digest: dg, Tags: tagNames(dp.l, idx), Kind: KindReferrer, Parent: subject, Reason: whys[first]})
+	// A referrers fallback index lists referrers; they go with it.
+	for _, c := range dp.l.Manifests[dg].Children {
+		if dp.kept[c] || dp.gone[c] || dp.tagged[c] {
+			continue
+		}
+		dp.gone[c] = true
+		dp.referrers = append(dp.referrers, Deletion{Digest: c, Tags: []string{}, Kind: KindReferrer, Parent: subject, Reason: "listed in the referrers index of " + subject})
+	}
+}
+
+// attachedStays records an attached manifest that stays: attachment tags
+// that would go say so, and its deleted ordinary tags go alone.
+func (dp *deletionPlan) attachedStays(dg string, whys map[int]string, ordinary *digestTags) {
+	var keptNames []string
+	for _, i := range dp.attachedTo[dg] {
+		if why, goes := whys[i]; goes {
+			dp.rp.Tags[i].Reasons = append(dp.rp.Tags[i].Reasons, why+", but its manifest is still referenced")
+		} else {
+			keptNames = append(keptNames, dp.l.Tags[i].Name)
+		}
+	}
+	if ordinary == nil {
+		return
+	}
+	why := "digest shared with kept attachment tag(s) " + strings.Join(keptNames, ", ")
+	for _, i := range ordinary.deleted {
+		dp.rp.Tags[i].Reasons = append(dp.rp.Tags[i].Reasons, "tag deleted alone: "+why)
+	}
+	dp.tagOnly = append(dp.tagOnly, Deletion{Digest: dg, Tags: tagNames(dp.l, ordinary.deleted), Kind: KindTag, Reason: why})
 }
 
 // followSubjects turns the deletion of an ordinarily tagged manifest

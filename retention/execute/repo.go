@@ -137,33 +137,9 @@ func (r *repoRun) verify(ctx context.Context) error {
 			toHead = append(toHead, t)
 		}
 	}
-	var mu sync.Mutex
-	indexes := map[string]bool{} // digests resolved now that are indexes
-	forEach(ctx, r.opts.Concurrency, len(toHead), func(ctx context.Context, i int) {
-		t := toHead[i]
-		d, mt, err := r.resolve(ctx, t, planned[t])
-		mu.Lock()
-		defer mu.Unlock()
-		if err == nil && retention.IsIndexMediaType(mt) {
-			indexes[d] = true
-		}
-		switch {
-		case errors.Is(err, retention.ErrNotFound):
-			delete(r.current, t) // deleted since it was listed
-		case errors.Is(err, errHeaderLies):
-			r.current[t] = ""
-			r.lied = append(r.lied, t)
-			r.log.Error("the registry's digest header disagrees with the manifest it serves; no manifest will be deleted by digest in this repository", "tag", t, "error", err)
-		case err != nil:
-			r.current[t] = ""
-			r.unresolved = append(r.unresolved, t)
-			r.log.Warn("could not resolve a tag; no manifest will be deleted by digest in this repository", "tag", t, "error", err)
-		default:
-			r.current[t] = d
-		}
-	})
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("interrupted while re-reading: %w", err)
+	indexes, err := r.resolveTags(ctx, toHead, planned)
+	if err != nil {
+		return err
 	}
 	r.pointsAt = byDigest(r.current)
 	known := map[string]bool{}
@@ -192,6 +168,42 @@ func (r *repoRun) verify(ctx context.Context) error {
 	}
 	sort.Strings(r.unresolved)
 	return r.resolvedAll()
+}
+
+// resolveTags resolves tags (with at most Concurrency in flight) into
+// r.current, and returns the digests among them that are indexes. A tag
+// gone since the listing leaves the view; one that cannot be resolved,
+// or whose digest header lies, is recorded for resolvedAll.
+func (r *repoRun) resolveTags(ctx context.Context, tags []string, planned map[string]string) (map[string]bool, error) {
+	var mu sync.Mutex
+	indexes := map[string]bool{}
+	forEach(ctx, r.opts.Concurrency, len(tags), func(ctx context.Context, i int) {
+		t := tags[i]
+		d, mt, err := r.resolve(ctx, t, planned[t])
+		mu.Lock()
+		defer mu.Unlock()
+		if err == nil && retention.IsIndexMediaType(mt) {
+			indexes[d] = true
+		}
+		switch {
+		case errors.Is(err, retention.ErrNotFound):
+			delete(r.current, t) // deleted since it was listed
+		case errors.Is(err, errHeaderLies):
+			r.current[t] = ""
+			r.lied = append(r.lied, t)
+			r.log.Error("the registry's digest header disagrees with the manifest it serves; no manifest will be deleted by digest in this repository", "tag", t, "error", err)
+		case err != nil:
+			r.current[t] = ""
+			r.unresolved = append(r.unresolved, t)
+			r.log.Warn("could not resolve a tag; no manifest will be deleted by digest in this repository", "tag", t, "error", err)
+		default:
+			r.current[t] = d
+		}
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("interrupted while re-reading: %w", err)
+	}
+	return indexes, nil
 }
 
 // resolvedAll fails the re-read when a tag could not be resolved: it
