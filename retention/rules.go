@@ -148,116 +148,134 @@ func compilePolicies(key string, ps []Policy, sc scope) ([]*CompiledPolicy, []er
 	return out, errs
 }
 
+// fieldErrors collects the problems of one configuration section.
+type fieldErrors []error
+
+func (e *fieldErrors) add(key, format string, args ...any) {
+	*e = append(*e, &FieldError{Key: key, Msg: fmt.Sprintf(format, args...)})
+}
+
 func compilePolicy(key string, p Policy, sc scope) (*CompiledPolicy, []error) {
-	var errs []error
-	add := func(k, format string, args ...any) {
-		errs = append(errs, &FieldError{Key: k, Msg: fmt.Sprintf(format, args...)})
-	}
+	var errs fieldErrors
 	cp := &CompiledPolicy{Name: p.Name}
 	if cp.Name == "" {
 		cp.Name = key
 	}
-	switch {
-	case sc == scopeDocker:
-		switch p.Clock {
-		case "", ClockArrived:
-			cp.Clock = ClockArrived
-		case ClockCreated:
-			cp.Clock = ClockCreated
-		default:
-			add(key+".clock", "must be arrived or created (got %q)", p.Clock)
-		}
-	case p.Clock != "":
-		add(key+".clock", "only local.docker policies take a clock")
-	}
+	cp.Clock = compileClock(key, p.Clock, sc, &errs)
 	compileRepo := compileRepoPattern
 	if sc != scopeRemote {
 		compileRepo = compileLocalRepoPattern
 	}
 	if len(p.Repositories) == 0 && sc != scopeLayout {
-		add(key+".repositories", "a policy needs at least one repository")
+		errs.add(key+".repositories", "a policy needs at least one repository")
 	}
-	for j, repo := range p.Repositories {
-		pat, err := compileRepo(repo)
-		if err != nil {
-			add(fmt.Sprintf("%s.repositories[%d]", key, j), "%v", err)
-			continue
-		}
-		cp.Repositories = append(cp.Repositories, pat)
-	}
-	for j, repo := range p.Exclude {
-		pat, err := compileRepo(repo)
-		if err != nil {
-			add(fmt.Sprintf("%s.exclude[%d]", key, j), "%v", err)
-			continue
-		}
-		cp.Exclude = append(cp.Exclude, pat)
-	}
+	cp.Repositories = compileRepos(key+".repositories", p.Repositories, compileRepo, &errs)
+	cp.Exclude = compileRepos(key+".exclude", p.Exclude, compileRepo, &errs)
 	var err error
 	if cp.Tags, err = CompilePatterns(p.Tags); err != nil {
-		add(key+".tags"+keyIndex(err), "%s", stripIndex(err))
+		errs.add(key+".tags"+keyIndex(err), "%s", stripIndex(err))
 	}
 	if len(p.Keep) == 0 {
 		// A policy without keep rules deletes every tag it governs. That is
 		// too easy to write by accident to accept silently.
-		add(key+".keep", "a policy needs at least one keep rule (a policy that keeps nothing would delete every tag it governs; write `keep: [{tags: [\"no-such-tag\"]}]` if that is really meant)")
+		errs.add(key+".keep", "a policy needs at least one keep rule (a policy that keeps nothing would delete every tag it governs; write `keep: [{tags: [\"no-such-tag\"]}]` if that is really meant)")
 	}
 	for j, k := range p.Keep {
-		rk := fmt.Sprintf("%s.keep[%d]", key, j)
-		rule := CompiledRule{Semver: k.Semver, Newest: k.Newest, YoungerThan: time.Duration(k.YoungerThan)}
-		if rule.Tags, err = CompilePatterns(k.Tags); err != nil {
-			add(rk+".tags"+keyIndex(err), "%s", stripIndex(err))
-		}
-		kinds := 0
-		var label string
-		if k.Semver != nil {
-			kinds++
-			s := k.Semver
-			switch s.GroupBy {
-			case "", "none", "major", "minor":
-			default:
-				add(rk+".semver.groupBy", "must be none, major or minor (got %q)", s.GroupBy)
-			}
-			if s.Highest < 1 {
-				add(rk+".semver.highest", "must be at least 1 (got %d)", s.Highest)
-			}
-			label = fmt.Sprintf("semver highest %d", s.Highest)
-			if s.GroupBy == "major" || s.GroupBy == "minor" {
-				label += " per " + s.GroupBy
-			}
-		}
-		if k.Newest < 0 {
-			add(rk+".newest", "must not be negative (got %d)", k.Newest)
-		}
-		if k.Newest > 0 {
-			kinds++
-			label = fmt.Sprintf("newest %d", k.Newest)
-		}
-		if k.YoungerThan < 0 {
-			add(rk+".youngerThan", "must not be negative")
-		}
-		if k.YoungerThan > 0 {
-			kinds++
-			label = "youngerThan " + k.YoungerThan.String()
-		}
-		if kinds > 1 {
-			add(rk, "a rule takes one of semver, newest and youngerThan; write two rules to keep what either keeps")
-		}
-		if kinds == 0 && len(k.Tags) == 0 {
-			add(rk, "an empty rule would keep every tag; give it tags, semver, newest or youngerThan")
-		}
-		if kinds == 0 {
-			label = "tags " + strings.Join(k.Tags, ", ")
-		} else if len(k.Tags) > 0 {
-			label += " of tags " + strings.Join(k.Tags, ", ")
-		}
-		rule.Label = fmt.Sprintf("keep[%d] (%s)", j, label)
-		cp.Keep = append(cp.Keep, rule)
+		cp.Keep = append(cp.Keep, compileRule(fmt.Sprintf("%s.keep[%d]", key, j), j, k, &errs))
 	}
 	if len(errs) > 0 {
 		return nil, errs
 	}
 	return cp, nil
+}
+
+// compileClock checks a policy's clock: only local.docker policies have
+// one (arrived by default).
+func compileClock(key, clock string, sc scope, errs *fieldErrors) string {
+	switch {
+	case sc == scopeDocker:
+		switch clock {
+		case "", ClockArrived:
+			return ClockArrived
+		case ClockCreated:
+			return ClockCreated
+		default:
+			errs.add(key+".clock", "must be arrived or created (got %q)", clock)
+		}
+	case clock != "":
+		errs.add(key+".clock", "only local.docker policies take a clock")
+	}
+	return ""
+}
+
+// compileRepos compiles the repository patterns of one list (key is its
+// configuration key).
+func compileRepos(key string, repos []string, compile func(string) (Pattern, error), errs *fieldErrors) []Pattern {
+	var out []Pattern
+	for j, repo := range repos {
+		pat, err := compile(repo)
+		if err != nil {
+			errs.add(fmt.Sprintf("%s[%d]", key, j), "%v", err)
+			continue
+		}
+		out = append(out, pat)
+	}
+	return out
+}
+
+// compileRule checks one keep rule (at key, the j-th of its policy) and
+// labels it for the reasons it gives.
+func compileRule(rk string, j int, k KeepRule, errs *fieldErrors) CompiledRule {
+	rule := CompiledRule{Semver: k.Semver, Newest: k.Newest, YoungerThan: time.Duration(k.YoungerThan)}
+	var err error
+	if rule.Tags, err = CompilePatterns(k.Tags); err != nil {
+		errs.add(rk+".tags"+keyIndex(err), "%s", stripIndex(err))
+	}
+	kinds := 0
+	var label string
+	if k.Semver != nil {
+		kinds++
+		s := k.Semver
+		switch s.GroupBy {
+		case "", "none", "major", "minor":
+		default:
+			errs.add(rk+".semver.groupBy", "must be none, major or minor (got %q)", s.GroupBy)
+		}
+		if s.Highest < 1 {
+			errs.add(rk+".semver.highest", "must be at least 1 (got %d)", s.Highest)
+		}
+		label = fmt.Sprintf("semver highest %d", s.Highest)
+		if s.GroupBy == "major" || s.GroupBy == "minor" {
+			label += " per " + s.GroupBy
+		}
+	}
+	if k.Newest < 0 {
+		errs.add(rk+".newest", "must not be negative (got %d)", k.Newest)
+	}
+	if k.Newest > 0 {
+		kinds++
+		label = fmt.Sprintf("newest %d", k.Newest)
+	}
+	if k.YoungerThan < 0 {
+		errs.add(rk+".youngerThan", "must not be negative")
+	}
+	if k.YoungerThan > 0 {
+		kinds++
+		label = "youngerThan " + k.YoungerThan.String()
+	}
+	if kinds > 1 {
+		errs.add(rk, "a rule takes one of semver, newest and youngerThan; write two rules to keep what either keeps")
+	}
+	if kinds == 0 && len(k.Tags) == 0 {
+		errs.add(rk, "an empty rule would keep every tag; give it tags, semver, newest or youngerThan")
+	}
+	if kinds == 0 {
+		label = "tags " + strings.Join(k.Tags, ", ")
+	} else if len(k.Tags) > 0 {
+		label += " of tags " + strings.Join(k.Tags, ", ")
+	}
+	rule.Label = fmt.Sprintf("keep[%d] (%s)", j, label)
+	return rule
 }
 
 // compileRepoPattern checks that a repository pattern names a literal

@@ -45,23 +45,9 @@ func (c *Client) List(ctx context.Context, repo string, needTime bool, now time.
 		Manifests:  map[string]retention.Manifest{},
 		Missing:    map[string]bool{},
 	}
-
-	// Every tag to a digest, one GET each. A tag whose manifest answers
-	// 404 went away since tags/list (another run deleted it a moment ago,
-	// or Distribution 2.x left a tag without its manifest): it is gone for
-	// this run, noted, and the rest is planned.
-	gone := make([]bool, len(tags))
-	err = c.forEach(ctx, len(tags), func(ctx context.Context, i int) error {
-		m, err := l.resolve(ctx, tags[i], &gone[i])
-		if m != nil {
-			listing.Tags[i] = retention.Tag{Name: tags[i], Digest: m.digest}
-		}
-		return err
-	})
-	if err != nil {
+	if err := l.resolveTags(ctx, &listing, tags); err != nil {
 		return retention.Listing{}, err
 	}
-	listing.Tags, listing.Notes = dropGone(listing.Tags, tags, gone)
 	resolved := l.manifests.values()
 	tops := map[string]*manifest{} // what tags point at
 	timed := map[string]bool{}     // digests of non-attachment tags
@@ -72,7 +58,6 @@ func (c *Client) List(ctx context.Context, repo string, needTime bool, now time.
 		}
 	}
 	topList := sortedKeys(tops)
-
 	// Nested indexes: child indexes by digest, once.
 	err = c.forEach(ctx, len(topList), func(ctx context.Context, i int) error {
 		return l.expand(ctx, tops[topList[i]], 0)
@@ -80,7 +65,6 @@ func (c *Client) List(ctx context.Context, repo string, needTime bool, now time.
 	if err != nil {
 		return retention.Listing{}, fmt.Errorf("reading indexes of %s: %w", repo, err)
 	}
-
 	if needTime {
 		timedList := sortedKeys(timed)
 		err = c.forEach(ctx, len(timedList), func(ctx context.Context, i int) error {
@@ -91,8 +75,36 @@ func (c *Client) List(ctx context.Context, repo string, needTime bool, now time.
 			return retention.Listing{}, fmt.Errorf("reading creation times in %s: %w", repo, err)
 		}
 	}
+	l.record(&listing)
+	if err := l.checkSubjects(ctx, &listing, resolved); err != nil {
+		return retention.Listing{}, err
+	}
+	return listing, nil
+}
 
-	// The record: fetched manifests, and children known by descriptor.
+// resolveTags points every tag at a digest, one GET each. A tag whose
+// manifest answers 404 went away since tags/list (another run deleted it
+// a moment ago, or Distribution 2.x left a tag without its manifest): it
+// is gone for this run, noted, and the rest is planned.
+func (l *lister) resolveTags(ctx context.Context, listing *retention.Listing, tags []string) error {
+	gone := make([]bool, len(tags))
+	err := l.c.forEach(ctx, len(tags), func(ctx context.Context, i int) error {
+		m, err := l.resolve(ctx, tags[i], &gone[i])
+		if m != nil {
+			listing.Tags[i] = retention.Tag{Name: tags[i], Digest: m.digest}
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	listing.Tags, listing.Notes = dropGone(listing.Tags, tags, gone)
+	return nil
+}
+
+// record puts into the listing the fetched manifests, with their
+// creation times, and the children known by descriptor only.
+func (l *lister) record(listing *retention.Listing) {
 	fetched := l.manifests.values()
 	times := l.times.values()
 	for d, m := range fetched {
@@ -110,8 +122,11 @@ func (c *Client) List(ctx context.Context, repo string, needTime bool, now time.
 			}
 		}
 	}
+}
 
-	// Subjects of attachment tags that nothing here accounts for.
+// checkSubjects checks, with one HEAD each, the subjects of attachment
+// tags that nothing in the listing accounts for, and places them.
+func (l *lister) checkSubjects(ctx context.Context, listing *retention.Listing, resolved map[string]*manifest) error {
 	unknown := map[string]bool{}
 	for _, t := range listing.Tags {
 		subject, ok := retention.AttachmentSubject(t.Name)
@@ -124,21 +139,18 @@ func (c *Client) List(ctx context.Context, repo string, needTime bool, now time.
 	}
 	subjects := sortedKeys(unknown)
 	missing := make([]bool, len(subjects))
-	err = c.forEach(ctx, len(subjects), func(ctx context.Context, i int) error {
-		ok, err := rc.exists(ctx, subjects[i])
+	err := l.c.forEach(ctx, len(subjects), func(ctx context.Context, i int) error {
+		ok, err := l.rc.exists(ctx, subjects[i])
 		if err != nil {
-			return fmt.Errorf("checking subject %s@%s: %w", repo, subjects[i], err)
+			return fmt.Errorf("checking subject %s@%s: %w", listing.Repository, subjects[i], err)
 		}
 		missing[i] = !ok
 		return nil
 	})
 	if err != nil {
-		return retention.Listing{}, err
+		return err
 	}
-	if err := l.placeMissing(ctx, &listing, subjects, missing, resolved); err != nil {
-		return retention.Listing{}, err
-	}
-	return listing, nil
+	return l.placeMissing(ctx, listing, subjects, missing, resolved)
 }
 
 // lister holds what one List call learned, by digest.
