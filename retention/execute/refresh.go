@@ -73,7 +73,7 @@ func (r *repoRun) relist(ctx context.Context) error {
 		r.pointsAt[dg] = append(r.pointsAt[dg], t)
 		sort.Strings(r.pointsAt[dg])
 		if retention.IsIndexMediaType(mt) {
-			if err := r.markUnseen(ctx, dg, t, 0); err != nil {
+			if err := r.markUnseen(ctx, dg, t); err != nil {
 				r.unresolved = append(r.unresolved, t)
 			}
 		}

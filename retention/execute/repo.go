@@ -161,7 +161,7 @@ func (r *repoRun) verify(ctx context.Context) error {
 	}
 	sort.Strings(unseen)
 	for _, t := range unseen {
-		if err := r.markUnseen(ctx, r.current[t], t, 0); err != nil {
+		if err := r.markUnseen(ctx, r.current[t], t); err != nil {
 			r.unresolved = append(r.unresolved, t)
 			r.log.Warn("could not read an index pushed since the plan; no manifest will be deleted by digest in this repository", "tag", t, "error", err)
 		}
@@ -223,22 +223,33 @@ func (r *repoRun) resolvedAll() error {
 
 // markUnseen records every manifest the index digest (tagged tag)
 // reaches, reading nested indexes too.
-func (r *repoRun) markUnseen(ctx context.Context, digest, tag string, depth int) error {
-	if depth > 8 {
-		return fmt.Errorf("indexes nested deeper than 8 under %s", tag)
+func (r *repoRun) markUnseen(ctx context.Context, digest, tag string) error {
+	return r.reach(ctx, digest, tag, r.reachedByUnseen, false, 0)
+}
+
+// reach records in into every manifest the index digest lists, through
+// nested indexes (up to retention.MaxIndexDepth), as reached from top;
+// what into holds already is not read again. With goneOK an index that
+// is gone lists nothing; otherwise that is an error.
+func (r *repoRun) reach(ctx context.Context, digest, top string, into map[string]string, goneOK bool, depth int) error {
+	if depth > retention.MaxIndexDepth {
+		return fmt.Errorf("indexes nested deeper than %d under %s", retention.MaxIndexDepth, top)
 	}
 	children, err := r.reg.Children(ctx, r.rp.Repository, digest)
+	if goneOK && errors.Is(err, retention.ErrNotFound) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
 	for _, c := range children {
 		cd := c.Digest.String()
-		if _, seen := r.reachedByUnseen[cd]; seen {
+		if _, seen := into[cd]; seen {
 			continue
 		}
-		r.reachedByUnseen[cd] = tag
+		into[cd] = top
 		if retention.IsIndexMediaType(string(c.MediaType)) {
-			if err := r.markUnseen(ctx, cd, tag, depth+1); err != nil {
+			if err := r.reach(ctx, cd, top, into, goneOK, depth+1); err != nil {
 				return err
 			}
 		}
@@ -254,32 +265,6 @@ func (r *repoRun) protectUndeleted(ctx context.Context) {
 	if ctx.Err() != nil {
 		return // interrupted: no further deletion starts
 	}
-	var walk func(digest, top string, depth int) error
-	walk = func(digest, top string, depth int) error {
-		if depth > 8 {
-			return fmt.Errorf("indexes nested deeper than 8 under %s", top)
-		}
-		children, err := r.reg.Children(context.WithoutCancel(ctx), r.rp.Repository, digest)
-		if errors.Is(err, retention.ErrNotFound) {
-			return nil // gone after all: it lists nothing
-		}
-		if err != nil {
-			return err
-		}
-		for _, c := range children {
-			cd := c.Digest.String()
-			if _, seen := r.reachedByUndeleted[cd]; seen {
-				continue
-			}
-			r.reachedByUndeleted[cd] = top
-			if retention.IsIndexMediaType(string(c.MediaType)) {
-				if err := walk(cd, top, depth+1); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	}
 	for _, d := range r.rp.Deletions {
 		if d.Kind != retention.KindIndex || d.Status == retention.StatusDeleted {
 			continue
@@ -288,7 +273,8 @@ func (r *repoRun) protectUndeleted(ctx context.Context) {
 		if len(d.Tags) > 0 {
 			label += " (" + joinTags(d.Tags) + ")"
 		}
-		if err := walk(d.Digest, label, 0); err != nil {
+		// Read to the end even when the run is interrupted meanwhile.
+		if err := r.reach(context.WithoutCancel(ctx), d.Digest, label, r.reachedByUndeleted, true, 0); err != nil {
 			r.blocked = fmt.Sprintf("the index %s was not deleted and could not be read (%v), so what it lists is unknown", label, err)
 			r.log.Warn("could not read an index that was not deleted; no more manifests will be deleted by digest in this repository", "digest", d.Digest, "error", err)
 			return

@@ -20,10 +20,6 @@ type ReferrerLister interface {
 // signature of an SBOM of an image is depth 2).
 const maxReferrerDepth = 4
 
-// maxIndexDepth bounds the walk through nested indexes; content
-// addressing rules out cycles, so this only stops pathological listings.
-const maxIndexDepth = 16
-
 // addReferrers appends, after the subjects they follow, the referrers of
 // every manifest the plan deletes by digest: signatures, attestations and
 // SBOMs found through the referrers API. A kept image's referrers are
@@ -85,7 +81,7 @@ func staying(l retention.Listing, rp *retention.RepoPlan) map[string]bool {
 	stay := map[string]bool{}
 	var walk func(digest string, depth int)
 	walk = func(digest string, depth int) {
-		if stay[digest] || gone[digest] || depth > maxIndexDepth {
+		if stay[digest] || gone[digest] || depth > retention.MaxIndexDepth {
 			return
 		}
 		stay[digest] = true
