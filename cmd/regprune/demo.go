@@ -17,10 +17,10 @@ import (
 	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 	"github.com/spf13/cobra"
 
+	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/registry"
 	"github.com/regprune/regprune/retention/report"
-	"github.com/regprune/regprune/retention/seed"
 )
 
 // demoConfig is the policy the demo runs, shaped like config.example.yaml.

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
-	"github.com/regprune/regprune/retention/seed"
 )
 
 // TestLayoutScope: plan and apply cover an OCI layout under --scope local

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention/registrytest"
-	"github.com/regprune/regprune/retention/seed"
 )
 
 // TestSecretsNeverLeak runs plan and apply, in every output format and at

@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
-	"github.com/regprune/regprune/retention/seed"
 )
 
 // TestMaxDeletions: the brake counts manifests deleted by digest that a

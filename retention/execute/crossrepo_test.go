@@ -4,9 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
-	"github.com/regprune/regprune/retention/seed"
 )
 
 // TestSignaturesInAnotherRepository: cosign with COSIGN_REPOSITORY keeps

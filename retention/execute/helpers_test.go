@@ -12,13 +12,13 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
 	"github.com/regprune/regprune/retention/planner"
 	"github.com/regprune/regprune/retention/registry"
 	"github.com/regprune/regprune/retention/registrytest"
 	"github.com/regprune/regprune/retention/report"
-	"github.com/regprune/regprune/retention/seed"
 )
 
 // now is when every test plans and applies; seeded images are created

@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
 	"github.com/regprune/regprune/retention/registrytest"
-	"github.com/regprune/regprune/retention/seed"
 )
 
 func sigTag(digest string) string { return strings.Replace(digest, ":", "-", 1) + ".sig" }

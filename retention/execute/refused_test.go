@@ -4,10 +4,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
 	"github.com/regprune/regprune/retention/registrytest"
-	"github.com/regprune/regprune/retention/seed"
 )
 
 // TestDeleteRefused: a registry that refuses DELETE gets one clear

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
-	"github.com/regprune/regprune/retention/seed"
 )
 
 // TestTagPushedDuringApply: a tag pushed onto a to-be-deleted digest

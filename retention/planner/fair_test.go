@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/planner"
 	"github.com/regprune/regprune/retention/registry"
 	"github.com/regprune/regprune/retention/registrytest"
-	"github.com/regprune/regprune/retention/seed"
 )
 
 // TestSlowRepositoryGetsFairShare: one repository answering slowly must

@@ -15,8 +15,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 
+	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
-	"github.com/regprune/regprune/retention/seed"
 )
 
 // bearerRegistry is ggcr's in-memory registry behind a Bearer challenge

@@ -10,8 +10,8 @@ import (
 
 	"github.com/moby/moby/client"
 
+	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
-	"github.com/regprune/regprune/retention/seed"
 )
 
 // onFirst returns an engine for the code under test that calls fn once,

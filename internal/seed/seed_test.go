@@ -16,7 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/regprune/regprune/retention/seed"
+	"github.com/regprune/regprune/internal/seed"
 )
 
 // newRegistry starts go-containerregistry's in-memory registry with the

@@ -1,0 +1,32 @@
+// Package retention is regprune's core: the configuration's types and
+// their validation, the policy language (patterns, keep rules, protect,
+// minAge), ranking by semantic version and creation time, the pure
+// decision over one repository's listing, and the plan with its books
+// (mode, summary, clone, skipping what is pending). It does no I/O: no
+// network, no viper, no net/http (internal/lint's dependency check
+// guards it).
+//
+// The data flows one way:
+//
+//	config file ─config (viper)─> Config ─Compile─> Rules
+//	  -> planner:  expand patterns, list each repository through a
+//	               registry (tags to digests, manifests, creation times)
+//	               into a Listing
+//	  -> Decide:   pure policy evaluation -> RepoPlan: a TagDecision with
+//	               its reasons per tag, and Deletions in a safe order
+//	  -> Plan:     what a dry run prints and a saved plan file holds
+//	  -> execute:  re-verify right before deleting, delete in order,
+//	               bounded concurrency -> the Plan as a report (statuses)
+//	  -> report:   text | json | markdown; the CLI maps it to an exit code
+//
+// Local caches (local/docker, local/layout) produce the same Listing and
+// RepoPlan records and reuse Decide, the plan and the reports.
+//
+// Files: config.go (what the user writes), rules.go (compiled rules),
+// match.go (patterns), decide.go and rank.go (the decision), listing.go
+// and created.go (what a registry tells the decision), plan.go,
+// summary.go and clone.go (the plan and its books), errors.go (the
+// sentinels every registry provider's errors wrap), local.go and
+// localrules.go (local caches' configuration and rules), host.go
+// (registry host spellings), duration.go and bytesize.go (units).
+package retention
