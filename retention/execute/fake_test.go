@@ -1,0 +1,163 @@
+package execute_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/execute"
+)
+
+// fakeRegistry is a registry in a map, for table tests of the executor's
+// checks at its seam (the real-server tests cover the same checks against
+// Distribution). head overrides what a HEAD says a tag points at; fail
+// makes an operation on a ref fail.
+type fakeRegistry struct {
+	mu      sync.Mutex
+	tags    map[string]string // tag -> digest
+	head    map[string]string
+	fail    map[string]error // "resolve <tag>", "delete <ref>"
+	deleted []string
+}
+
+func (f *fakeRegistry) ListTags(context.Context, string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for t := range f.tags {
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+func (f *fakeRegistry) ResolveTag(ctx context.Context, repo, tag string) (string, string, error) {
+	d, mt, err := f.ReadTag(ctx, repo, tag)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if h, ok := f.head[tag]; ok && err == nil {
+		d = h
+	}
+	return d, mt, err
+}
+
+func (f *fakeRegistry) ReadTag(_ context.Context, _, tag string) (string, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.fail["resolve "+tag]; err != nil {
+		return "", "", err
+	}
+	d, ok := f.tags[tag]
+	if !ok {
+		return "", "", fmt.Errorf("tag %s: %w", tag, retention.ErrNotFound)
+	}
+	return d, retention.MediaTypeOCIManifest, nil
+}
+
+func (f *fakeRegistry) Children(context.Context, string, string) ([]v1.Descriptor, error) {
+	return nil, nil
+}
+
+func (f *fakeRegistry) Exists(_ context.Context, _, digest string) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, d := range f.tags {
+		if d == digest {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (f *fakeRegistry) DeleteTag(_ context.Context, _, tag string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.fail["delete "+tag]; err != nil {
+		return err
+	}
+	delete(f.tags, tag)
+	f.deleted = append(f.deleted, tag)
+	return nil
+}
+
+func (f *fakeRegistry) DeleteDigest(_ context.Context, _, digest string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.fail["delete "+digest]; err != nil {
+		return err
+	}
+	for t, d := range f.tags {
+		if d == digest {
+			delete(f.tags, t)
+		}
+	}
+	f.deleted = append(f.deleted, digest)
+	return nil
+}
+
+func fakeDigest(n string) string { return "sha256:" + strings.Repeat(n, 64)[:64] }
+
+// TestChecksAtTheSeam: the executor's checks right before deleting, over
+// a fake registry: the outcome of deleting old (sha256:1…) and the
+// repository's error.
+func TestChecksAtTheSeam(t *testing.T) {
+	const repo = "reg.example/app"
+	old, kept := fakeDigest("1"), fakeDigest("2")
+	tests := []struct {
+		name    string
+		change  func(*fakeRegistry)
+		status  retention.Status
+		reason  string // in the deletion's reason or error
+		repoErr string // in the repository's error; "" for none
+	}{
+		{"unchanged", func(*fakeRegistry) {}, retention.StatusDeleted, "", ""},
+		{"tag moved", func(f *fakeRegistry) { f.tags["old"] = fakeDigest("3") }, retention.StatusSkipped, "moved", ""},
+		{"new tag on it", func(f *fakeRegistry) { f.tags["new"] = old }, retention.StatusSkipped, "new", ""},
+		// Untagged by someone else since: the manifest still goes.
+		{"tag gone", func(f *fakeRegistry) { delete(f.tags, "old") }, retention.StatusDeleted, "", ""},
+		{"unresolvable tag", func(f *fakeRegistry) {
+			f.tags["odd"] = kept
+			f.fail = map[string]error{"resolve odd": fmt.Errorf("503: %w", retention.ErrUnreachable)}
+		},
+			retention.StatusSkipped, "re-reading the repository before deleting failed", "odd could not be resolved"},
+		{"lying header", func(f *fakeRegistry) { f.head = map[string]string{"old": fakeDigest("9")} },
+			retention.StatusSkipped, "re-reading the repository before deleting failed", "Docker-Content-Digest"},
+		{"delete refused", func(f *fakeRegistry) {
+			f.fail = map[string]error{"delete " + old: fmt.Errorf("405: %w", retention.ErrUnsupported)}
+		}, retention.StatusFailed, "refuses DELETE", "refuses DELETE"},
+		{"delete fails", func(f *fakeRegistry) {
+			f.fail = map[string]error{"delete " + old: fmt.Errorf("500: %w", retention.ErrUnreachable)}
+		}, retention.StatusFailed, "unreachable", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := &fakeRegistry{tags: map[string]string{"old": old, "keep": kept}}
+			plan := &retention.Plan{SchemaVersion: retention.SchemaVersion, Mode: retention.ModePlan, Repositories: []retention.RepoPlan{{
+				Repository: repo,
+				Tags: []retention.TagDecision{
+					{Tag: "keep", Digest: kept, Action: retention.Keep},
+					{Tag: "old", Digest: old, Action: retention.Delete},
+				},
+				Deletions: []retention.Deletion{{Digest: old, Tags: []string{"old"}, Kind: retention.KindImage, Reason: "every tag on it is deleted"}},
+			}}}
+			tt.change(f)
+			out := execute.Apply(context.Background(), f, keepRules(t, []string{repo}, "keep"), plan, now, execute.Options{})
+			rp := out.Repositories[0]
+			d := rp.Deletions[0]
+			if d.Status != tt.status || !strings.Contains(d.Reason+d.Error, tt.reason) {
+				t.Errorf("deletion: %s (reason %q, error %q), want %s with %q", d.Status, d.Reason, d.Error, tt.status, tt.reason)
+			}
+			if tt.repoErr == "" && rp.Error != "" || !strings.Contains(rp.Error, tt.repoErr) {
+				t.Errorf("repository error %q, want %q", rp.Error, tt.repoErr)
+			}
+			if _, still := f.tags["keep"]; !still {
+				t.Error("the kept tag was deleted")
+			}
+		})
+	}
+}
