@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/regprune/regprune/retention"
-	"github.com/regprune/regprune/retention/execute"
+	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/registry"
 	"github.com/regprune/regprune/retention/report"
 )
@@ -36,7 +36,7 @@ tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
 				if saved, err = readPlanFile(planFile); err != nil {
 					return err
 				}
-				s.narrowSaved(saved)
+				job.Narrow(saved, s.runOptions())
 			}
 			ctx := cmd.Context()
 			opts := []registry.Option{registry.WithConcurrency(s.cfg.Concurrency), registry.WithLogger(s.log)}
@@ -46,13 +46,13 @@ tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
 			client := registry.New(s.cfg.Registries, opts...)
 			p := saved
 			if p == nil {
-				p = s.plan(ctx, client)
+				p = job.Plan(ctx, client, s.runOptions())
 			}
 			var out *retention.Plan
 			if dryRun {
-				out = execute.DryRun(p, s.cfg.MaxDeletions)
+				out = job.DryRun(p, s.runOptions())
 			} else {
-				out = s.apply(ctx, client, p, saved != nil)
+				out = job.Apply(ctx, client, p, saved != nil, s.runOptions())
 			}
 			err = applyExit(ctx.Err() != nil, out)
 			return s.finish(ctx, out, err)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/registry"
 	"github.com/regprune/regprune/retention/report"
 )
@@ -100,14 +101,14 @@ func newDemoCmd(e *env) *cobra.Command {
 			}
 			fmt.Fprintf(narrate, "regprune demo: an embedded registry at %s, seeded with two repositories, and an OCI layout cache at %s.\nPolicy:\n\n%s\n\n== regprune plan\n", host, layoutDir, indent(demo))
 			client := registry.New(s.cfg.Registries, registry.WithConcurrency(s.cfg.Concurrency), registry.WithLogger(s.log), registry.WithDeleteScope())
-			p := s.plan(ctx, client)
+			p := job.Plan(ctx, client, s.runOptions())
 			if s.format != report.JSON {
 				if err := report.Write(e.stdout, p, s.format); err != nil {
 					return err
 				}
 			}
 			fmt.Fprintf(narrate, "\n== regprune apply\n")
-			out := s.apply(ctx, client, p, false)
+			out := job.Apply(ctx, client, p, false, s.runOptions())
 			if err := f.writeReport(e, out, s.format); err != nil {
 				return err
 			}

@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/registry"
 )
 
@@ -21,7 +22,7 @@ func newPlanCmd(e *env) *cobra.Command {
 			ctx := cmd.Context()
 			// Pull scope only: a plan never holds a token that can delete.
 			client := registry.New(s.cfg.Registries, registry.WithConcurrency(s.cfg.Concurrency), registry.WithLogger(s.log))
-			p := s.plan(ctx, client)
+			p := job.Plan(ctx, client, s.runOptions())
 			err = planExit(p)
 			return s.finish(ctx, p, err)
 		},

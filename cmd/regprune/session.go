@@ -13,7 +13,7 @@ import (
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/config"
-	"github.com/regprune/regprune/retention/execute"
+	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/metrics"
 	"github.com/regprune/regprune/retention/planner"
 	"github.com/regprune/regprune/retention/report"
@@ -21,9 +21,9 @@ import (
 
 // Scopes of a run.
 const (
-	scopeAll    = "all"
-	scopeRemote = "remote"
-	scopeLocal  = "local"
+	scopeAll    = string(job.ScopeAll)
+	scopeRemote = string(job.ScopeRemote)
+	scopeLocal  = string(job.ScopeLocal)
 )
 
 // runFlags are the flags of the commands that plan: plan and apply.
@@ -84,49 +84,18 @@ func (f *runFlags) begin(cmd *cobra.Command, e *env) (*session, error) {
 	return s, nil
 }
 
-func (s *session) remote() bool { return s.f.scope != scopeLocal }
-func (s *session) local() bool  { return s.f.scope != scopeRemote && s.rules.Local != nil }
-
-// plannerOptions are the planner's options for this session.
-func (s *session) plannerOptions() planner.Options {
+// runOptions are the library run's options for this session.
+func (s *session) runOptions() job.Options {
 	var progress func(done, total, tags int)
 	if p := s.progress("planning", "repositories"); p != nil {
 		progress = func(done, total, tags int) { p(done, total, fmt.Sprintf("%d tags", tags)) }
 	}
-	return planner.Options{Concurrency: s.cfg.Concurrency, Logger: s.log, Shard: s.shard, Progress: progress}
-}
-
-// plan plans what the scope covers: the registries through client, then
-// the local caches.
-func (s *session) plan(ctx context.Context, client planner.Lister) *retention.Plan {
-	var p *retention.Plan
-	if s.remote() {
-		p = planner.Plan(ctx, client, s.rules, s.now, s.plannerOptions())
-	} else {
-		p = &retention.Plan{SchemaVersion: retention.SchemaVersion, Mode: "plan", GeneratedAt: s.now.UTC(), Repositories: []retention.RepoPlan{}}
+	return job.Options{
+		Rules: s.rules, Scope: job.Scope(s.f.scope), Shard: s.shard,
+		Concurrency: s.cfg.Concurrency, MaxDeletions: s.cfg.MaxDeletions,
+		Logger: s.log, Now: s.now,
+		PlanProgress: progress, DeleteProgress: s.deletionProgress(),
 	}
-	s.planLocal(ctx, p)
-	p.Summarize()
-	return p
-}
-
-// apply executes p: the registries first, then the local caches, which a
-// safety abort or a signal leaves untouched. saved says p was read from a
-// file.
-func (s *session) apply(ctx context.Context, client execute.Registry, p *retention.Plan, saved bool) *retention.Plan {
-	out := execute.Apply(ctx, client, s.rules, p, s.now, execute.Options{
-		MaxDeletions: s.cfg.MaxDeletions, Saved: saved, Concurrency: s.cfg.Concurrency, Logger: s.log,
-		Progress: s.deletionProgress(),
-	})
-	switch {
-	case out.Aborted != "":
-		skipLocal(out, "safety abort: maxDeletions exceeded, nothing was deleted")
-	case ctx.Err() != nil:
-		skipLocal(out, "interrupted (SIGINT/SIGTERM) before the local caches were started")
-	default:
-		s.applyLocal(ctx, out)
-	}
-	return out
 }
 
 // finish writes the report (stdout or --output-file), appends it to the

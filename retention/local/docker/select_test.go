@@ -35,7 +35,7 @@ func TestSelectDeletions(t *testing.T) {
 	old := now.AddDate(0, 0, -30)
 	app := "acme/app"
 	pulled := func(n string, tags ...string) *image {
-		return &image{ID: id(n), Tags: tags, Digests: []string{app + "@" + id("f" + n)}, Created: old, SharedSize: -1}
+		return &image{ID: id(n), Tags: tags, Digests: []string{app + "@" + id("f"+n)}, Created: old, SharedSize: -1}
 	}
 	keepV2 := retention.DockerCache{Dangling: retention.Duration(48 * time.Hour), Policies: []retention.Policy{{
 		Name: "app", Repositories: []string{app}, Keep: []retention.KeepRule{{Tags: []string{"v2"}}},

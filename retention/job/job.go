@@ -1,0 +1,115 @@
+// Package job is regprune's face as a library: a job plans, or applies,
+// the registries and then the local caches, as the CLI does. It owns the
+// order (remote then local, so that local.docker.followRemote knows what
+// the registries lost), the scope, shards, the narrowing of a saved plan
+// and what an abort or a signal leaves untouched. The CLI keeps flags,
+// logging, output formats and exit codes.
+package job
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/execute"
+	"github.com/regprune/regprune/retention/planner"
+)
+
+// Scope is what a run covers.
+type Scope string
+
+const (
+	// ScopeAll: the registries and the local caches.
+	ScopeAll Scope = "all"
+	// ScopeRemote: the registries only.
+	ScopeRemote Scope = "remote"
+	// ScopeLocal: the local caches only.
+	ScopeLocal Scope = "local"
+)
+
+// Options describe a run. Rules is required; Now defaults to the time
+// of the call.
+type Options struct {
+	Rules *retention.Rules
+	// Scope defaults to ScopeAll.
+	Scope Scope
+	// Shard restricts the registries to the repositories it owns; local
+	// caches belong to shard 0 only.
+	Shard planner.Shard
+	// Concurrency and MaxDeletions as in the configuration.
+	Concurrency  int
+	MaxDeletions int
+	Logger       *slog.Logger
+	Now          time.Time
+	// PlanProgress and DeleteProgress, when set, are called as
+	// repositories are planned and deletions finish.
+	PlanProgress   func(done, total, tags int)
+	DeleteProgress func(done, total int)
+}
+
+func (o *Options) defaults() {
+	if o.Scope == "" {
+		o.Scope = ScopeAll
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+}
+
+func (o *Options) remote() bool { return o.Scope != ScopeLocal }
+func (o *Options) local() bool {
+	return o.Scope != ScopeRemote && o.Rules.Local != nil && o.Shard.Index == 0
+}
+
+// Plan plans what the scope covers: the registries through reg, then
+// the local caches.
+func Plan(ctx context.Context, reg planner.Lister, o Options) *retention.Plan {
+	o.defaults()
+	var p *retention.Plan
+	if o.remote() {
+		p = planner.Plan(ctx, reg, o.Rules, o.Now, planner.Options{Concurrency: o.Concurrency, Logger: o.Logger, Shard: o.Shard, Progress: o.PlanProgress})
+	} else {
+		p = &retention.Plan{SchemaVersion: retention.SchemaVersion, Mode: retention.ModePlan, GeneratedAt: o.Now.UTC(), Repositories: []retention.RepoPlan{}}
+	}
+	planLocal(ctx, p, &o)
+	p.Summarize()
+	return p
+}
+
+// Apply executes p through reg: the registries first, then the local
+// caches, which a safety abort or a signal (ctx done) leaves untouched.
+// saved says p was read from a file (narrow it with Narrow first).
+func Apply(ctx context.Context, reg execute.Registry, p *retention.Plan, saved bool, o Options) *retention.Plan {
+	o.defaults()
+	out := execute.Apply(ctx, reg, o.Rules, p, o.Now, execute.Options{
+		MaxDeletions: o.MaxDeletions, Saved: saved, Concurrency: o.Concurrency, Logger: o.Logger,
+		Progress: o.DeleteProgress,
+	})
+	switch {
+	case out.Aborted != "":
+		skipLocal(out, "safety abort: maxDeletions exceeded, nothing was deleted")
+	case ctx.Err() != nil:
+		skipLocal(out, "interrupted (SIGINT/SIGTERM) before the local caches were started")
+	default:
+		applyLocal(ctx, out, &o)
+	}
+	return out
+}
+
+// DryRun is what Apply would do with p, in apply's format (see
+// execute.DryRun); it changes nothing.
+func DryRun(p *retention.Plan, o Options) *retention.Plan {
+	return execute.DryRun(p, o.MaxDeletions)
+}
+
+// skipLocal marks every deletion of the local caches in r skipped.
+func skipLocal(r *retention.Plan, reason string) {
+	for i := range r.Local {
+		r.Local[i].SkipPending(reason)
+	}
+	r.Summarize()
+}
