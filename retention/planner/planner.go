@@ -15,11 +15,10 @@ import (
 	"github.com/regprune/regprune/retention"
 )
 
-// Lister is what the planner needs from a registry client.
+// Lister is what the planner needs from a registry provider: the names
+// of a host's repositories (for globs) and what one repository holds.
 type Lister interface {
-	// Expand returns the repositories the policies name. A partial
-	// result comes with an error for what could not be expanded.
-	Expand(ctx context.Context, rules *retention.Rules) ([]string, error)
+	Cataloger
 	// List reads one repository; needTime asks for creation times.
 	List(ctx context.Context, repo string, needTime bool, now time.Time) (retention.Listing, error)
 }
@@ -52,7 +51,7 @@ func Plan(ctx context.Context, l Lister, rules *retention.Rules, now time.Time, 
 	}
 	p := &retention.Plan{SchemaVersion: retention.SchemaVersion, Mode: "plan", GeneratedAt: now.UTC(), Repositories: []retention.RepoPlan{}}
 
-	all, err := l.Expand(ctx, rules)
+	all, err := Expand(ctx, l, rules)
 	if err != nil {
 		for _, rp := range expansionFailures(rules, err) {
 			if o.Shard.Owns(rp.Repository) {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/planner"
 	"github.com/regprune/regprune/retention/registrytest"
 )
 
@@ -304,7 +305,7 @@ func TestDistributionExpand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := New(nil).Expand(ctx, rules)
+	got, err := planner.Expand(ctx, New(nil), rules)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -492,7 +493,7 @@ func TestExpandFailedHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	cnt := newCounter()
-	got, err := New(nil, WithBaseTransport(cnt), fastRetry(0)).Expand(ctx, rules)
+	got, err := planner.Expand(ctx, New(nil, WithBaseTransport(cnt), fastRetry(0)), rules)
 	if diff := cmp.Diff([]string{reg.Repo("team/a")}, got); diff != "" {
 		t.Errorf("Expand (-want +got):\n%s", diff)
 	}
