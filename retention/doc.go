@@ -25,7 +25,9 @@
 // Files: config.go (what the user writes), rules.go (compiled rules),
 // match.go (patterns), decide.go and rank.go (the decision), listing.go
 // and created.go (what a registry tells the decision), plan.go,
-// summary.go and clone.go (the plan and its books), errors.go (the
+// summary.go, clone.go, arrays.go and readplan.go (the plan and its
+// books: counts, copies, its JSON shape, reading and validating a saved
+// one), errors.go (the
 // sentinels every registry provider's errors wrap), local.go and
 // localrules.go (local caches' configuration and rules), host.go
 // (registry host spellings), duration.go and bytesize.go (units).

@@ -27,3 +27,13 @@ var (
 	// the client is willing to.
 	ErrRateLimited = errors.New("rate limited by the registry")
 )
+
+// The errors of reading a saved plan.
+var (
+	// ErrSchemaVersion is returned by ReadPlan for a document whose
+	// schemaVersion is not SchemaVersion.
+	ErrSchemaVersion = errors.New("unsupported plan schema version")
+	// ErrInvalidPlan is returned by ReadPlan for a document that decodes
+	// but cannot be executed safely (bad mode, digest or kind).
+	ErrInvalidPlan = errors.New("invalid plan")
+)

@@ -9,7 +9,6 @@ import (
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/registry"
-	"github.com/regprune/regprune/retention/report"
 )
 
 func newApplyCmd(e *env) *cobra.Command {
@@ -86,7 +85,7 @@ func readPlanFile(path string) (*retention.Plan, error) {
 		return nil, usageError("reading the plan: %v", err)
 	}
 	defer fh.Close()
-	p, err := report.ReadPlan(fh)
+	p, err := retention.ReadPlan(fh)
 	if err != nil {
 		return nil, usageError("reading the plan %s: %v", path, err)
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/regprune/regprune/retention"
 )
 
 // FuzzReadPlan checks that ReadPlan never panics, and that whatever it
@@ -28,7 +30,7 @@ func FuzzReadPlan(f *testing.F) {
 	f.Add([]byte(`{"schemaVersion": 1e400}`))
 	f.Add([]byte(""))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		p, err := ReadPlan(bytes.NewReader(in))
+		p, err := retention.ReadPlan(bytes.NewReader(in))
 		if err != nil {
 			return
 		}
@@ -41,7 +43,7 @@ func FuzzReadPlan(f *testing.F) {
 		if err := Write(&out, p, JSON); err != nil {
 			t.Fatalf("Write(json) of an accepted plan: %v", err)
 		}
-		again, err := ReadPlan(&out)
+		again, err := retention.ReadPlan(&out)
 		if err != nil {
 			t.Fatalf("ReadPlan refuses its own output: %v\n%s", err, out.String())
 		}

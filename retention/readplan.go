@@ -1,4 +1,4 @@
-package report
+package retention
 
 import (
 	"bytes"
@@ -8,8 +8,6 @@ import (
 	"io"
 	"regexp"
 	"strings"
-
-	"github.com/regprune/regprune/retention"
 )
 
 // maxProblems bounds how many validation problems one error lists; a
@@ -25,12 +23,12 @@ var digestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 //
 // Unknown fields are ignored, so a plan written by a newer regprune with
 // extra informational fields still reads; anything that changes meaning
-// must bump retention.SchemaVersion, and any other version is refused
+// must bump SchemaVersion, and any other version is refused
 // (ErrSchemaVersion) before the rest of the document is decoded. The mode
 // must be "plan" or "apply"; every deletion needs a sha256 digest and a
 // known kind (ErrInvalidPlan). r must hold exactly one JSON document.
 // Missing or null lists are returned as empty slices.
-func ReadPlan(r io.Reader) (*retention.Plan, error) {
+func ReadPlan(r io.Reader) (*Plan, error) {
 	dec := json.NewDecoder(r)
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
@@ -45,14 +43,14 @@ func ReadPlan(r io.Reader) (*retention.Plan, error) {
 	if err := checkHeader(raw); err != nil {
 		return nil, fmt.Errorf("reading plan: %w", err)
 	}
-	var p retention.Plan
+	var p Plan
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return nil, fmt.Errorf("reading plan: %w", err)
 	}
 	if err := validate(&p); err != nil {
 		return nil, fmt.Errorf("reading plan: %w", err)
 	}
-	return withArrays(&p), nil
+	return p.WithArrays(), nil
 }
 
 // checkHeader checks the schema version and mode alone, so that a
@@ -72,16 +70,16 @@ func checkHeader(raw []byte) error {
 		return fmt.Errorf("%w: %w", ErrInvalidPlan, err)
 	}
 	if h.SchemaVersion == nil {
-		return fmt.Errorf("%w: no schemaVersion (this regprune reads version %d)", ErrSchemaVersion, retention.SchemaVersion)
+		return fmt.Errorf("%w: no schemaVersion (this regprune reads version %d)", ErrSchemaVersion, SchemaVersion)
 	}
-	if v := h.SchemaVersion.String(); v != fmt.Sprint(retention.SchemaVersion) {
-		return fmt.Errorf("%w %s: this regprune reads version %d only", ErrSchemaVersion, v, retention.SchemaVersion)
+	if v := h.SchemaVersion.String(); v != fmt.Sprint(SchemaVersion) {
+		return fmt.Errorf("%w %s: this regprune reads version %d only", ErrSchemaVersion, v, SchemaVersion)
 	}
 	if h.Mode == nil {
-		return fmt.Errorf("%w: no mode (want %q or %q)", ErrInvalidPlan, modePlan, modeApply)
+		return fmt.Errorf("%w: no mode (want %q or %q)", ErrInvalidPlan, ModePlan, ModeApply)
 	}
-	if m := retention.Mode(*h.Mode); m != modePlan && m != modeApply {
-		return fmt.Errorf("%w: mode %q (want %q or %q)", ErrInvalidPlan, m, modePlan, modeApply)
+	if m := Mode(*h.Mode); m != ModePlan && m != ModeApply {
+		return fmt.Errorf("%w: mode %q (want %q or %q)", ErrInvalidPlan, m, ModePlan, ModeApply)
 	}
 	return nil
 }
@@ -90,7 +88,7 @@ func checkHeader(raw []byte) error {
 // actions, kinds and statuses, and well-formed digests to delete, in the
 // registry part and in the local part alike (a hand-edited local part is
 // as dangerous as a registry part: a removal by ID or a sweep).
-func validate(p *retention.Plan) error {
+func validate(p *Plan) error {
 	var problems []error
 	add := func(format string, args ...any) {
 		problems = append(problems, fmt.Errorf(format, args...))
@@ -130,7 +128,7 @@ const (
 	localLayout = "layout"
 )
 
-func hasDeletions(rs []retention.RepoPlan) bool {
+func hasDeletions(rs []RepoPlan) bool {
 	for _, r := range rs {
 		if len(r.Deletions) > 0 {
 			return true
@@ -139,9 +137,9 @@ func hasDeletions(rs []retention.RepoPlan) bool {
 	return false
 }
 
-func knownStatus(s retention.Status) bool {
+func knownStatus(s Status) bool {
 	switch s {
-	case "", retention.StatusDeleted, retention.StatusSkipped, retention.StatusFailed, retention.StatusUntagged:
+	case "", StatusDeleted, StatusSkipped, StatusFailed, StatusUntagged:
 		return true
 	}
 	return false
@@ -149,7 +147,7 @@ func knownStatus(s retention.Status) bool {
 
 // validateRepo checks one repository's plan; cache is "" for a registry,
 // else the local cache's kind, which decides the kinds it may delete.
-func validateRepo(key string, r retention.RepoPlan, cache string, add func(string, ...any)) {
+func validateRepo(key string, r RepoPlan, cache string, add func(string, ...any)) {
 	at := fmt.Sprintf("%s %q", key, r.Repository)
 	if r.Repository == "" {
 		add("%s: no repository name", key)
@@ -158,8 +156,8 @@ func validateRepo(key string, r retention.RepoPlan, cache string, add func(strin
 		add("%s: failed repository has %d deletions", at, len(r.Deletions))
 	}
 	for j, t := range r.Tags {
-		if t.Action != retention.Keep && t.Action != retention.Delete {
-			add("%s: tags[%d] %q: action %q (want %q or %q)", at, j, t.Tag, t.Action, retention.Keep, retention.Delete)
+		if t.Action != Keep && t.Action != Delete {
+			add("%s: tags[%d] %q: action %q (want %q or %q)", at, j, t.Tag, t.Action, Keep, Delete)
 		}
 	}
 	for j, d := range r.Deletions {
@@ -180,14 +178,14 @@ func validateRepo(key string, r retention.RepoPlan, cache string, add func(strin
 }
 
 // kindProblem says what is wrong with a deletion's kind, or "".
-func kindProblem(d retention.Deletion, cache string) string {
+func kindProblem(d Deletion, cache string) string {
 	switch d.Kind {
-	case retention.KindImage, retention.KindIndex:
-		if cache == localDocker && d.Kind == retention.KindImage {
+	case KindImage, KindIndex:
+		if cache == localDocker && d.Kind == KindImage {
 			return "" // removal by image ID; a dangling image has no tags
 		}
 		if cache == localDocker {
-			return fmt.Sprintf("kind %q (a docker cache deletes %q or %q)", d.Kind, retention.KindImage, retention.KindTag)
+			return fmt.Sprintf("kind %q (a docker cache deletes %q or %q)", d.Kind, KindImage, KindTag)
 		}
 		// Deleted because every tag on it is: a manifest without tags is
 		// not one a plan deletes in its own right (an untagged manifest
@@ -195,16 +193,16 @@ func kindProblem(d retention.Deletion, cache string) string {
 		if len(d.Tags) == 0 {
 			return fmt.Sprintf("kind %q with no tags", d.Kind)
 		}
-	case retention.KindChild, retention.KindReferrer:
+	case KindChild, KindReferrer:
 		if cache == localDocker {
-			return fmt.Sprintf("kind %q (a docker cache deletes %q or %q)", d.Kind, retention.KindImage, retention.KindTag)
+			return fmt.Sprintf("kind %q (a docker cache deletes %q or %q)", d.Kind, KindImage, KindTag)
 		}
 		// A child or referrer goes only after the parent it follows;
 		// without one, nothing says it may go.
 		if d.Parent == "" {
 			return fmt.Sprintf("kind %q with no parent", d.Kind)
 		}
-	case retention.KindTag:
+	case KindTag:
 		if len(d.Tags) == 0 {
 			return fmt.Sprintf("kind %q with no tags", d.Kind)
 		}
@@ -215,6 +213,6 @@ func kindProblem(d retention.Deletion, cache string) string {
 }
 
 var (
-	kindNames   = fmt.Sprintf("%q, %q, %q, %q, %q", retention.KindImage, retention.KindIndex, retention.KindChild, retention.KindReferrer, retention.KindTag)
-	statusNames = fmt.Sprintf("%q, %q, %q, %q", retention.StatusDeleted, retention.StatusSkipped, retention.StatusFailed, retention.StatusUntagged)
+	kindNames   = fmt.Sprintf("%q, %q, %q, %q, %q", KindImage, KindIndex, KindChild, KindReferrer, KindTag)
+	statusNames = fmt.Sprintf("%q, %q, %q, %q", StatusDeleted, StatusSkipped, StatusFailed, StatusUntagged)
 )
