@@ -19,7 +19,7 @@ func (c *Client) Catalog(ctx context.Context, host string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listing repositories of %s: %w", host, err)
 	}
-	first := fmt.Sprintf("%s://%s/v2/_catalog", reg.Scheme(), reg.RegistryStr())
+	first := fmt.Sprintf("%s://%s/v2/_catalog", c.scheme(reg), reg.RegistryStr())
 	paths, err := c.paginate(ctx, "catalog:"+host, rt, first, repositoriesField)
 	if err != nil {
 		return nil, fmt.Errorf("listing repositories of %s: %w", host, err)

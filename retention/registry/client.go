@@ -52,13 +52,25 @@ func New(registries []retention.Registry, opts ...Option) *Client {
 		c.registries[r.Host] = r
 	}
 	if o.base != nil {
-		c.secure = newRetrying(idleBodies{o.base, o.bodyIdle}, &o, false)
+		c.secure = newRetrying(idleBodies{httpsOnly{o.base}, o.bodyIdle}, &o, false)
 		c.insecure = newRetrying(idleBodies{o.base, o.bodyIdle}, &o, true)
 	} else {
-		c.secure = newRetrying(idleBodies{newBase(o.concurrency, false, o.headerTimeout), o.bodyIdle}, &o, false)
+		c.secure = newRetrying(idleBodies{httpsOnly{newBase(o.concurrency, false, o.headerTimeout)}, o.bodyIdle}, &o, false)
 		c.insecure = newRetrying(idleBodies{newBase(o.concurrency, true, o.headerTimeout), o.bodyIdle}, &o, true)
 	}
 	return c
+}
+
+// scheme is the scheme of reg's URLs: https, unless the host may use
+// plain HTTP (isInsecure). go-containerregistry's own choice
+// (name.Registry.Scheme) also says http for RFC 1918 addresses and
+// *.local names, which would send credentials in cleartext to hosts
+// nobody marked insecure.
+func (c *Client) scheme(reg name.Registry) string {
+	if c.isInsecure(reg.RegistryStr()) {
+		return reg.Scheme()
+	}
+	return "https"
 }
 
 // isInsecure reports whether host may use plain HTTP and unverified TLS:

@@ -40,7 +40,7 @@ type response struct {
 
 // url returns the URL of path under /v2/<repository>/.
 func (rc *repoConn) url(path string) string {
-	return fmt.Sprintf("%s://%s/v2/%s/%s", rc.repo.Scheme(), rc.repo.RegistryStr(), rc.repo.RepositoryStr(), path)
+	return fmt.Sprintf("%s://%s/v2/%s/%s", rc.c.scheme(rc.repo.Registry), rc.repo.RegistryStr(), rc.repo.RepositoryStr(), path)
 }
 
 // do sends one request (retried underneath) while holding one of the

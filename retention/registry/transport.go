@@ -60,6 +60,30 @@ func newBase(concurrency int, insecure bool, headerTimeout time.Duration) http.R
 	return t
 }
 
+// httpsOnly refuses every plain-HTTP request: it sits under the client of
+// the hosts that are neither loopback nor marked insecure, where
+// go-containerregistry would still fall back to http (its probe of
+// RFC 1918 and *.local hosts) or follow an http:// token realm, and
+// credentials would cross the network in cleartext.
+type httpsOnly struct{ next http.RoundTripper }
+
+func (h httpsOnly) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme != "https" {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, &cleartextError{host: req.URL.Host}
+	}
+	return h.next.RoundTrip(req)
+}
+
+// cleartextError is a plain-HTTP request httpsOnly refused.
+type cleartextError struct{ host string }
+
+func (e *cleartextError) Error() string {
+	return "refusing plain HTTP to " + e.host + ": only loopback hosts and registries marked insecure: true are reached without TLS"
+}
+
 // retryAfterError is returned by checkRetry when a registry asks for a
 // longer wait than allowed.
 type retryAfterError struct {
@@ -80,6 +104,10 @@ func checkRetry(limit time.Duration, insecure bool) retryablehttp.CheckRetry {
 	return func(ctx context.Context, resp *http.Response, err error) (bool, error) {
 		if insecure && isHTTPSProbe(err) {
 			return false, nil
+		}
+		var clear *cleartextError
+		if errors.As(err, &clear) {
+			return false, nil // a refusal, not a fault: never retried
 		}
 		retry, perr := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
 		if !retry || resp == nil {
