@@ -42,7 +42,10 @@ tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
 			if !dryRun {
 				opts = append(opts, registry.WithDeleteScope())
 			}
-			client := registry.New(s.cfg.Registries, opts...)
+			client, err := registry.New(s.cfg.Registries, opts...)
+			if err != nil {
+				return err
+			}
 			p := saved
 			if p == nil {
 				p = job.Plan(ctx, client, s.runOptions())

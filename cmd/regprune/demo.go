@@ -100,7 +100,10 @@ func newDemoCmd(e *env) *cobra.Command {
 				narrate = e.stderr
 			}
 			fmt.Fprintf(narrate, "regprune demo: an embedded registry at %s, seeded with two repositories, and an OCI layout cache at %s.\nPolicy:\n\n%s\n\n== regprune plan\n", host, layoutDir, indent(demo))
-			client := registry.New(s.cfg.Registries, registry.WithConcurrency(s.cfg.Concurrency), registry.WithLogger(s.log), registry.WithDeleteScope())
+			client, err := registry.New(s.cfg.Registries, registry.WithConcurrency(s.cfg.Concurrency), registry.WithLogger(s.log), registry.WithDeleteScope())
+			if err != nil {
+				return err
+			}
 			p := job.Plan(ctx, client, s.runOptions())
 			if s.format != report.JSON {
 				if err := report.Write(e.stdout, p, s.format); err != nil {

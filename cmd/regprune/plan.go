@@ -21,7 +21,10 @@ func newPlanCmd(e *env) *cobra.Command {
 			}
 			ctx := cmd.Context()
 			// Pull scope only: a plan never holds a token that can delete.
-			client := registry.New(s.cfg.Registries, registry.WithConcurrency(s.cfg.Concurrency), registry.WithLogger(s.log))
+			client, err := registry.New(s.cfg.Registries, registry.WithConcurrency(s.cfg.Concurrency), registry.WithLogger(s.log))
+			if err != nil {
+				return err
+			}
 			p := job.Plan(ctx, client, s.runOptions())
 			err = planExit(p)
 			return s.finish(ctx, p, err)

@@ -51,8 +51,8 @@ func newEnv(t *testing.T, reg *registrytest.Registry, opts ...registry.Option) *
 		t:      t,
 		reg:    reg,
 		proxy:  p,
-		client: registry.New(nil, append([]registry.Option{registry.WithDeleteScope(), fastRetry()}, opts...)...),
-		direct: registry.New(nil, registry.WithDeleteScope(), fastRetry()),
+		client: newClient(t, nil, append([]registry.Option{registry.WithDeleteScope(), fastRetry()}, opts...)...),
+		direct: newClient(t, nil, registry.WithDeleteScope(), fastRetry()),
 	}
 }
 
@@ -297,4 +297,15 @@ func mustHash(t *testing.T, digest string) v1.Hash {
 		t.Fatal(err)
 	}
 	return h
+}
+
+// newClient is registry.New for tests: an option it refuses fails the
+// test.
+func newClient(t testing.TB, regs []retention.Registry, opts ...registry.Option) *registry.Client {
+	t.Helper()
+	c, err := registry.New(regs, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

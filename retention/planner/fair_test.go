@@ -58,7 +58,7 @@ func TestSlowRepositoryGetsFairShare(t *testing.T) {
 		t.Fatal(err)
 	}
 	proxy.Reset()
-	client := registry.New(nil, registry.WithConcurrency(8))
+	client := newClient(t, nil, registry.WithConcurrency(8))
 	p := planner.Plan(ctx, client, rules, now, planner.Options{})
 	if p.Summary.Failed != 0 {
 		t.Fatalf("%d repositories failed", p.Summary.Failed)

@@ -37,7 +37,7 @@ func TestPlanExpandsGlobs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := registry.New(nil, registry.WithRetry(0, time.Millisecond, time.Millisecond, time.Second))
+	client := newClient(t, nil, registry.WithRetry(0, time.Millisecond, time.Millisecond, time.Second))
 	p := planner.Plan(ctx, client, rules, now, planner.Options{})
 	got := map[string]bool{}
 	for _, rp := range p.Repositories {
@@ -53,4 +53,15 @@ func TestPlanExpandsGlobs(t *testing.T) {
 	if p.Summary.Failed != 1 {
 		t.Errorf("summary: %d failed, want 1", p.Summary.Failed)
 	}
+}
+
+// newClient is registry.New for tests: an option it refuses fails the
+// test.
+func newClient(t testing.TB, regs []retention.Registry, opts ...registry.Option) *registry.Client {
+	t.Helper()
+	c, err := registry.New(regs, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

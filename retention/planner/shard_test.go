@@ -11,7 +11,6 @@ import (
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/planner"
-	"github.com/regprune/regprune/retention/registry"
 	"github.com/regprune/regprune/retention/registrytest"
 )
 
@@ -79,7 +78,7 @@ func TestShardUnion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := registry.New(nil)
+	client := newClient(t, nil)
 	whole := planner.Plan(ctx, client, rules, now, planner.Options{})
 	if len(whole.Repositories) != 12 {
 		t.Fatalf("one process planned %d repositories, want 12", len(whole.Repositories))

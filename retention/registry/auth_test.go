@@ -73,7 +73,7 @@ func TestAuthOncePerRepository(t *testing.T) {
 	drain(b.scopes)
 	drain(b.users)
 
-	c := New([]retention.Registry{{Host: b.host, Username: "robot", Password: "pw"}})
+	c := newClient(t, []retention.Registry{{Host: b.host, Username: "robot", Password: "pw"}})
 	for _, name := range []string{"one", "two"} {
 		if _, err := c.List(ctx, b.host+"/"+name, true, now); err != nil {
 			t.Fatal(err)
@@ -96,7 +96,7 @@ func TestAuthOncePerRepository(t *testing.T) {
 
 	// WithDeleteScope asks for delete.
 	drain(b.scopes)
-	if _, err := New(nil, WithDeleteScope()).ListTags(ctx, b.host+"/one"); err != nil {
+	if _, err := newClient(t, nil, WithDeleteScope()).ListTags(ctx, b.host+"/one"); err != nil {
 		t.Fatal(err)
 	}
 	if got := <-b.scopes; got != "repository:one:push,pull,delete" {
@@ -127,7 +127,7 @@ func TestErrorsNamed(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	repo := strings.TrimPrefix(srv.URL, "http://") + "/private/app"
-	_, err := New(nil).List(context.Background(), repo, false, now)
+	_, err := newClient(t, nil).List(context.Background(), repo, false, now)
 	if !errors.Is(err, ErrDenied) || !strings.Contains(err.Error(), "DENIED") || !strings.Contains(err.Error(), repo) {
 		t.Errorf("List on a 403: %v, want ErrDenied naming DENIED and the repository", err)
 	}
@@ -152,7 +152,7 @@ func TestDeleteRetried404(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	host := strings.TrimPrefix(srv.URL, "http://")
-	c := New(nil, fastRetry(2), WithDeleteScope())
+	c := newClient(t, nil, fastRetry(2), WithDeleteScope())
 	ctx := context.Background()
 	if err := c.DeleteTag(ctx, host+"/r", "flaky"); err != nil {
 		t.Errorf("DeleteTag with 503 then 404: %v, want success", err)
@@ -176,7 +176,7 @@ func TestReferrers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, ok, err := New(nil).Referrers(ctx, repo, d["v1"])
+		got, ok, err := newClient(t, nil).Referrers(ctx, repo, d["v1"])
 		if err != nil || ok != supported {
 			t.Fatalf("Referrers (registry supports: %v) = %v, %v, %v", supported, got, ok, err)
 		}

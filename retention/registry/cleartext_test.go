@@ -36,7 +36,7 @@ func TestNoCleartextToPrivateHosts(t *testing.T) {
 		t.Run(host, func(t *testing.T) {
 			t.Parallel()
 			rt := &refusingTransport{}
-			c := New([]retention.Registry{{Host: host, Username: "u", Password: "secret"}},
+			c := newClient(t, []retention.Registry{{Host: host, Username: "u", Password: "secret"}},
 				WithBaseTransport(rt), WithRetry(0, time.Millisecond, time.Millisecond, time.Second))
 			ctx := context.Background()
 			if _, err := c.List(ctx, host+"/app", false, time.Now()); err == nil {

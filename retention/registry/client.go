@@ -36,11 +36,14 @@ type authEntry struct {
 }
 
 // New returns a client for the given registry settings (matched by host;
-// hosts without settings use the keychain and verified TLS).
-func New(registries []retention.Registry, opts ...Option) *Client {
+// hosts without settings use the keychain and verified TLS). An option
+// given a value it cannot take fails it.
+func New(registries []retention.Registry, opts ...Option) (*Client, error) {
 	o := defaultOptions()
 	for _, opt := range opts {
-		opt(&o)
+		if err := opt(&o); err != nil {
+			return nil, fmt.Errorf("configuring the registry client: %w", err)
+		}
 	}
 	c := &Client{
 		opts:       o,
@@ -58,7 +61,7 @@ func New(registries []retention.Registry, opts ...Option) *Client {
 		c.secure = newRetrying(idleBodies{httpsOnly{newBase(o.concurrency, false, o.headerTimeout)}, o.bodyIdle}, &o, false)
 		c.insecure = newRetrying(idleBodies{newBase(o.concurrency, true, o.headerTimeout), o.bodyIdle}, &o, true)
 	}
-	return c
+	return c, nil
 }
 
 // scheme is the scheme of reg's URLs: https, unless the host may use

@@ -84,7 +84,7 @@ func TestDistributionManyTags(t *testing.T) {
 	if _, err := seed.History(ctx, reg.Repo("many"), []seed.Entry{{Tag: "base", Created: feb}}); err != nil {
 		t.Fatal(err)
 	}
-	c := New(nil)
+	c := newClient(t, nil)
 
 	// 2000 tags: two full pages; Distribution links a third, empty one.
 	putTags(t, reg, "many", "base", names("t", 1999))
@@ -147,7 +147,7 @@ func TestDistributionCounts(t *testing.T) {
 	for _, needTime := range []bool{true, false} {
 		t.Run(fmt.Sprintf("needTime=%v", needTime), func(t *testing.T) {
 			proxy.Reset()
-			c := New(nil)
+			c := newClient(t, nil)
 			ctx := context.Background()
 			l, err := c.List(ctx, proxy.Repo("team/app"), needTime, now)
 			if err != nil {
@@ -205,7 +205,7 @@ func TestDistributionDelete(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := New(nil, WithDeleteScope())
+		c := newClient(t, nil, WithDeleteScope())
 		if got, err := c.HeadTag(ctx, repo, "a"); err != nil || got != d["a"] {
 			t.Fatalf("HeadTag a = %s, %v; want %s", got, err, d["a"])
 		}
@@ -243,7 +243,7 @@ func TestDistributionDelete(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = New(nil, WithDeleteScope()).DeleteDigest(ctx, repo, d["a"])
+		err = newClient(t, nil, WithDeleteScope()).DeleteDigest(ctx, repo, d["a"])
 		if !IsUnsupported(err) || !strings.Contains(err.Error(), "UNSUPPORTED") || !strings.Contains(err.Error(), repo) {
 			t.Errorf("DeleteDigest on a registry without delete: %v, want IsUnsupported naming UNSUPPORTED and the repository", err)
 		}
@@ -260,7 +260,7 @@ func TestDistributionRetry(t *testing.T) {
 	t.Parallel()
 	proxy := oneImage(t)
 	ctx := context.Background()
-	c := New(nil, fastRetry(4))
+	c := newClient(t, nil, fastRetry(4))
 
 	proxy.Inject(registrytest.Fault{Match: registrytest.Is(http.MethodGet, registrytest.KindTags), Status: http.StatusServiceUnavailable})
 	_, err := c.ListTags(ctx, proxy.Repo("r"))
@@ -305,7 +305,7 @@ func TestDistributionExpand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := planner.Expand(ctx, New(nil), rules)
+	got, err := planner.Expand(ctx, newClient(t, nil), rules)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +329,7 @@ func TestDistributionRateLimited(t *testing.T) {
 	repo := proxy.Repo("r")
 
 	proxy.Inject(registrytest.Fault{Match: registrytest.Is(http.MethodGet, registrytest.KindManifestTag), Status: http.StatusTooManyRequests})
-	_, err := New(nil, fastRetry(2)).List(ctx, repo, false, now)
+	_, err := newClient(t, nil, fastRetry(2)).List(ctx, repo, false, now)
 	var te *transport.Error
 	if !errors.Is(err, ErrRateLimited) || !errors.As(err, &te) || te.StatusCode != http.StatusTooManyRequests ||
 		!strings.Contains(err.Error(), "TOOMANYREQUESTS") || !strings.Contains(err.Error(), repo) {
@@ -341,7 +341,7 @@ func TestDistributionRateLimited(t *testing.T) {
 
 	proxy.ClearFaults()
 	proxy.Inject(registrytest.Fault{Match: registrytest.Is(http.MethodGet, registrytest.KindBlob), Status: http.StatusTooManyRequests, RetryAfter: "3600"})
-	_, err = New(nil, fastRetry(2)).List(ctx, repo, true, now)
+	_, err = newClient(t, nil, fastRetry(2)).List(ctx, repo, true, now)
 	if !errors.Is(err, ErrRateLimited) || !strings.Contains(err.Error(), repo) {
 		t.Errorf("List against Retry-After 3600: %v, want ErrRateLimited naming %s", err, repo)
 	}
@@ -394,7 +394,7 @@ func TestDistributionCreatedFallsThrough(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	c := New(nil)
+	c := newClient(t, nil)
 	l, err := c.List(ctx, proxy.Repo("ft"), true, now)
 	if err != nil {
 		t.Fatal(err)
@@ -433,7 +433,7 @@ func TestDistributionCreatedFallsThrough(t *testing.T) {
 	for _, status := range []int{http.StatusNotFound, http.StatusInternalServerError} {
 		proxy.ClearFaults()
 		proxy.Inject(registrytest.Fault{Match: func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/blobs/"+cfgDigest) }, Status: status})
-		l, err := New(nil, fastRetry(0)).List(ctx, proxy.Repo("ft"), true, now)
+		l, err := newClient(t, nil, fastRetry(0)).List(ctx, proxy.Repo("ft"), true, now)
 		if status == http.StatusNotFound {
 			if err != nil {
 				t.Fatalf("first child's config 404: %v", err)
@@ -493,7 +493,7 @@ func TestExpandFailedHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	cnt := newCounter()
-	got, err := planner.Expand(ctx, New(nil, WithBaseTransport(cnt), fastRetry(0)), rules)
+	got, err := planner.Expand(ctx, newClient(t, nil, WithBaseTransport(cnt), fastRetry(0)), rules)
 	if diff := cmp.Diff([]string{reg.Repo("team/a")}, got); diff != "" {
 		t.Errorf("Expand (-want +got):\n%s", diff)
 	}

@@ -29,7 +29,7 @@ func TestDistributionTagGoneWhenRead(t *testing.T) {
 		Status: http.StatusNotFound,
 		Body:   `{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}`,
 	})
-	l, err := New(nil, fastRetry(0)).List(ctx, proxy.Repo("gone"), true, now)
+	l, err := newClient(t, nil, fastRetry(0)).List(ctx, proxy.Repo("gone"), true, now)
 	if err != nil {
 		t.Fatalf("a tag gone between tags/list and its read failed the repository: %v", err)
 	}

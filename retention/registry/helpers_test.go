@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/registrytest"
 )
 
@@ -57,5 +58,15 @@ func fastRetry(max int) Option {
 func testClient(t *testing.T, opts ...Option) (*Client, *counter) {
 	t.Helper()
 	cnt := newCounter()
-	return New(nil, append([]Option{WithBaseTransport(cnt), fastRetry(2)}, opts...)...), cnt
+	return newClient(t, nil, append([]Option{WithBaseTransport(cnt), fastRetry(2)}, opts...)...), cnt
+}
+
+// newClient is New for tests: an option it refuses fails the test.
+func newClient(t testing.TB, regs []retention.Registry, opts ...Option) *Client {
+	t.Helper()
+	c, err := New(regs, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -73,7 +73,7 @@ func TestDistributionOddConfigs(t *testing.T) {
 	for tag, blob := range odd {
 		d[tag] = pushRawConfig(t, reg, "odd", tag, []byte(blob))
 	}
-	l, err := New(nil).List(ctx, reg.Repo("odd"), true, now)
+	l, err := newClient(t, nil).List(ctx, reg.Repo("odd"), true, now)
 	if err != nil {
 		t.Fatalf("listing a repository with odd configs: %v", err)
 	}

@@ -1,6 +1,8 @@
 package registry
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,8 +12,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn/github"
 )
 
-// Option configures a Client.
-type Option func(*options)
+// Option configures a Client. An option given a value it cannot take
+// fails New, naming the option; no value is silently replaced by a
+// default.
+type Option func(*options) error
 
 type options struct {
 	logger        *slog.Logger
@@ -49,12 +53,15 @@ func defaultOptions() options {
 // start answering; a request that times out is retried like a dropped
 // connection. Default 60 s: a registry that hangs must not stall a
 // scheduled job until its deadline, and no registry needs that long to
-// start an answer (bodies may take longer; they are not bounded).
+// start an answer (bodies may take longer; they are not bounded). d must
+// be positive.
 func WithResponseTimeout(d time.Duration) Option {
-	return func(o *options) {
-		if d > 0 {
-			o.headerTimeout = d
+	return func(o *options) error {
+		if d <= 0 {
+			return fmt.Errorf("WithResponseTimeout: %s is not a positive duration", d)
 		}
+		o.headerTimeout = d
+		return nil
 	}
 }
 
@@ -67,35 +74,42 @@ const DefaultBodyIdleTimeout = 15 * time.Second
 // WithBodyIdleTimeout bounds how long a response body (tags, manifests,
 // blobs, catalog, DELETE answers) may pause: a body that sends nothing
 // for d fails its request, which is retried like a dropped connection.
-// Default DefaultBodyIdleTimeout. d <= 0 keeps the default.
+// Default DefaultBodyIdleTimeout. d must be positive.
 func WithBodyIdleTimeout(d time.Duration) Option {
-	return func(o *options) {
-		if d > 0 {
-			o.bodyIdle = d
+	return func(o *options) error {
+		if d <= 0 {
+			return fmt.Errorf("WithBodyIdleTimeout: %s is not a positive duration", d)
 		}
+		o.bodyIdle = d
+		return nil
 	}
 }
 
 // WithLogger sets where the client logs. Default: nowhere, the library
 // is silent and the binary decides. Keys are stable: repository, tag,
-// digest, reason.
+// digest, reason. l must not be nil.
 func WithLogger(l *slog.Logger) Option {
-	return func(o *options) {
-		if l != nil {
-			o.logger = l
+	return func(o *options) error {
+		if l == nil {
+			return errors.New("WithLogger: nil logger")
 		}
+		o.logger = l
+		return nil
 	}
 }
 
 // WithConcurrency bounds the requests in flight for the whole client,
 // across repositories and tags, shared fairly: while requests of several
-// repositories wait, a freed slot goes to the one holding the fewest. Default 8: enough to keep
-// a registry busy without tripping rate limits. n < 1 keeps the default.
+// repositories wait, a freed slot goes to the one holding the fewest.
+// Default 8: enough to keep a registry busy without tripping rate
+// limits. n must be at least 1.
 func WithConcurrency(n int) Option {
-	return func(o *options) {
-		if n > 0 {
-			o.concurrency = n
+	return func(o *options) error {
+		if n < 1 {
+			return fmt.Errorf("WithConcurrency: %d, want at least 1", n)
 		}
+		o.concurrency = n
+		return nil
 	}
 }
 
@@ -104,12 +118,14 @@ func WithConcurrency(n int) Option {
 // clone of go-containerregistry's remote.DefaultTransport (HTTP/2, pooled
 // connections) with at least concurrency idle connections per host, and
 // unverified TLS for insecure registries. A transport given here is used
-// as is for every registry.
+// as is for every registry. rt must not be nil.
 func WithBaseTransport(rt http.RoundTripper) Option {
-	return func(o *options) {
-		if rt != nil {
-			o.base = rt
+	return func(o *options) error {
+		if rt == nil {
+			return errors.New("WithBaseTransport: nil transport")
 		}
+		o.base = rt
+		return nil
 	}
 }
 
@@ -119,21 +135,14 @@ func WithBaseTransport(rt http.RoundTripper) Option {
 // request at once with ErrRateLimited instead of stalling the run.
 // Defaults: 4 retries, 500ms to 20s (rides out a registry restart or a
 // short 5xx burst in well under a minute), Retry-After capped at 60s.
-// Negative values keep the defaults.
+// No value may be negative, and waitMin may not exceed waitMax.
 func WithRetry(max int, waitMin, waitMax, maxRetryAfter time.Duration) Option {
-	return func(o *options) {
-		if max >= 0 {
-			o.retryMax = max
+	return func(o *options) error {
+		if max < 0 || waitMin < 0 || waitMax < 0 || maxRetryAfter < 0 || waitMin > waitMax {
+			return fmt.Errorf("WithRetry(%d, %s, %s, %s): want no negative value and waitMin <= waitMax", max, waitMin, waitMax, maxRetryAfter)
 		}
-		if waitMin >= 0 {
-			o.waitMin = waitMin
-		}
-		if waitMax >= 0 {
-			o.waitMax = waitMax
-		}
-		if maxRetryAfter >= 0 {
-			o.maxRetryAfter = maxRetryAfter
-		}
+		o.retryMax, o.waitMin, o.waitMax, o.maxRetryAfter = max, waitMin, waitMax, maxRetryAfter
+		return nil
 	}
 }
 
@@ -143,10 +152,12 @@ func WithRetry(max int, waitMin, waitMax, maxRetryAfter time.Duration) Option {
 // state and the credential helpers it names, such as the cloud ones), then
 // GITHUB_TOKEN for ghcr.io.
 func WithKeychain(kc authn.Keychain) Option {
-	return func(o *options) {
-		if kc != nil {
-			o.keychain = kc
+	return func(o *options) error {
+		if kc == nil {
+			return errors.New("WithKeychain: nil keychain")
 		}
+		o.keychain = kc
+		return nil
 	}
 }
 
@@ -155,15 +166,17 @@ func WithKeychain(kc authn.Keychain) Option {
 // than read access, and token servers that refuse unknown actions for
 // the whole token are not provoked.
 func WithDeleteScope() Option {
-	return func(o *options) { o.deleteScope = true }
+	return func(o *options) error { o.deleteScope = true; return nil }
 }
 
 // WithUserAgent sets the User-Agent prefix (go-containerregistry appends
-// its own). Default "regprune".
+// its own). Default "regprune". ua must not be empty.
 func WithUserAgent(ua string) Option {
-	return func(o *options) {
-		if ua != "" {
-			o.userAgent = ua
+	return func(o *options) error {
+		if ua == "" {
+			return errors.New("WithUserAgent: empty user agent")
 		}
+		o.userAgent = ua
+		return nil
 	}
 }

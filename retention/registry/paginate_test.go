@@ -197,7 +197,7 @@ func TestRetry(t *testing.T) {
 			})
 			// Backoff without Retry-After is 1-5 ms here, so a 1 s wait
 			// proves Retry-After was honoured.
-			c := New(nil, WithRetry(3, time.Millisecond, 5*time.Millisecond, 5*time.Second))
+			c := newClient(t, nil, WithRetry(3, time.Millisecond, 5*time.Millisecond, 5*time.Second))
 			start := time.Now()
 			_, err := c.ListTags(context.Background(), repo)
 			elapsed := time.Since(start)

@@ -27,7 +27,7 @@ func TestHangingRegistry(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(release)
-	c := New(nil, WithResponseTimeout(200*time.Millisecond), WithRetry(1, 10*time.Millisecond, 10*time.Millisecond, time.Second))
+	c := newClient(t, nil, WithResponseTimeout(200*time.Millisecond), WithRetry(1, 10*time.Millisecond, 10*time.Millisecond, time.Second))
 	// The deadline only ends the test quickly if the timeout is broken.
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
@@ -63,7 +63,7 @@ func TestDistributionStalledBody(t *testing.T) {
 		Body:  `{"name":"stuck","tags":["a","b","c","d","e","f"]}`,
 		Stall: time.Minute,
 	})
-	c := New(nil, WithBodyIdleTimeout(300*time.Millisecond), fastRetry(1))
+	c := newClient(t, nil, WithBodyIdleTimeout(300*time.Millisecond), fastRetry(1))
 	// The deadline only ends the test quickly if the idle timeout is broken.
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()

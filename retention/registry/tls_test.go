@@ -32,7 +32,7 @@ func TestTLSVerified(t *testing.T) {
 	if err := get(newBase(1, true, time.Minute)); err != nil {
 		t.Errorf("the insecure transport: %v", err)
 	}
-	c := New([]retention.Registry{{Host: "registry.internal:5000", Insecure: true}})
+	c := newClient(t, []retention.Registry{{Host: "registry.internal:5000", Insecure: true}})
 	for host, want := range map[string]bool{
 		"registry.internal:5000": true, "registry.example.com": false, "ghcr.io": false,
 		"localhost:5000": true, "127.0.0.1:5000": true, "[::1]:5000": true,
