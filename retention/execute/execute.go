@@ -8,12 +8,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/regprune/regprune/internal/pool"
 	"github.com/regprune/regprune/retention"
 )
 
@@ -101,20 +101,14 @@ func Apply(ctx context.Context, reg Registry, rules *retention.Rules, plan *rete
 		var done atomic.Int64
 		progress = func() { o.Progress(int(done.Add(1)), total) }
 	}
-	sem := make(chan struct{}, o.Concurrency)
-	var wg sync.WaitGroup
-	for i := range out.Repositories {
+	// Every repository runs, and records its own outcome (an interrupted
+	// one skips what it did not start), so the pool is never cut short.
+	_ = pool.Each(context.WithoutCancel(ctx), o.Concurrency, len(out.Repositories), func(_ context.Context, i int) error {
 		rp := &out.Repositories[i]
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			r := &repoRun{reg: reg, rules: rules, now: now, opts: o, rp: rp, log: o.Logger.With("repository", rp.Repository), progress: progress}
-			r.run(ctx)
-		}()
-	}
-	wg.Wait()
+		r := &repoRun{reg: reg, rules: rules, now: now, opts: o, rp: rp, log: o.Logger.With("repository", rp.Repository), progress: progress}
+		r.run(ctx)
+		return nil
+	})
 	out.Summarize()
 	return out
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/regprune/regprune/internal/pool"
 	"github.com/regprune/regprune/retention"
 )
 
@@ -339,31 +340,10 @@ func (r *repoRun) skipAll(reason string) {
 // cancelled no new call starts; calls in flight get a context that is not
 // cancelled, so a DELETE that was sent is seen through.
 func forEach(ctx context.Context, workers, n int, fn func(ctx context.Context, i int)) {
-	if workers <= 0 {
-		workers = 1
-	}
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < min(workers, n); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				fn(context.WithoutCancel(ctx), i)
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		if ctx.Err() != nil {
-			break
-		}
-		select {
-		case jobs <- i:
-		case <-ctx.Done():
-		}
-	}
-	close(jobs)
-	wg.Wait()
+	_ = pool.Each(ctx, workers, n, func(_ context.Context, i int) error {
+		fn(context.WithoutCancel(ctx), i)
+		return nil
+	})
 }
 
 func joinTags(ts []string) string { return strings.Join(ts, ", ") }

@@ -8,10 +8,10 @@ import (
 	"errors"
 	"log/slog"
 	"sort"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/regprune/regprune/internal/pool"
 	"github.com/regprune/regprune/retention"
 )
 
@@ -79,25 +79,15 @@ func Plan(ctx context.Context, l Lister, rules *retention.Rules, now time.Time, 
 	}
 	var done, tags atomic.Int64
 	results := make([]retention.RepoPlan, len(repos))
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < min(workers, len(repos)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				results[i] = planOne(ctx, l, rules, repos[i], now, log)
-				if o.Progress != nil {
-					o.Progress(int(done.Add(1)), len(repos), int(tags.Add(int64(len(results[i].Tags)))))
-				}
-			}
-		}()
-	}
-	for i := range repos {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
+	// Every repository gets a plan entry (an interrupted listing is a
+	// failed one), so the pool is never cut short.
+	_ = pool.Each(context.WithoutCancel(ctx), workers, len(repos), func(_ context.Context, i int) error {
+		results[i] = planOne(ctx, l, rules, repos[i], now, log)
+		if o.Progress != nil {
+			o.Progress(int(done.Add(1)), len(repos), int(tags.Add(int64(len(results[i].Tags)))))
+		}
+		return nil
+	})
 	p.Repositories = append(p.Repositories, results...)
 	sort.SliceStable(p.Repositories, func(i, j int) bool { return p.Repositories[i].Repository < p.Repositories[j].Repository })
 	p.Summarize()

@@ -3,43 +3,15 @@ package registry
 import (
 	"context"
 	"sync"
+
+	"github.com/regprune/regprune/internal/pool"
 )
 
 // forEach calls fn for i in [0, n) from at most the client's concurrency
-// goroutines (requests are bounded by the semaphore anyway; this bounds
-// goroutines). The first error cancels the rest and is returned.
+// goroutines (requests are bounded by the request slots anyway; this
+// bounds goroutines). The first error cancels the rest and is returned.
 func (c *Client) forEach(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg    sync.WaitGroup
-		once  sync.Once
-		first error
-		next  = make(chan int)
-	)
-	for range min(n, c.opts.concurrency) {
-		wg.Go(func() {
-			for i := range next {
-				if err := fn(ctx, i); err != nil {
-					once.Do(func() { first = err; cancel() })
-				}
-			}
-		})
-	}
-feed:
-	for i := range n {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	if first != nil {
-		return first
-	}
-	return ctx.Err()
+	return pool.Each(ctx, c.opts.concurrency, n, fn)
 }
 
 // memo computes a value once per key; concurrent callers of the same key
