@@ -19,6 +19,40 @@ const pageSize = 1000
 // repository, yet a bound.
 const maxPages = 10_000
 
+// pageFunc reads one page (its number from 0, the response and its
+// rel="next" Link, or nil) and returns the URL of the next page, or ""
+// after the last.
+type pageFunc func(page int, resp *response, link *url.URL) (next string, err error)
+
+// walkPages is the one pagination loop: it requests first, then every
+// page fn names, with one request each (accepting the statuses in ok),
+// and fails with ErrTruncated on a listing that never ends or comes back
+// to a page it has seen.
+func (c *Client) walkPages(ctx context.Context, key string, rt http.RoundTripper, first string, accept []string, limit int64, ok []int, fn pageFunc) error {
+	visited := map[string]bool{}
+	for page, next := 0, first; next != ""; page++ {
+		if page >= maxPages {
+			return fmt.Errorf("%w: more than %d pages", ErrTruncated, maxPages)
+		}
+		if visited[next] {
+			return fmt.Errorf("%w: page %s requested twice", ErrTruncated, next)
+		}
+		visited[next] = true
+		resp, err := c.do(ctx, key, rt, http.MethodGet, next, accept, limit, ok...)
+		if err != nil {
+			return err
+		}
+		link, err := nextLink(resp)
+		if err != nil {
+			return err
+		}
+		if next, err = fn(page, resp, link); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // paginate collects the names of a paginated listing (tags/list or
 // _catalog), starting at first (without query), following Link rel="next"
 // and asking once more with last= when a page is exactly full and has no
@@ -29,60 +63,48 @@ func (c *Client) paginate(ctx context.Context, key string, rt http.RoundTripper,
 	if err != nil {
 		return nil, fmt.Errorf("parsing %s: %w", first, err)
 	}
-	next := withQuery(base, "")
 	seen := map[string]bool{}
-	visited := map[string]bool{}
 	var out []string
 	// sawLink: the registry pages with Link, so a short page without one
 	// is its last.
 	sawLink := false
-	for page := 0; ; page++ {
-		if page >= maxPages {
-			return nil, fmt.Errorf("%w: more than %d pages", ErrTruncated, maxPages)
-		}
-		if visited[next] {
-			return nil, fmt.Errorf("%w: page %s requested twice", ErrTruncated, next)
-		}
-		visited[next] = true
-		resp, err := c.do(ctx, key, rt, http.MethodGet, next, []string{"application/json"}, maxJSONBytes, http.StatusOK)
-		if err != nil {
-			return nil, err
-		}
-		names, err := field(resp.body)
-		if err != nil {
-			return nil, fmt.Errorf("decoding %s: %w", resp.url.Redacted(), err)
-		}
-		for _, n := range names {
-			if seen[n] {
-				return nil, fmt.Errorf("%w: page %d repeats %q (pagination not honoured?)", ErrTruncated, page+1, n)
+	err = c.walkPages(ctx, key, rt, withQuery(base, ""), []string{"application/json"}, maxJSONBytes, []int{http.StatusOK},
+		func(page int, resp *response, link *url.URL) (string, error) {
+			names, err := field(resp.body)
+			if err != nil {
+				return "", fmt.Errorf("decoding %s: %w", resp.url.Redacted(), err)
 			}
-			seen[n] = true
-		}
-		out = append(out, names...)
-		link, err := nextLink(resp)
-		if err != nil {
-			return nil, err
-		}
-		switch {
-		case link != nil:
-			if link.Host != base.Host {
-				return nil, fmt.Errorf("%w: Link to another host %s", ErrTruncated, link.Host)
+			for _, n := range names {
+				if seen[n] {
+					return "", fmt.Errorf("%w: page %d repeats %q (pagination not honoured?)", ErrTruncated, page+1, n)
+				}
+				seen[n] = true
 			}
-			next = link.String()
-			sawLink = true
-		case len(names) == pageSize || (!sawLink && looksCapped(len(names))):
-			// A full page without Link: either the end, or a registry
-			// that pages with last= only. One more request tells. So
-			// does a page of a round size such as 100 or 500 from a
-			// registry that has sent no Link: registries that cap n below
-			// what was asked, and send no Link, stop there; the spec
-			// forbids it, but a silently shorter listing is the one
-			// failure a pruner must not have.
-			next = withQuery(base, names[len(names)-1])
-		default:
-			return out, nil
-		}
+			out = append(out, names...)
+			switch {
+			case link != nil:
+				if link.Host != base.Host {
+					return "", fmt.Errorf("%w: Link to another host %s", ErrTruncated, link.Host)
+				}
+				sawLink = true
+				return link.String(), nil
+			case len(names) == pageSize || (!sawLink && looksCapped(len(names))):
+				// A full page without Link: either the end, or a registry
+				// that pages with last= only. One more request tells. So
+				// does a page of a round size such as 100 or 500 from a
+				// registry that has sent no Link: registries that cap n
+				// below what was asked, and send no Link, stop there; the
+				// spec forbids it, but a silently shorter listing is the
+				// one failure a pruner must not have.
+				return withQuery(base, names[len(names)-1]), nil
+			default:
+				return "", nil
+			}
+		})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // looksCapped reports whether n is a page size registries cap at (a
