@@ -1,6 +1,7 @@
 package layout
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -44,9 +45,10 @@ func newOptions(opts []Option) (*options, error) {
 // stable: repository, tag, digest, reason.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
-		if l != nil {
-			o.logger = l
+		if l == nil {
+			return errors.New("layout.WithLogger: nil logger")
 		}
+		o.logger = l
 		return nil
 	}
 }
