@@ -162,3 +162,16 @@ const (
 func IsAttestation(annotations map[string]string, os, arch string) bool {
 	return annotations[annotationReferenceType] == referenceTypeAttest || (os == "unknown" && arch == "unknown")
 }
+
+// earliestPlausible is the first creation time taken as real.
+var earliestPlausible = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Plausible reports whether t can be a real creation time as seen at now:
+// not before 2000-01-01 (reproducible builders write 1970 or 1980) and not
+// more than a day in the future.
+func Plausible(t, now time.Time) bool {
+	if t.IsZero() || t.Before(earliestPlausible) {
+		return false
+	}
+	return !t.After(now.Add(24 * time.Hour))
+}

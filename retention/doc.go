@@ -22,12 +22,13 @@
 // Local caches (local/docker, local/layout) produce the same Listing and
 // RepoPlan records and reuse Decide, the plan and the reports.
 //
-// Files: config.go (what the user writes), rules.go (compiled rules),
-// match.go (patterns), decide.go and rank.go (the decision), listing.go
-// and created.go (what a registry tells the decision), plan.go,
-// summary.go, clone.go, arrays.go and readplan.go (the plan and its
-// books: counts, copies, its JSON shape, reading and validating a saved
-// one), errors.go (the
+// Files: config.go (what the user writes), compile.go (validating it
+// into Rules), match.go (patterns), decide.go and rank.go (the decision),
+// listing.go, created.go, mediatype.go and attachment.go (what a registry
+// tells the decision: manifests, creation times and their plausibility,
+// media types, the cosign tag scheme), plan.go, summary.go, clone.go,
+// arrays.go and readplan.go (the plan and its books: counts, copies, its
+// JSON shape, reading and validating a saved one), errors.go (the
 // sentinels every registry provider's errors wrap), local.go and
 // localrules.go (local caches' configuration and rules), host.go
 // (registry host spellings), duration.go and bytesize.go (units).

@@ -3,7 +3,6 @@ package registry
 import (
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -36,7 +35,7 @@ type options struct {
 
 func defaultOptions() options {
 	return options{
-		logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
+		logger:        slog.New(slog.DiscardHandler),
 		concurrency:   8,
 		retryMax:      4,
 		waitMin:       500 * time.Millisecond,
@@ -129,19 +128,19 @@ func WithBaseTransport(rt http.RoundTripper) Option {
 	}
 }
 
-// WithRetry sets the only retry layer: max retries after the first
+// WithRetry sets the only retry layer: retries after the first
 // attempt, the exponential backoff bounds, and the longest Retry-After
 // the client waits for. A registry asking for a longer wait fails the
 // request at once with ErrRateLimited instead of stalling the run.
 // Defaults: 4 retries, 500ms to 20s (rides out a registry restart or a
 // short 5xx burst in well under a minute), Retry-After capped at 60s.
 // No value may be negative, and waitMin may not exceed waitMax.
-func WithRetry(max int, waitMin, waitMax, maxRetryAfter time.Duration) Option {
+func WithRetry(retries int, waitMin, waitMax, maxRetryAfter time.Duration) Option {
 	return func(o *options) error {
-		if max < 0 || waitMin < 0 || waitMax < 0 || maxRetryAfter < 0 || waitMin > waitMax {
-			return fmt.Errorf("WithRetry(%d, %s, %s, %s): want no negative value and waitMin <= waitMax", max, waitMin, waitMax, maxRetryAfter)
+		if retries < 0 || waitMin < 0 || waitMax < 0 || maxRetryAfter < 0 || waitMin > waitMax {
+			return fmt.Errorf("WithRetry(%d, %s, %s, %s): want no negative value and waitMin <= waitMax", retries, waitMin, waitMax, maxRetryAfter)
 		}
-		o.retryMax, o.waitMin, o.waitMax, o.maxRetryAfter = max, waitMin, waitMax, maxRetryAfter
+		o.retryMax, o.waitMin, o.waitMax, o.maxRetryAfter = retries, waitMin, waitMax, maxRetryAfter
 		return nil
 	}
 }

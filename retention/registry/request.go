@@ -76,7 +76,7 @@ func (c *Client) do(ctx context.Context, key string, rt http.RoundTripper, metho
 	return &response{status: resp.StatusCode, header: resp.Header, body: body, url: resp.Request.URL}, nil
 }
 
-// get is do on the repository's transport.
+// do is Client.do on the repository's transport, under its slot key.
 func (rc *repoConn) do(ctx context.Context, method, path string, accept []string, limit int64, ok ...int) (*response, error) {
 	return rc.c.do(ctx, rc.name, rc.rt, method, rc.url(path), accept, limit, ok...)
 }

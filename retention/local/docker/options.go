@@ -2,7 +2,6 @@ package docker
 
 import (
 	"errors"
-	"io"
 	"log/slog"
 )
 
@@ -14,7 +13,7 @@ type options struct {
 }
 
 func newOptions(opts []Option) (*options, error) {
-	o := &options{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	o := &options{log: slog.New(slog.DiscardHandler)}
 	for _, opt := range opts {
 		if err := opt(o); err != nil {
 			return nil, err

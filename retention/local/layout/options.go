@@ -3,7 +3,6 @@ package layout
 import (
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"time"
 )
@@ -29,7 +28,7 @@ type options struct {
 
 func newOptions(opts []Option) (*options, error) {
 	o := &options{
-		logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		logger: slog.New(slog.DiscardHandler),
 		grace:  DefaultGracePeriod,
 		clock:  time.Now,
 	}
