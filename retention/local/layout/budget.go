@@ -12,19 +12,18 @@ import (
 // budget counts, for every blob, the kept entries that reach it, so that
 // dropping an entry tells at once which blobs it frees.
 type budget struct {
-	ctx      context.Context
 	s        *store
 	closures map[string][]string
 	refs     map[string]int32
 }
 
 func (d *decider) newBudget(ctx context.Context) (*budget, error) {
-	b := &budget{ctx: ctx, s: d.a.s, closures: map[string][]string{}, refs: make(map[string]int32, len(d.a.s.blobs))}
+	b := &budget{s: d.a.s, closures: map[string][]string{}, refs: make(map[string]int32, len(d.a.s.blobs))}
 	for i, e := range d.a.idx.entries {
 		if d.a.removed[i] {
 			continue
 		}
-		cl, err := b.closure(e.desc)
+		cl, err := b.closure(ctx, e.desc)
 		if err != nil {
 			return nil, err
 		}
@@ -36,12 +35,12 @@ func (d *decider) newBudget(ctx context.Context) (*budget, error) {
 }
 
 // closure is every digest one entry reaches, referrers included.
-func (b *budget) closure(d descriptor) ([]string, error) {
+func (b *budget) closure(ctx context.Context, d descriptor) ([]string, error) {
 	if cl, ok := b.closures[d.Digest]; ok {
 		return cl, nil
 	}
 	seen := map[string]bool{}
-	if err := b.s.reach(b.ctx, []descriptor{d}, seen, nil); err != nil {
+	if err := b.s.reach(ctx, []descriptor{d}, seen, nil); err != nil {
 		return nil, fmt.Errorf("marking: %w", err)
 	}
 	cl := make([]string, 0, len(seen))
@@ -94,7 +93,7 @@ func (d *decider) drop(b *budget, i int) int64 {
 // subject), entries without a ref name (governed by no policy), entries
 // younger than minAge, and entries of unknown age: unknown is not old,
 // and dropping them first or last would be a guess either way.
-func (d *decider) enforceMaxSize(b *budget) error {
+func (d *decider) enforceMaxSize(ctx context.Context, b *budget) error {
 	limit := int64(d.lr.MaxSize)
 	size := d.sizeAfter(b)
 	if size <= limit {
@@ -132,7 +131,7 @@ func (d *decider) enforceMaxSize(b *budget) error {
 		if size <= limit {
 			break
 		}
-		if err := b.ctx.Err(); err != nil {
+		if err := ctx.Err(); err != nil {
 			return err
 		}
 		size -= d.drop(b, i)

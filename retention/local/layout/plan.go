@@ -101,7 +101,7 @@ func analyze(ctx context.Context, lr retention.LayoutRules, now time.Time, o *op
 		return nil, err
 	}
 	if lr.MaxSize > 0 {
-		if err := d.enforceMaxSize(budget); err != nil {
+		if err := d.enforceMaxSize(ctx, budget); err != nil {
 			return nil, err
 		}
 	}
