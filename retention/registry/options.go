@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/authn/github"
+
+	"github.com/regprune/regprune/retention"
 )
 
 // Option configures a Client. An option given a value it cannot take
@@ -36,7 +38,7 @@ type options struct {
 func defaultOptions() options {
 	return options{
 		logger:        slog.New(slog.DiscardHandler),
-		concurrency:   8,
+		concurrency:   retention.DefaultConcurrency,
 		retryMax:      4,
 		waitMin:       500 * time.Millisecond,
 		waitMax:       20 * time.Second,
