@@ -70,10 +70,15 @@ func TestLayoutScope(t *testing.T) {
 	if got := index(); strings.Contains(got, "v1.0.0") || !strings.Contains(got, "v1.2.0") {
 		t.Errorf("index.json after apply:\n%s", got)
 	}
-	// --scope remote leaves the layout alone.
-	r = runCLI(t, nil, "plan", "-c", cfg, "--scope", "remote", "-o", "json")
-	if r.code != 0 || strings.Contains(r.stdout, `"local"`) {
-		t.Errorf("--scope remote: exit %d, local caches in the plan:\n%s", r.code, r.stdout)
+	// --scope remote, with no policies, has nothing to do: a usage error,
+	// not a green run that did nothing.
+	after := index()
+	r = runCLI(t, nil, "apply", "-c", cfg, "--scope", "remote", "-o", "json")
+	if r.code != 2 || !strings.Contains(r.stderr, "nothing to do: --scope remote, and the configuration has no policies") {
+		t.Errorf("--scope remote without policies: exit %d, stderr %q; want 2 saying there is nothing to do", r.code, r.stderr)
+	}
+	if index() != after {
+		t.Error("--scope remote changed the layout")
 	}
 	if r := runCLI(t, nil, "plan", "-c", cfg, "--scope", "nowhere"); r.code != 2 {
 		t.Errorf("--scope nowhere: exit %d, want 2", r.code)
@@ -142,7 +147,6 @@ func TestSavedPlanNarrowedToNothing(t *testing.T) {
 	}
 	// Find the shard of 2 that does not own the repository.
 	for _, args := range [][]string{
-		{"apply", "-c", cfg, "--plan", plan, "--scope", "local", "-o", "json"},
 		{"apply", "-c", cfg, "--plan", plan, "--shard", "0/2", "-o", "json"},
 		{"apply", "-c", cfg, "--plan", plan, "--shard", "1/2", "-o", "json"},
 	} {

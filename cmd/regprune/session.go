@@ -80,6 +80,9 @@ func (f *runFlags) begin(cmd *cobra.Command, e *env) (*session, error) {
 		return nil, err
 	}
 	s := &session{e: e, f: f, cfg: cfg, rules: rules, log: log, format: format, shard: shard, started: time.Now(), now: e.now()}
+	if err := s.runOptions().Check(); err != nil {
+		return nil, usageError("%s: %v", config.Path(f.configPath, e.getenv), err)
+	}
 	s.warnReadableSecrets()
 	return s, nil
 }

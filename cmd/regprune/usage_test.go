@@ -100,10 +100,14 @@ func TestSavedPlanAndBrake(t *testing.T) {
 		t.Errorf("the safety abort deleted something: tags left %v", tags)
 	}
 
-	// --scope local leaves the saved plan's registry part alone.
+	// --scope local, with no local section, has nothing to do: exit 2,
+	// the saved plan's registry part untouched.
 	r = runCLI(t, nil, "apply", "-c", open, "--plan", saved, "--scope", "local", "-o", "json")
-	if p := oneJSON(t, r.stdout); r.code != 0 || p.Summary.Deleted != 0 || len(p.Notes) == 0 {
-		t.Errorf("apply --plan --scope local: exit %d, summary %+v, notes %q; want nothing deleted and a note", r.code, p.Summary, p.Notes)
+	if r.code != 2 || !strings.Contains(r.stderr, "nothing to do: --scope local") {
+		t.Errorf("apply --plan --scope local: exit %d, stderr %q; want 2, nothing to do", r.code, r.stderr)
+	}
+	if tags, err := crane.ListTags(reg.Repo("acme/app"), crane.Insecure); err != nil || len(tags) != 4 {
+		t.Errorf("--scope local deleted something: tags left %v (%v)", tags, err)
 	}
 
 	r = runCLI(t, nil, "apply", "-c", open, "--plan", saved, "-o", "json")
@@ -158,6 +162,27 @@ func TestJSONOnExit2(t *testing.T) {
 	for _, args := range [][]string{{"plan", "-c", bad}, {"plan", "-c", bad, "-o", "json", "--output-file", filepath.Join(t.TempDir(), "r.json")}} {
 		if r := runCLI(t, nil, args...); r.code != 2 || r.stdout != "" {
 			t.Errorf("%q: exit %d, stdout %q; want 2 and nothing", args, r.code, r.stdout)
+		}
+	}
+}
+
+// TestNothingToDo: a configuration with no policies and no local section,
+// or a scope that covers nothing it configures, is a usage error (exit 2)
+// in plan, apply and validate: a nightly job that silently does nothing
+// would stay green for ever.
+func TestNothingToDo(t *testing.T) {
+	t.Parallel()
+	empty := writeConfig(t, "maxDeletions: 5\n")
+	remoteOnly := writeConfig(t, "policies:\n  - name: p\n    repositories: [localhost:5000/a]\n    keep: [{newest: 1}]\n")
+	for _, args := range [][]string{
+		{"plan", "-c", empty},
+		{"apply", "-c", empty},
+		{"validate", "-c", empty},
+		{"plan", "-c", remoteOnly, "--scope", "local"},
+	} {
+		r := runCLI(t, nil, args...)
+		if r.code != 2 || !strings.Contains(r.stderr, "nothing to do") {
+			t.Errorf("%q: exit %d, stderr %q; want 2 saying there is nothing to do", args, r.code, r.stderr)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/regprune/regprune/retention/config"
+	"github.com/regprune/regprune/retention/job"
 )
 
 func newValidateCmd(e *env) *cobra.Command {
@@ -33,8 +34,8 @@ func newValidateCmd(e *env) *cobra.Command {
 			for _, w := range cfg.HostWarnings() {
 				fmt.Fprintln(e.stdout, "warning: "+w)
 			}
-			if len(rules.Policies) == 0 && rules.Local == nil {
-				fmt.Fprintln(e.stdout, "note: no policies and no local caches: plan and apply would do nothing")
+			if err := (job.Options{Rules: rules}).Check(); err != nil {
+				return usageError("%s: %v: plan and apply would refuse it", config.Path(c.configPath, e.getenv), err)
 			}
 			return nil
 		},

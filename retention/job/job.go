@@ -8,6 +8,8 @@ package job
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -112,4 +114,25 @@ func skipLocal(r *retention.Plan, reason string) {
 		r.Local[i].SkipPending(reason)
 	}
 	r.Summarize()
+}
+
+// ErrNothingToDo: the rules and the scope leave a run nothing to cover.
+// A scheduled job that silently does nothing would pass for ever.
+var ErrNothingToDo = errors.New("nothing to do")
+
+// Check says whether a run with these options would cover anything: the
+// scope must include something the rules configure.
+func (o Options) Check() error {
+	o.defaults()
+	remote := o.Rules != nil && len(o.Rules.Policies) > 0
+	local := o.Rules != nil && o.Rules.Local != nil
+	switch {
+	case !remote && !local:
+		return fmt.Errorf("%w: the configuration has no policies and no local section", ErrNothingToDo)
+	case o.Scope == ScopeLocal && !local:
+		return fmt.Errorf("%w: --scope local, and the configuration has no local section", ErrNothingToDo)
+	case o.Scope == ScopeRemote && !remote:
+		return fmt.Errorf("%w: --scope remote, and the configuration has no policies", ErrNothingToDo)
+	}
+	return nil
 }
