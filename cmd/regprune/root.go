@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -300,4 +301,30 @@ func (c *common) writeReport(e *env, p *retention.Plan, f report.Format) error {
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// checkWritable finds, before any registry is contacted, an output path
+// that could not be written after the deletions: the record of what was
+// deleted must not be lost. An existing file must be a regular file that
+// opens for writing; a new one needs a folder it can be created in.
+func checkWritable(what, path string) error {
+	if path == "" {
+		return nil
+	}
+	if fi, err := os.Stat(path); err == nil {
+		if !fi.Mode().IsRegular() {
+			return usageError("%s %s: not a regular file; nothing was contacted", what, path)
+		}
+		fh, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			return usageError("%s %s: cannot be written (%v); nothing was contacted", what, path, err)
+		}
+		return fh.Close()
+	}
+	fh, err := os.CreateTemp(filepath.Dir(path), ".regprune-check-*")
+	if err != nil {
+		return usageError("%s %s: cannot be created (%v); nothing was contacted", what, path, err)
+	}
+	fh.Close()
+	return os.Remove(fh.Name())
 }

@@ -79,6 +79,13 @@ func (f *runFlags) begin(cmd *cobra.Command, e *env) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, out := range []struct{ what, path string }{
+		{"--output-file", f.outputFile}, {"--metrics-file", f.metricsFile}, {"GITHUB_STEP_SUMMARY", e.getenv("GITHUB_STEP_SUMMARY")},
+	} {
+		if err := checkWritable(out.what, out.path); err != nil {
+			return nil, err
+		}
+	}
 	s := &session{e: e, f: f, cfg: cfg, rules: rules, log: log, format: format, shard: shard, started: time.Now(), now: e.now()}
 	if err := s.runOptions().Check(); err != nil {
 		return nil, usageError("%s: %v", config.Path(f.configPath, e.getenv), err)

@@ -186,3 +186,35 @@ func TestNothingToDo(t *testing.T) {
 		}
 	}
 }
+
+// TestOutputPathsCheckedFirst: an output that could not be written after
+// the deletions (a folder that does not exist, a directory given as the
+// file) fails the run before any registry is contacted, with exit 2:
+// the record of what was deleted is never lost after deleting.
+func TestOutputPathsCheckedFirst(t *testing.T) {
+	t.Parallel()
+	reg := registrytest.InMemory(t, false)
+	seedReleases(t, reg, 3)
+	cfg := releasesConfig(t, "", reg.Host, reg.Repo("acme/app"))
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "no", "such", "folder", "out.json")
+	for _, tt := range []struct {
+		env  map[string]string
+		args []string
+		what string
+	}{
+		{nil, []string{"--output-file", missing}, "--output-file"},
+		{nil, []string{"--metrics-file", missing}, "--metrics-file"},
+		{nil, []string{"--output-file", dir}, "--output-file"},
+		{map[string]string{"GITHUB_STEP_SUMMARY": missing}, nil, "GITHUB_STEP_SUMMARY"},
+	} {
+		r := runCLI(t, tt.env, append([]string{"apply", "-c", cfg}, tt.args...)...)
+		if r.code != 2 || !strings.Contains(r.stderr, tt.what) || !strings.Contains(r.stderr, "nothing was contacted") {
+			t.Errorf("%v %v: exit %d, stderr %q; want 2 naming %s", tt.env, tt.args, r.code, r.stderr, tt.what)
+		}
+	}
+	tags, err := crane.ListTags(reg.Repo("acme/app"), crane.Insecure)
+	if err != nil || len(tags) != 3 {
+		t.Errorf("tags left %v (%v); want all 3: nothing may be deleted", tags, err)
+	}
+}
