@@ -53,7 +53,11 @@ func check(es *errs, key string, v any, t reflect.Type) {
 		for _, k := range slices.Sorted(maps.Keys(m)) {
 			f, ok := fields[strings.ToLower(k)]
 			if !ok {
-				es.add(key, fmt.Sprintf("unknown key %q", k))
+				if near := suggest(k, fields); near != "" {
+					es.add(key, fmt.Sprintf("unknown key %q (did you mean %q?)", k, near))
+				} else {
+					es.add(key, fmt.Sprintf("unknown key %q", k))
+				}
 				continue
 			}
 			if f.name != k {

@@ -205,6 +205,10 @@ var badInputs = []struct {
 	file: "minage: 1h\n" + minimal,
 	want: []string{`regprune.yaml: unknown key "minage" (did you mean "minAge"?)`},
 }, {
+	name: "a misspelt key",
+	file: "maxDeletion: 5\n" + minimal,
+	want: []string{`regprune.yaml: unknown key "maxDeletion" (did you mean "maxDeletions"?)`},
+}, {
 	name: "local.docker of the wrong type",
 	file: "local: {docker: true}\n" + minimal,
 	want: []string{`regprune.yaml: local.docker: want a mapping of keys`},
