@@ -1,6 +1,7 @@
 package retention
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -29,7 +30,11 @@ var digestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 // known kind (ErrInvalidPlan). r must hold exactly one JSON document.
 // Missing or null lists are returned as empty slices.
 func ReadPlan(r io.Reader) (*Plan, error) {
-	dec := json.NewDecoder(r)
+	br := bufio.NewReader(r)
+	if first, err := firstByte(br); err == nil && !strings.ContainsRune(`{["-0123456789tfn`, rune(first)) {
+		return nil, fmt.Errorf("reading plan: %w: this is not a JSON plan (a text or markdown report?); save one with `regprune plan -o json`", ErrInvalidPlan)
+	}
+	dec := json.NewDecoder(br)
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
 		if errors.Is(err, io.EOF) {
@@ -51,6 +56,20 @@ func ReadPlan(r io.Reader) (*Plan, error) {
 		return nil, fmt.Errorf("reading plan: %w", err)
 	}
 	return p.WithArrays(), nil
+}
+
+// firstByte peeks at the first byte after white space, leaving it
+// unread. One that cannot start any JSON value means another format.
+func firstByte(br *bufio.Reader) (byte, error) {
+	for {
+		b, err := br.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		if b != ' ' && b != '\t' && b != '\n' && b != '\r' {
+			return b, br.UnreadByte()
+		}
+	}
 }
 
 // checkHeader checks the schema version and mode alone, so that a

@@ -241,3 +241,19 @@ func TestReadPlanLocalPart(t *testing.T) {
 		})
 	}
 }
+
+// TestReadPlanTextReport: a text or markdown report given as a plan is
+// refused with a message that says what to save instead.
+func TestReadPlanTextReport(t *testing.T) {
+	t.Parallel()
+	for _, f := range []Format{Text, Markdown} {
+		var b bytes.Buffer
+		if err := Write(&b, planFixture(), f); err != nil {
+			t.Fatal(err)
+		}
+		_, err := retention.ReadPlan(&b)
+		if !errors.Is(err, retention.ErrInvalidPlan) || !strings.Contains(err.Error(), "not a JSON plan") || !strings.Contains(err.Error(), "plan -o json") {
+			t.Errorf("%v report: err %v, want one saying it is not a JSON plan", f, err)
+		}
+	}
+}
