@@ -55,6 +55,8 @@ func TestValidate(t *testing.T) {
 		wantErr  string // substring of stderr
 	}{
 		{"the shipped example is valid", map[string]string{"REGISTRY_PASSWORD": "s3cret"}, []string{"validate", "-c", "../../config.example.yaml"}, 0, "valid", ""},
+		{"the shipped example validates without its secrets", nil, []string{"validate", "-c", "../../config.example.yaml"}, 0, "warning: registries[0].password: environment variable REGISTRY_PASSWORD is not set", ""},
+		{"plan needs the secrets validate warns about", nil, []string{"plan", "-c", "../../config.example.yaml"}, 2, "", "REGISTRY_PASSWORD is not set"},
 		{"REGPRUNE_CONFIG names the file", map[string]string{"REGPRUNE_CONFIG": good}, []string{"validate"}, 0, "valid: 1 policies", ""},
 		{"-c overrides REGPRUNE_CONFIG", map[string]string{"REGPRUNE_CONFIG": "/nonexistent.yaml"}, []string{"validate", "-c", good}, 0, "valid", ""},
 		{"missing file", nil, []string{"validate", "-c", "/nonexistent/regprune.yaml"}, 2, "", "/nonexistent/regprune.yaml"},

@@ -257,13 +257,13 @@ func (c *common) logger(e *env) (*slog.Logger, error) {
 }
 
 // load reads and validates the configuration; every failure is exit 2.
-func (c *common) load(cmd *cobra.Command, e *env) (*retention.Config, *retention.Rules, error) {
+func (c *common) load(cmd *cobra.Command, e *env, extra ...config.Option) (*retention.Config, *retention.Rules, error) {
 	path := config.Path(c.configPath, e.getenv)
 	overrides := map[string]any{}
 	if cmd.Flags().Changed("concurrency") {
 		overrides["concurrency"] = c.concurrency
 	}
-	cfg, err := config.Load(path, config.WithEnv(e.lookup), config.WithOverrides(overrides))
+	cfg, err := config.Load(path, append([]config.Option{config.WithEnv(e.lookup), config.WithOverrides(overrides)}, extra...)...)
 	if err != nil {
 		return nil, nil, &exitError{code: exitUsage, err: err}
 	}

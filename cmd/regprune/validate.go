@@ -16,7 +16,10 @@ func newValidateCmd(e *env) *cobra.Command {
 		Short: "Check the configuration and exit (0 valid, 2 invalid); contacts no registry",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, rules, err := c.load(cmd, e)
+			var unset []string
+			cfg, rules, err := c.load(cmd, e, config.WithUnsetCredentials(func(key, variable string) {
+				unset = append(unset, fmt.Sprintf("warning: %s: environment variable %s is not set (plan and apply need it)", key, variable))
+			}))
 			if err != nil {
 				return err
 			}
@@ -31,6 +34,9 @@ func newValidateCmd(e *env) *cobra.Command {
 			}
 			fmt.Fprintf(e.stdout, "%s: valid: %d policies, %d registries configured%s\n",
 				config.Path(c.configPath, e.getenv), len(rules.Policies), len(cfg.Registries), local)
+			for _, w := range unset {
+				fmt.Fprintln(e.stdout, w)
+			}
 			for _, w := range cfg.HostWarnings() {
 				fmt.Fprintln(e.stdout, "warning: "+w)
 			}

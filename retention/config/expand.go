@@ -39,7 +39,7 @@ func expand(s string, lookup func(string) (string, bool)) (string, error) {
 			}
 			v, ok := lookup(name)
 			if !ok {
-				return "", fmt.Errorf("environment variable %s is not set", name)
+				return "", &unsetError{name: name}
 			}
 			b.WriteString(v)
 			i += 2 + end
@@ -49,6 +49,11 @@ func expand(s string, lookup func(string) (string, bool)) (string, error) {
 	}
 	return b.String(), nil
 }
+
+// unsetError is a ${NAME} whose variable is not set.
+type unsetError struct{ name string }
+
+func (e *unsetError) Error() string { return "environment variable " + e.name + " is not set" }
 
 // validName reports whether name is a portable environment variable name.
 func validName(name string) bool {

@@ -11,7 +11,7 @@ import (
 // settings of registries and the repository names of policies. Other keys
 // are taken literally. Every unset variable is reported, each naming its
 // key.
-func expandConfig(cfg *retention.Config, lookup func(string) (string, bool)) error {
+func expandConfig(cfg *retention.Config, lookup func(string) (string, bool), unsetCredential func(key, variable string)) error {
 	var es []error
 	str := func(key string, s *string) {
 		out, err := expand(*s, lookup)
@@ -21,13 +21,22 @@ func expandConfig(cfg *retention.Config, lookup func(string) (string, bool)) err
 		}
 		*s = out
 	}
+	credential := func(key string, s *string) {
+		var unset *unsetError
+		if _, err := expand(*s, lookup); unsetCredential != nil && errors.As(err, &unset) {
+			unsetCredential(key, unset.name)
+			return // left as written: validate contacts no registry
+
+		}
+		str(key, s)
+	}
 	for i := range cfg.Registries {
 		r := &cfg.Registries[i]
 		key := fmt.Sprintf("registries[%d]", i)
 		str(key+".host", &r.Host)
-		str(key+".username", &r.Username)
+		credential(key+".username", &r.Username)
 		pw := string(r.Password)
-		str(key+".password", &pw)
+		credential(key+".password", &pw)
 		r.Password = retention.Secret(pw)
 	}
 	for i := range cfg.Policies {

@@ -112,7 +112,7 @@ func parse(file string, data []byte, o *options) (*retention.Config, error) {
 		es.add("concurrency", "must be at least 1 (leave it out for the default, "+strconv.Itoa(retention.DefaultConcurrency)+")")
 		return nil, &Error{File: file, Err: es.join()}
 	}
-	if err := expandConfig(&cfg, o.lookup); err != nil {
+	if err := expandConfig(&cfg, o.lookup, o.unsetCredential); err != nil {
 		return nil, &Error{File: file, Err: err}
 	}
 	if _, err := cfg.Compile(); err != nil {

@@ -13,6 +13,24 @@ type Option func(*options) error
 type options struct {
 	lookup    func(string) (string, bool)
 	overrides map[string]any
+	// unsetCredential, when set, takes an unset ${VAR} in a registry's
+	// username or password instead of failing.
+	unsetCredential func(key, variable string)
+}
+
+// WithUnsetCredentials makes an unset ${VAR} in registries[].username or
+// password a warning (warn gets the key and the variable) instead of an
+// error; the credential then stays as written. It is for validate, which a pull
+// request check runs where no secrets are; plan and apply, which use the
+// credentials, keep the error.
+func WithUnsetCredentials(warn func(key, variable string)) Option {
+	return func(o *options) error {
+		if warn == nil {
+			return fmt.Errorf("WithUnsetCredentials: warn is nil")
+		}
+		o.unsetCredential = warn
+		return nil
+	}
 }
 
 // WithEnv sets how Load reads the environment: the REGPRUNE_* variables
