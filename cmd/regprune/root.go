@@ -149,8 +149,7 @@ or invalid configuration; 3 safety abort (maxDeletions), nothing deleted.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.CompletionOptions.DisableDefaultCmd = true
-	root.AddCommand(newPlanCmd(e), newApplyCmd(e), newValidateCmd(e), newVersionCmd(e), newDemoCmd(e))
+	root.AddCommand(newPlanCmd(e), newApplyCmd(e), newValidateCmd(e), newVersionCmd(e), newDemoCmd(e), newInitCmd(e))
 	return root
 }
 

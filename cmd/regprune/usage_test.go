@@ -218,3 +218,33 @@ func TestOutputPathsCheckedFirst(t *testing.T) {
 		t.Errorf("tags left %v (%v); want all 3: nothing may be deleted", tags, err)
 	}
 }
+
+// TestInitAndCompletion: init writes the commented example (mode 0600),
+// which validates as written, and never overwrites; completion prints a
+// shell script.
+func TestInitAndCompletion(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "regprune.yaml")
+	if r := runCLI(t, nil, "init", path); r.code != 0 {
+		t.Fatalf("init: exit %d\n%s", r.code, r.stderr)
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("init wrote %v (%v), want a 0600 file", fi, err)
+	}
+	if r := runCLI(t, nil, "validate", "-c", path); r.code != 0 {
+		t.Errorf("the file init wrote does not validate: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if err := os.WriteFile(path, []byte("mine\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := runCLI(t, nil, "init", path); r.code != 2 || !strings.Contains(r.stderr, "exists") {
+		t.Errorf("init over an existing file: exit %d, stderr %q; want 2", r.code, r.stderr)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "mine\n" {
+		t.Errorf("init overwrote an existing file")
+	}
+	if r := runCLI(t, nil, "completion", "bash"); r.code != 0 || !strings.Contains(r.stdout, "bash completion") {
+		t.Errorf("completion bash: exit %d, stdout starts %.80q", r.code, r.stdout)
+	}
+}
