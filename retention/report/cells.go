@@ -113,12 +113,15 @@ func title(p *retention.Plan) string {
 	return string(t)
 }
 
-// summaryLine is the one-line account of the whole plan the text report
-// ends with.
-func summaryLine(p *retention.Plan) string {
+// summaryLines is the account of the whole plan the text report ends
+// with: the tags and deletions planned, then what apply did and what the
+// local caches freed, each on its own line beginning with the title so a
+// log search finds them all.
+func summaryLines(p *retention.Plan) []string {
 	s := p.Summary
+	t := title(p)
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s", title(p), plural(s.Repositories, "repository", "repositories"))
+	fmt.Fprintf(&b, "%s: %s", t, plural(s.Repositories, "repository", "repositories"))
 	if s.Failed > 0 {
 		fmt.Fprintf(&b, " (%d failed)", s.Failed)
 	}
@@ -126,23 +129,26 @@ func summaryLine(p *retention.Plan) string {
 		plural(s.Tags, "tag", "tags"), s.Keep, s.Delete,
 		plural(s.Manifests, "manifest", "manifests"), s.TagOnly,
 		plural(s.Children, "child", "children"), plural(s.Referrers, "referrer", "referrers"))
+	lines := []string{b.String()}
 	if p.Mode == modeApply {
-		fmt.Fprintf(&b, "; deletions: %d deleted, %d skipped, %d failed", s.Deleted, s.Skipped, s.DeletionsFailed)
+		line := fmt.Sprintf("%s deletions: %d deleted, %d skipped, %d failed", t, s.Deleted, s.Skipped, s.DeletionsFailed)
 		if s.Untagged > 0 {
-			fmt.Fprintf(&b, ", %d untagged (image kept)", s.Untagged)
+			line += fmt.Sprintf(", %d untagged (image kept)", s.Untagged)
 		}
+		lines = append(lines, line)
 	}
 	if s.LocalCaches > 0 {
-		fmt.Fprintf(&b, "; local: %s", plural(s.LocalCaches, "cache", "caches"))
+		line := fmt.Sprintf("%s local: %s", t, plural(s.LocalCaches, "cache", "caches"))
 		if s.LocalFailed > 0 {
-			fmt.Fprintf(&b, " (%d failed)", s.LocalFailed)
+			line += fmt.Sprintf(" (%d failed)", s.LocalFailed)
 		}
-		fmt.Fprintf(&b, ", estimated %s", retention.ByteSize(s.EstimatedBytes))
+		line += ", estimated " + retention.ByteSize(s.EstimatedBytes).String()
 		if p.Mode == modeApply && !p.DryRun {
-			fmt.Fprintf(&b, ", reclaimed %s", retention.ByteSize(s.ReclaimedBytes))
+			line += ", reclaimed " + retention.ByteSize(s.ReclaimedBytes).String()
 		}
+		lines = append(lines, line)
 	}
-	return b.String()
+	return lines
 }
 
 // tagCell names an untagged entry (a layout entry without a ref name).

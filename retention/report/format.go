@@ -40,24 +40,29 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("%w %q: valid formats are %s", ErrUnknownFormat, s, strings.Join(formats, ", "))
 }
 
-// Write renders p in format f to w. It does not modify p, and renders
+// Write renders p in format f to w, as opts say (text and Markdown
+// only; JSON is always the whole plan). It does not modify p, and renders
 // p.Summary as it is: call Summarize first when the counts may be stale.
 // The whole report is rendered before anything is written, so w receives
 // either a complete report or nothing (unless w itself fails midway).
-func Write(w io.Writer, p *retention.Plan, f Format) error {
+func Write(w io.Writer, p *retention.Plan, f Format, opts ...Option) error {
 	if p == nil {
 		return errors.New("writing report: nil plan")
+	}
+	o, err := buildOptions(opts)
+	if err != nil {
+		return fmt.Errorf("writing report: %w", err)
 	}
 	var buf bytes.Buffer
 	switch f {
 	case Text:
-		writeText(&buf, p)
+		writeText(&buf, p, o)
 	case JSON:
 		if err := writeJSON(&buf, p); err != nil {
 			return fmt.Errorf("writing json report: %w", err)
 		}
 	case Markdown:
-		writeMarkdown(&buf, p)
+		writeMarkdown(&buf, p, o)
 	default:
 		return fmt.Errorf("writing report: %w %q: valid formats are %s", ErrUnknownFormat, string(f), strings.Join(formats, ", "))
 	}

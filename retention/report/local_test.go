@@ -55,7 +55,7 @@ func TestLocalRendering(t *testing.T) {
 	p := localPlan()
 	for _, f := range []Format{Text, Markdown, JSON} {
 		var b bytes.Buffer
-		if err := Write(&b, p, f); err != nil {
+		if err := Write(&b, p, f, WithView(ViewFull)); err != nil {
 			t.Fatal(err)
 		}
 		out := b.String()

@@ -5,15 +5,36 @@ import (
 	"fmt"
 	"html"
 	"strings"
+	"time"
 
 	"github.com/regprune/regprune/retention"
 )
 
-// writeMarkdown renders p for a GitHub job summary: a heading, the abort
-// message if any, a summary table, then per repository a collapsed
-// <details> section with its tags and deletions. Failed repositories come
+// mdReserve is what a capped Markdown report keeps free for the lines
+// that close it: the closing tags and the line saying what was left out.
+const mdReserve = 2048
+
+// mdReasonCell is the widest a compact Markdown reason is, in runes.
+const mdReasonCell = 100
+
+// markdownWriter renders a plan for a GitHub job summary, within
+// o.maxBytes when that is set.
+type markdownWriter struct {
+	b     *bytes.Buffer
+	o     options
+	view  View
+	apply bool
+	now   time.Time
+	// rows and repos count what the cap left out.
+	rows, repos int
+}
+
+// writeMarkdown renders p: a heading, the abort message if any, a table
+// of counts, then per repository a collapsed <details> section with its
+// deletions (and its tags, in the full view). Failed repositories come
 // first and open, so their errors are seen without a click.
-func writeMarkdown(b *bytes.Buffer, p *retention.Plan) {
+func writeMarkdown(b *bytes.Buffer, p *retention.Plan, o options) {
+	w := &markdownWriter{b: b, o: o, view: o.viewOf(p.Mode), apply: p.Mode == modeApply, now: p.GeneratedAt}
 	fmt.Fprintf(b, "## regprune %s\n\n", mdText(title(p)))
 	if p.Aborted != "" {
 		fmt.Fprintf(b, "> **Aborted:** %s\n\n", mdText(p.Aborted))
@@ -22,37 +43,54 @@ func writeMarkdown(b *bytes.Buffer, p *retention.Plan) {
 		fmt.Fprintf(b, "Generated %s.\n\n", p.GeneratedAt.UTC().Format("2006-01-02 15:04:05 UTC"))
 	}
 	writeMarkdownSummary(b, p)
-
-	apply := p.Mode == modeApply
-	for _, r := range p.Repositories {
-		if r.Error != "" {
-			writeMarkdownRepo(b, r, apply)
-		}
-	}
-	for _, r := range p.Repositories {
-		if r.Error == "" {
-			writeMarkdownRepo(b, r, apply)
+	for _, failed := range []bool{true, false} {
+		for _, r := range p.Repositories {
+			if (r.Error != "") == failed {
+				w.repo(r)
+			}
 		}
 	}
 	for _, c := range p.Local {
-		fmt.Fprintf(b, "### Local cache %s\n\n", mdText(c.Cache))
-		if c.Error != "" {
-			fmt.Fprintf(b, "**Error:** %s\n\n", mdText(c.Error))
-		}
-		for _, n := range c.Notes {
-			fmt.Fprintf(b, "- %s\n", mdText(n))
-		}
-		if bc := c.BuildCache; bc != nil {
-			fmt.Fprintf(b, "- build cache: %s\n", mdText(buildCacheLine(*bc)))
-		}
-		fmt.Fprintf(b, "- %s\n\n", mdText(bytesLine(c)))
-		for _, r := range c.Repositories {
-			writeMarkdownRepo(b, r, apply)
-		}
+		w.cache(c)
 	}
 	for _, n := range p.Notes {
 		fmt.Fprintf(b, "> %s\n\n", mdText(n))
 	}
+	w.trailer()
+}
+
+// full reports whether the cap leaves no room for what comes next.
+func (w *markdownWriter) full(next int) bool {
+	return w.o.maxBytes > 0 && w.b.Len()+next+mdReserve > w.o.maxBytes
+}
+
+// row writes one table row unless the cap is reached.
+func (w *markdownWriter) row(cells ...string) {
+	line := "| " + strings.Join(cells, " | ") + " |\n"
+	if w.full(len(line)) {
+		w.rows++
+		return
+	}
+	w.b.WriteString(line)
+}
+
+func (w *markdownWriter) trailer() {
+	if w.rows == 0 && w.repos == 0 {
+		return
+	}
+	var parts []string
+	if w.rows > 0 {
+		parts = append(parts, plural(w.rows, "row", "rows"))
+	}
+	if w.repos > 0 {
+		parts = append(parts, plural(w.repos, "repository", "repositories"))
+	}
+	where := w.o.fullReport
+	if where == "" {
+		where = "run with -o json --output-file FILE to keep every row"
+	}
+	fmt.Fprintf(w.b, "> **Not shown:** %s, beyond this report's cap of %s (GitHub drops a step summary over 1 MiB). The full report: %s.\n\n",
+		strings.Join(parts, " and "), retention.ByteSize(w.o.maxBytes), mdText(where))
 }
 
 func writeMarkdownSummary(b *bytes.Buffer, p *retention.Plan) {
@@ -77,76 +115,142 @@ func writeMarkdownSummary(b *bytes.Buffer, p *retention.Plan) {
 	b.WriteByte('\n')
 }
 
-func writeMarkdownRepo(b *bytes.Buffer, r retention.RepoPlan, apply bool) {
+func (w *markdownWriter) repo(r retention.RepoPlan) {
+	if w.full(512) {
+		w.repos++
+		return
+	}
 	name := "<code>" + html.EscapeString(oneLine(r.Repository)) + "</code>"
+	keep, del := tagCounts(r)
 	if r.Error != "" {
-		fmt.Fprintf(b, "<details open>\n<summary>%s: <strong>failed</strong></summary>\n\n", name)
-		fmt.Fprintf(b, "**Error:** %s\n\n", mdText(r.Error))
+		fmt.Fprintf(w.b, "<details open>\n<summary>%s: <strong>failed</strong></summary>\n\n", name)
+		fmt.Fprintf(w.b, "**Error:** %s\n\n", mdText(r.Error))
 	} else {
-		keep, del := 0, 0
-		for _, t := range r.Tags {
-			switch t.Action {
-			case retention.Keep:
-				keep++
-			case retention.Delete:
-				del++
-			}
-		}
-		fmt.Fprintf(b, "<details>\n<summary>%s: %s, %d keep, %d delete; %s</summary>\n\n",
+		fmt.Fprintf(w.b, "<details>\n<summary>%s: %s, %d keep, %d delete; %s</summary>\n\n",
 			name, plural(len(r.Tags), "tag", "tags"), keep, del,
 			plural(len(r.Deletions), "deletion", "deletions"))
 	}
 	for _, n := range r.Notes {
-		fmt.Fprintf(b, "**Note:** %s\n\n", mdText(n))
+		fmt.Fprintf(w.b, "**Note:** %s\n\n", mdText(n))
 	}
 	if len(r.Policies) > 0 {
 		ps := make([]string, len(r.Policies))
 		for i, p := range r.Policies {
 			ps[i] = mdCode(p)
 		}
-		fmt.Fprintf(b, "Policies: %s\n\n", strings.Join(ps, ", "))
+		fmt.Fprintf(w.b, "Policies: %s\n\n", strings.Join(ps, ", "))
 	} else {
-		b.WriteString("Policies: none\n\n")
+		w.b.WriteString("Policies: none\n\n")
 	}
+	if w.view == ViewFull {
+		w.tags(r, keep)
+	}
+	if w.view != ViewSummary {
+		w.deletions(r)
+	}
+	w.b.WriteString("</details>\n\n")
+}
 
-	if len(r.Tags) > 0 {
-		mdRow(b, "Tag", "Digest", "Created", "Action", "Reasons")
-		b.WriteString("|---|---|---|---|---|\n")
-		for _, t := range r.Tags {
-			mdRow(b, mdCode(tagCell(t.Tag)), mdCode(shortDigest(t.Digest)), mdText(timeCell(t)),
-				mdText(string(t.Action)), mdText(strings.Join(t.Reasons, "; ")))
+// tags lists the tags to delete, and the kept ones too when verbose; kept
+// tags are otherwise counted, which keeps the summary of a large
+// registry small.
+func (w *markdownWriter) tags(r retention.RepoPlan, keep int) {
+	if len(r.Tags) == 0 {
+		if r.Error == "" {
+			w.b.WriteString("No tags.\n\n")
 		}
-		b.WriteByte('\n')
-	} else if r.Error == "" {
-		b.WriteString("No tags.\n\n")
+		return
 	}
+	if !w.o.verbose && keep > 0 {
+		fmt.Fprintf(w.b, "%s kept (listed with --verbose and in the JSON report).\n\n", plural(keep, "tag", "tags"))
+	}
+	if !w.o.verbose && keep == len(r.Tags) {
+		return
+	}
+	mdRow(w.b, "Tag", "Digest", w.timeHead(), "Action", "Reasons")
+	w.b.WriteString("|---|---|---|---|---|\n")
+	for _, t := range r.Tags {
+		if !w.o.verbose && t.Action == retention.Keep {
+			continue
+		}
+		w.row(mdCode(w.tagText(t.Tag)), mdCode(shortDigest(t.Digest)), mdText(w.timeText(t)),
+			mdText(string(t.Action)), mdText(w.reasonText(t.Reasons)))
+	}
+	w.b.WriteByte('\n')
+}
 
-	if len(r.Deletions) > 0 {
-		b.WriteString("**Deletions**\n\n")
-		if apply {
-			mdRow(b, "Status", "Kind", "Digest", "Tags", "Reason")
-			b.WriteString("|---|---|---|---|---|\n")
-		} else {
-			mdRow(b, "Kind", "Digest", "Tags", "Reason")
-			b.WriteString("|---|---|---|---|\n")
+func (w *markdownWriter) deletions(r retention.RepoPlan) {
+	if len(r.Deletions) == 0 {
+		if r.Error == "" {
+			w.b.WriteString("Nothing to delete.\n\n")
 		}
-		for _, d := range r.Deletions {
-			cells := []string{mdText(string(d.Kind)), mdCode(shortDigest(d.Digest)),
-				mdDeletionTags(d), mdText(deletionDetail(d))}
-			if apply {
-				status := string(d.Status)
-				if status == "" {
-					status = "-"
-				}
-				cells = append([]string{mdText(status)}, cells...)
-			}
-			mdRow(b, cells...)
-		}
-		b.WriteByte('\n')
-	} else if r.Error == "" {
-		b.WriteString("Nothing to delete.\n\n")
+		return
 	}
-	b.WriteString("</details>\n\n")
+	w.b.WriteString("**Deletions**\n\n")
+	if w.apply {
+		mdRow(w.b, "Status", "Kind", "Digest", "Tags", "Reason")
+		w.b.WriteString("|---|---|---|---|---|\n")
+	} else {
+		mdRow(w.b, "Kind", "Digest", "Tags", "Reason")
+		w.b.WriteString("|---|---|---|---|\n")
+	}
+	for _, d := range r.Deletions {
+		detail := deletionDetail(d)
+		if !w.o.verbose && d.Error == "" {
+			detail = clip(compactText(detail), mdReasonCell)
+		}
+		cells := []string{mdText(string(d.Kind)), mdCode(shortDigest(d.Digest)), mdDeletionTags(d), mdText(detail)}
+		if w.apply {
+			cells = append([]string{mdText(statusCell(d))}, cells...)
+		}
+		w.row(cells...)
+	}
+	w.b.WriteByte('\n')
+}
+
+func (w *markdownWriter) cache(c retention.CachePlan) {
+	fmt.Fprintf(w.b, "### Local cache %s\n\n", mdText(c.Cache))
+	if c.Error != "" {
+		fmt.Fprintf(w.b, "**Error:** %s\n\n", mdText(c.Error))
+	}
+	for _, n := range c.Notes {
+		fmt.Fprintf(w.b, "- %s\n", mdText(n))
+	}
+	if bc := c.BuildCache; bc != nil {
+		fmt.Fprintf(w.b, "- build cache: %s\n", mdText(buildCacheLine(*bc)))
+	}
+	fmt.Fprintf(w.b, "- %s\n\n", mdText(bytesLine(c)))
+	for _, r := range c.Repositories {
+		w.repo(r)
+	}
+}
+
+func (w *markdownWriter) timeHead() string {
+	if w.o.verbose {
+		return "Created"
+	}
+	return "Age"
+}
+
+func (w *markdownWriter) timeText(t retention.TagDecision) string {
+	if w.o.verbose {
+		return timeCell(t)
+	}
+	return ageCell(t.Created, w.now, t.Clock)
+}
+
+func (w *markdownWriter) tagText(tag string) string {
+	if w.o.verbose {
+		return tagCell(tag)
+	}
+	return compactTag(tag)
+}
+
+func (w *markdownWriter) reasonText(reasons []string) string {
+	if w.o.verbose {
+		return strings.Join(reasons, "; ")
+	}
+	return clip(compactReason(reasons), mdReasonCell)
 }
 
 // mdDeletionTags is deletionTags with tags and digests as code spans.

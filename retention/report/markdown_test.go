@@ -42,7 +42,7 @@ func TestMarkdownEscapes(t *testing.T) {
 	}
 	p.Summarize()
 	var buf bytes.Buffer
-	if err := Write(&buf, p, Markdown); err != nil {
+	if err := Write(&buf, p, Markdown, WithVerbose(true)); err != nil {
 		t.Fatal(err)
 	}
 	md := buf.String()
@@ -91,7 +91,7 @@ func TestTextOneLinePerRow(t *testing.T) {
 	}
 	p.Summarize()
 	var buf bytes.Buffer
-	if err := Write(&buf, p, Text); err != nil {
+	if err := Write(&buf, p, Text, WithVerbose(true)); err != nil {
 		t.Fatal(err)
 	}
 	want := "r.example/a (policies: none): ERROR: line one line two\uFFFD[31m red\n" +

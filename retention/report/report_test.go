@@ -115,30 +115,49 @@ var fixtures = []struct {
 
 var extensions = map[Format]string{Text: "txt", JSON: "json", Markdown: "md"}
 
+// variants are the views and the verbose form each fixture is rendered
+// in, with the golden file's suffix.
+var variants = []struct {
+	suffix string
+	opts   []Option
+}{
+	{"", nil},
+	{".verbose", []Option{WithVerbose(true)}},
+	{".summary", []Option{WithView(ViewSummary)}},
+	{".deletions", []Option{WithView(ViewDeletions)}},
+	{".full", []Option{WithView(ViewFull)}},
+}
+
 func TestWriteGolden(t *testing.T) {
 	t.Parallel()
 	for _, fx := range fixtures {
 		for _, f := range []Format{Text, JSON, Markdown} {
-			t.Run(fx.name+"/"+string(f), func(t *testing.T) {
-				t.Parallel()
-				var buf bytes.Buffer
-				if err := Write(&buf, fx.plan(), f); err != nil {
-					t.Fatalf("Write: %v", err)
+			for _, v := range variants {
+				if f == JSON && v.suffix != "" {
+					continue
 				}
-				golden := filepath.Join("testdata", fx.name+"."+extensions[f])
-				if *update {
-					if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-						t.Fatal(err)
+				name := fx.name + v.suffix + "." + extensions[f]
+				t.Run(name, func(t *testing.T) {
+					t.Parallel()
+					var buf bytes.Buffer
+					if err := Write(&buf, fx.plan(), f, v.opts...); err != nil {
+						t.Fatalf("Write: %v", err)
 					}
-				}
-				want, err := os.ReadFile(golden)
-				if err != nil {
-					t.Fatalf("reading golden file (run with -update to create it): %v", err)
-				}
-				if diff := cmp.Diff(string(want), buf.String()); diff != "" {
-					t.Errorf("Write(%s) mismatch with %s (-want +got):\n%s", f, golden, diff)
-				}
-			})
+					golden := filepath.Join("testdata", name)
+					if *update {
+						if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+							t.Fatal(err)
+						}
+					}
+					want, err := os.ReadFile(golden)
+					if err != nil {
+						t.Fatalf("reading golden file (run with -update to create it): %v", err)
+					}
+					if diff := cmp.Diff(string(want), buf.String()); diff != "" {
+						t.Errorf("Write(%s) mismatch with %s (-want +got):\n%s", f, golden, diff)
+					}
+				})
+			}
 		}
 	}
 }

@@ -1,0 +1,178 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/regprune/regprune/retention"
+)
+
+// widePlan is a plan made to be wide: cosign signature tags, reasons of
+// 200 characters with full digests in them, many tags on one digest and
+// a failed deletion with a long registry error.
+func widePlan(mode retention.Mode, n int) *retention.Plan {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	long := "deleted by policy api: no keep rule keeps it (keep[1] (newest 3 of tags main-*, pr-*): not among the 3 newest; keep[2] (youngerThan 14d): created 90d ago; subject " + dg("9") + ")"
+	r := retention.RepoPlan{Repository: "registry.example.com/team/app", Policies: []string{"api"}}
+	for i := range n {
+		created := now.Add(-time.Duration(i) * time.Hour)
+		tag := fmt.Sprintf("main-%040d", i)
+		if i%3 == 0 {
+			tag = "sha256-" + strings.Repeat(fmt.Sprintf("%x", i%16), 64) + ".sig"
+		}
+		r.Tags = append(r.Tags, retention.TagDecision{Tag: tag, Digest: dg(fmt.Sprintf("%x", i%16)), Created: &created, Action: retention.Delete, Reasons: []string{long, "another reason"}})
+		d := retention.Deletion{Digest: dg(fmt.Sprintf("%x", i%16)), Tags: []string{tag, tag + "-a", tag + "-b"}, Kind: retention.KindImage, Reason: long}
+		if i%5 == 0 {
+			d = retention.Deletion{Digest: dg("a"), Kind: retention.KindChild, Parent: dg("b"), Reason: "child of deleted index " + dg("b")}
+		}
+		if mode == modeApply {
+			d.Status = retention.StatusDeleted
+			if i%7 == 0 {
+				d.Status, d.Error = retention.StatusFailed, "DELETE: UNSUPPORTED: "+strings.Repeat("the registry refuses this ", 8)
+			}
+		}
+		r.Deletions = append(r.Deletions, d)
+	}
+	p := &retention.Plan{SchemaVersion: retention.SchemaVersion, Mode: mode, GeneratedAt: now, Repositories: []retention.RepoPlan{r}}
+	p.Summarize()
+	return p
+}
+
+// TestCompactFitsWidth: every table row of the compact text report fits
+// the width, in every view; only the lines that repeat a registry error
+// in full may be wider.
+func TestCompactFitsWidth(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []retention.Mode{modePlan, modeApply} {
+		for _, view := range []View{ViewAuto, ViewFull, ViewDeletions, ViewSummary} {
+			for _, width := range []int{100, DefaultWidth} {
+				var b bytes.Buffer
+				if err := Write(&b, widePlan(mode, 50), Text, WithView(view), WithWidth(width)); err != nil {
+					t.Fatal(err)
+				}
+				for i, line := range strings.Split(b.String(), "\n") {
+					if strings.HasPrefix(strings.TrimSpace(line), "error ") {
+						continue
+					}
+					if n := utf8.RuneCountInString(line); n > width {
+						t.Errorf("%s view %q width %d: line %d is %d columns:\n%s", mode, view, width, i+1, n, line)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestApplyReportsWhatItDid: apply's report is the deletions with their
+// status, not the tag table again, so it is about one line a deletion.
+func TestApplyReportsWhatItDid(t *testing.T) {
+	t.Parallel()
+	const n = 2000
+	var b bytes.Buffer
+	if err := Write(&b, widePlan(modeApply, n), Text); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if strings.Contains(out, "ACTION") {
+		t.Errorf("apply report repeats the tag table")
+	}
+	lines := strings.Count(out, "\n")
+	failed := (n + 6) / 7
+	if want := n + failed + 10; lines > want {
+		t.Errorf("apply report of %d deletions has %d lines, want at most %d", n, lines, want)
+	}
+	if !strings.Contains(out, "error ") || !strings.Contains(out, strings.Repeat("the registry refuses this ", 8)) {
+		t.Errorf("a failed deletion's error is not shown in full")
+	}
+}
+
+func TestAgeCell(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	ago := func(d time.Duration) *time.Time { t := now.Add(-d); return &t }
+	tests := []struct {
+		created *time.Time
+		now     time.Time
+		clock   string
+		want    string
+	}{
+		{nil, now, "", "unknown"},
+		{ago(30 * time.Minute), now, "", "30m"},
+		{ago(47 * time.Hour), now, "", "47h"},
+		{ago(49 * time.Hour), now, "", "2d"},
+		{ago(729 * 24 * time.Hour), now, "arrived", "729d (arrived)"},
+		{ago(3 * 365 * 24 * time.Hour), now, "", "3y"},
+		{ago(-time.Hour), now, "", "future"},
+		{ago(time.Hour), time.Time{}, "", "2026-12-01"},
+	}
+	for _, tt := range tests {
+		if got := ageCell(tt.created, tt.now, tt.clock); got != tt.want {
+			t.Errorf("ageCell(%v, %v, %q) = %q, want %q", tt.created, tt.now, tt.clock, got, tt.want)
+		}
+	}
+}
+
+func TestCompactCells(t *testing.T) {
+	t.Parallel()
+	sig := "sha256-" + strings.Repeat("ab", 32) + ".sig"
+	if got, want := compactTag(sig), "sha256-abababababab….sig"; got != want {
+		t.Errorf("compactTag(sig) = %q, want %q", got, want)
+	}
+	if got := compactTag(strings.Repeat("x", 60)); utf8.RuneCountInString(got) != maxTagCell {
+		t.Errorf("compactTag(60 x) = %q, want %d runes", got, maxTagCell)
+	}
+	if got, want := compactReason([]string{"kept by policy api keep[0]: 1st", "b"}), "(+1) policy api keep[0]: 1st"; got != want {
+		t.Errorf("compactReason = %q, want %q", got, want)
+	}
+	d := retention.Deletion{Tags: []string{"a", "b", strings.Repeat("c", 31), "d"}}
+	if got, want := compactTags(d), "a, b +2"; got != want {
+		t.Errorf("compactTags = %q, want %q", got, want)
+	}
+}
+
+// TestMarkdownCap: a registry of 20,000 tags makes a summary far over the
+// 1 MiB GitHub keeps; with the cap the summary stays under it, kept tags
+// are counted rather than listed, and the last line says how many rows
+// are left out and where the full report is.
+func TestMarkdownCap(t *testing.T) {
+	t.Parallel()
+	p := widePlan(modeApply, 20000)
+	for i := range p.Repositories[0].Tags {
+		if i%2 == 0 {
+			p.Repositories[0].Tags[i].Action = retention.Keep
+		}
+	}
+	p.Summarize()
+	var whole bytes.Buffer
+	if err := Write(&whole, p, Markdown, WithView(ViewFull)); err != nil {
+		t.Fatal(err)
+	}
+	if whole.Len() <= 1<<20 {
+		t.Fatalf("the uncapped summary is %d bytes: the fixture does not test the cap", whole.Len())
+	}
+	const capBytes = 1 << 20
+	var b bytes.Buffer
+	if err := Write(&b, p, Markdown, WithView(ViewFull), WithMaxBytes(capBytes, "report.json")); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if b.Len() > capBytes {
+		t.Errorf("capped summary is %d bytes, over the cap of %d", b.Len(), capBytes)
+	}
+	if !strings.Contains(out, "10000 tags kept") {
+		t.Errorf("kept tags are not counted")
+	}
+	if strings.Contains(out, "| keep |") {
+		t.Errorf("kept tags are listed without --verbose")
+	}
+	if !strings.Contains(out, "rows, beyond this report's cap of 1MiB") || !strings.Contains(out, "The full report: report.json.") {
+		t.Errorf("no line says what was left out and where the full report is:\n%s", out[len(out)-600:])
+	}
+	if !strings.HasSuffix(strings.TrimSpace(out[:strings.LastIndex(out, "> **Not shown:**")]), "</details>") {
+		t.Errorf("the last section is not closed before the trailer")
+	}
+}
