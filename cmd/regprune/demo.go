@@ -106,7 +106,7 @@ func newDemoCmd(e *env) *cobra.Command {
 			}
 			p := job.Plan(ctx, client, s.runOptions())
 			if s.format != report.JSON {
-				if err := report.Write(e.stdout, p, s.format); err != nil {
+				if err := f.writeTo(e.stdout, p, s.format); err != nil {
 					return err
 				}
 			}

@@ -159,6 +159,9 @@ type common struct {
 	concurrency int
 	output      string
 	outputFile  string
+	summary     bool
+	deletions   bool
+	verbose     bool
 	logLevel    string
 	logFormat   string
 	shard       string
@@ -230,6 +233,30 @@ func (c *common) shardOf(e *env) (planner.Shard, error) {
 func (c *common) addOutputFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&c.output, "output", "o", "text", "report format: text, json or markdown")
 	cmd.Flags().StringVar(&c.outputFile, "output-file", "", "write the report to this file instead of stdout")
+	cmd.Flags().BoolVar(&c.summary, "summary", false, "text and markdown: one row of counts per repository")
+	cmd.Flags().BoolVar(&c.deletions, "deletions", false, "text and markdown: the deletions only (apply's default)")
+	cmd.Flags().BoolVar(&c.verbose, "verbose", false, "text and markdown: every reason in full, creation times to the second, kept tags listed (and apply's tag table)")
+}
+
+// reportOptions turns --summary, --deletions and --verbose into report
+// options for format f.
+func (c *common) reportOptions(f report.Format) ([]report.Option, error) {
+	if c.summary && c.deletions {
+		return nil, usageError("--summary and --deletions: give one of them")
+	}
+	if f == report.JSON && (c.summary || c.deletions || c.verbose) {
+		return nil, usageError("--summary, --deletions and --verbose shape the text and markdown reports; -o json is always the whole plan")
+	}
+	view := report.ViewAuto
+	switch {
+	case c.summary:
+		view = report.ViewSummary
+	case c.deletions:
+		view = report.ViewDeletions
+	case c.verbose:
+		view = report.ViewFull
+	}
+	return []report.Option{report.WithView(view), report.WithVerbose(c.verbose)}, nil
 }
 
 // logger builds the slog logger: logs go to stderr, never stdout.
@@ -278,16 +305,28 @@ func (c *common) format() (report.Format, error) {
 	if err != nil {
 		return "", usageError("--output: %v", err)
 	}
+	if _, err := c.reportOptions(f); err != nil {
+		return "", err
+	}
 	return f, nil
+}
+
+// writeTo writes the report to w, as the report flags say.
+func (c *common) writeTo(w io.Writer, p *retention.Plan, f report.Format) error {
+	opts, err := c.reportOptions(f)
+	if err != nil {
+		return err
+	}
+	return report.Write(w, p, f, opts...)
 }
 
 // writeReport writes the report to stdout or --output-file.
 func (c *common) writeReport(e *env, p *retention.Plan, f report.Format) error {
 	if c.outputFile == "" {
-		return report.Write(e.stdout, p, f)
+		return c.writeTo(e.stdout, p, f)
 	}
 	var b strings.Builder
-	if err := report.Write(&b, p, f); err != nil {
+	if err := c.writeTo(&b, p, f); err != nil {
 		return err
 	}
 	if err := os.WriteFile(c.outputFile, []byte(b.String()), 0o644); err != nil {

@@ -124,7 +124,7 @@ func (s *session) finish(ctx context.Context, p *retention.Plan, runErr error) e
 		errs = append(errs, err.Error())
 	}
 	if path := s.e.getenv("GITHUB_STEP_SUMMARY"); path != "" {
-		if err := appendStepSummary(path, p); err != nil {
+		if err := s.appendStepSummary(path, p); err != nil {
 			errs = append(errs, err.Error())
 		}
 	}
@@ -158,12 +158,25 @@ func (s *session) finish(ctx context.Context, p *retention.Plan, runErr error) e
 	return &exitError{code: exitFailure, err: err}
 }
 
-func appendStepSummary(path string, p *retention.Plan) error {
+// stepSummaryCap is what regprune writes to a GitHub step summary at
+// most: GitHub drops a step summary over 1 MiB whole, and other steps'
+// writes to the same file count too, so 64 KiB are left to them.
+const stepSummaryCap = 1<<20 - 64<<10
+
+// appendStepSummary appends the Markdown report, capped, with the same
+// --summary, --deletions and --verbose as the report itself.
+func (s *session) appendStepSummary(path string, p *retention.Plan) error {
+	opts, _ := s.f.reportOptions(report.Markdown)
+	full := "not saved (use -o json --output-file FILE to keep every row)"
+	if s.f.outputFile != "" {
+		full = s.f.outputFile + " (-o " + string(s.format) + ")"
+	}
+	opts = append(opts, report.WithMaxBytes(stepSummaryCap, full))
 	fh, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
 		return fmt.Errorf("writing the GitHub step summary: %w", err)
 	}
-	if err := report.Write(fh, p, report.Markdown); err != nil {
+	if err := report.Write(fh, p, report.Markdown, opts...); err != nil {
 		fh.Close()
 		return fmt.Errorf("writing the GitHub step summary: %w", err)
 	}

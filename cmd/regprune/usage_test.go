@@ -44,6 +44,7 @@ func TestUsageExitCodes(t *testing.T) {
 		{"REGPRUNE_SHARDS without JOB_COMPLETION_INDEX", map[string]string{"REGPRUNE_SHARDS": "4"}, []string{"apply", "-c", cfg}, "JOB_COMPLETION_INDEX"},
 		{"REGPRUNE_SHARDS not a number", map[string]string{"REGPRUNE_SHARDS": "four"}, []string{"plan", "-c", cfg}, "REGPRUNE_SHARDS"},
 		{"JOB_COMPLETION_INDEX out of range", map[string]string{"REGPRUNE_SHARDS": "4", "JOB_COMPLETION_INDEX": "4"}, []string{"plan", "-c", cfg}, "4"},
+		{"--summary and --deletions", nil, []string{"plan", "-c", cfg, "--summary", "--deletions"}, "--summary and --deletions"},
 		{"bad --log-format", nil, []string{"plan", "-c", cfg, "--log-format", "xml"}, "--log-format"},
 		{"missing --plan file", nil, []string{"apply", "-c", cfg, "--plan", filepath.Join(dir, "missing.json")}, "missing.json"},
 		{"--plan is a directory", nil, []string{"apply", "-c", cfg, "--plan", dir}, dir},
@@ -143,6 +144,7 @@ func TestJSONOnExit2(t *testing.T) {
 		{"apply", "-c", bad, "--output=json"},
 		{"plan", "-ojson", "--no-such-flag"},
 		{"plan", "-c", "/nonexistent.yaml", "-o", "json"},
+		{"apply", "-c", bad, "-o", "json", "--verbose"},
 	} {
 		r := runCLI(t, nil, args...)
 		var doc struct {
@@ -157,6 +159,9 @@ func TestJSONOnExit2(t *testing.T) {
 		if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || doc.Error == "" || doc.ExitCode != 2 || doc.SchemaVersion != 1 {
 			t.Errorf("%q: stdout %q (%v), want one JSON error document", args, r.stdout, err)
 		}
+	}
+	if r := runCLI(t, nil, "apply", "-c", bad, "-o", "json", "--verbose"); !strings.Contains(r.stdout, "-o json is always the whole plan") {
+		t.Errorf("--verbose with -o json: stdout %q, want the error naming both", r.stdout)
 	}
 	// Text output and --output-file keep stdout empty.
 	for _, args := range [][]string{{"plan", "-c", bad}, {"plan", "-c", bad, "-o", "json", "--output-file", filepath.Join(t.TempDir(), "r.json")}} {
