@@ -261,6 +261,12 @@ func (c *common) reportOptions(f report.Format) ([]report.Option, error) {
 
 // logger builds the slog logger: logs go to stderr, never stdout.
 func (c *common) logger(e *env) (*slog.Logger, error) {
+	return c.loggerTo(e, e.stderr)
+}
+
+// loggerTo is logger writing to w, stderr or the status line on it; the
+// default format follows whether stderr is a terminal.
+func (c *common) loggerTo(e *env, w io.Writer) (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
 		return nil, usageError("--log-level: %q is not a level (debug, info, warn, error)", c.logLevel)
@@ -275,9 +281,9 @@ func (c *common) logger(e *env) (*slog.Logger, error) {
 	}
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(e.stderr, opts)), nil
+		return slog.New(slog.NewTextHandler(w, opts)), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(e.stderr, opts)), nil
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, usageError("--log-format: %q is not a format (text, json)", c.logFormat)
 }

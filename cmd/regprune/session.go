@@ -3,16 +3,17 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/config"
+	"github.com/regprune/regprune/retention/execute"
 	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/metrics"
 	"github.com/regprune/regprune/retention/planner"
@@ -55,6 +56,8 @@ type session struct {
 	shard   planner.Shard
 	started time.Time
 	now     time.Time
+	// status is the progress line on a terminal, nil elsewhere.
+	status *statusLine
 }
 
 func (f *runFlags) begin(cmd *cobra.Command, e *env) (*session, error) {
@@ -62,7 +65,12 @@ func (f *runFlags) begin(cmd *cobra.Command, e *env) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	log, err := f.logger(e)
+	status := statusFor(e)
+	var logTo io.Writer = e.stderr
+	if status != nil {
+		logTo = status
+	}
+	log, err := f.loggerTo(e, logTo)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +94,7 @@ func (f *runFlags) begin(cmd *cobra.Command, e *env) (*session, error) {
 			return nil, err
 		}
 	}
-	s := &session{e: e, f: f, cfg: cfg, rules: rules, log: log, format: format, shard: shard, started: time.Now(), now: e.now()}
+	s := &session{e: e, f: f, cfg: cfg, rules: rules, log: log, format: format, shard: shard, started: time.Now(), now: e.now(), status: status}
 	if err := s.runOptions().Check(); err != nil {
 		return nil, usageError("%s: %v", config.Path(f.configPath, e.getenv), err)
 	}
@@ -119,6 +127,7 @@ func (s *session) runOptions() job.Options {
 // report and a Pushgateway's view of the failure matter most.
 func (s *session) finish(ctx context.Context, p *retention.Plan, runErr error) error {
 	ctx = context.WithoutCancel(ctx)
+	s.status.end()
 	var errs []string
 	if err := s.f.writeReport(s.e, p, s.format); err != nil {
 		errs = append(errs, err.Error())
@@ -203,33 +212,45 @@ func (s *session) warnReadableSecrets() {
 	}
 }
 
-// progress returns a progress callback that redraws one line on a
-// terminal, or nil in CI and when stderr is not a terminal. extra, when
+// progress returns a progress callback that redraws the status line, or
+// nil when there is none (CI, or stderr is not a terminal). extra, when
 // given, follows the count ("1234 tags").
 func (s *session) progress(what, unit string) func(done, total int, extra ...string) {
-	if ci := s.e.getenv("CI"); !isTerminal(s.e.stderr) || (ci != "" && ci != "false" && ci != "0") {
+	if s.status == nil {
 		return nil
 	}
-	var mu sync.Mutex
 	return func(done, total int, extra ...string) {
-		mu.Lock()
-		defer mu.Unlock()
 		line := fmt.Sprintf("%s: %d/%d %s", what, done, total, unit)
 		if len(extra) > 0 {
 			line += ", " + strings.Join(extra, ", ")
 		}
-		fmt.Fprintf(s.e.stderr, "\r\033[K%s", line)
-		if done == total {
-			fmt.Fprintln(s.e.stderr)
-		}
+		s.status.set(line, done == total)
 	}
 }
 
-// deletionProgress adapts progress to the executor's callback.
-func (s *session) deletionProgress() func(done, total int) {
-	p := s.progress("deleting", "deletions")
-	if p == nil {
+// deletionProgress shows the deletions carried out, and the skipped and
+// failed ones apart, so an interrupted run never looks finished.
+func (s *session) deletionProgress() func(execute.Counts) {
+	if s.status == nil {
 		return nil
 	}
-	return func(done, total int) { p(done, total) }
+	return func(c execute.Counts) {
+		line := fmt.Sprintf("deleting: %d/%d deleted", c.Deleted, c.Total)
+		if c.Skipped > 0 {
+			line += fmt.Sprintf(", %d skipped", c.Skipped)
+		}
+		if c.Failed > 0 {
+			line += fmt.Sprintf(", %d failed", c.Failed)
+		}
+		s.status.set(line, c.Settled() == c.Total)
+	}
+}
+
+// statusFor is the status line for e's stderr, or nil where progress is
+// not shown: in CI and when stderr is not a terminal.
+func statusFor(e *env) *statusLine {
+	if ci := e.getenv("CI"); !isTerminal(e.stderr) || (ci != "" && ci != "false" && ci != "0") {
+		return nil
+	}
+	return newStatusLine(e.stderr, time.Now)
 }

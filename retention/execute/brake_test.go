@@ -154,14 +154,14 @@ func TestProgress(t *testing.T) {
 	rules := keepRules(t, []string{e.repo("app")}, "keep-*")
 	p := e.plan(rules)
 	var mu sync.Mutex
-	var calls [][2]int
-	e.apply(rules, p, execute.Options{Progress: func(done, total int) {
+	var calls []execute.Counts
+	e.apply(rules, p, execute.Options{Progress: func(c execute.Counts) {
 		mu.Lock()
-		calls = append(calls, [2]int{done, total})
+		calls = append(calls, c)
 		mu.Unlock()
 	}})
-	if len(calls) != 2 || calls[len(calls)-1] != [2]int{2, 2} {
-		t.Errorf("progress calls = %v, want two ending at 2/2", calls)
+	if len(calls) != 2 || calls[len(calls)-1] != (execute.Counts{Deleted: 2, Total: 2}) {
+		t.Errorf("progress calls = %v, want two ending at 2 of 2 deleted", calls)
 	}
 }
 

@@ -8,7 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -47,8 +47,10 @@ type Options struct {
 	Concurrency int
 	// Logger receives progress; default discards.
 	Logger *slog.Logger
-	// Progress, when set, is called as deletions finish.
-	Progress func(done, total int)
+	// Progress, when set, is called as each deletion is settled
+	// (carried out, skipped or failed), with the counts so far. Calls
+	// may come from several goroutines; the counts never go back.
+	Progress func(Counts)
 	// ReverifyWindow is the most time between the listing of a
 	// repository's tags and a DELETE by digest there: an older listing is
 	// taken again, and its new tags resolved, before the DELETE. Default
@@ -92,14 +94,19 @@ func Apply(ctx context.Context, reg Registry, rules *retention.Rules, plan *rete
 		return out
 	}
 
-	progress := func() {}
+	progress := func(retention.Status) {}
 	if o.Progress != nil {
-		total := 0
+		c := Counts{}
 		for _, rp := range out.Repositories {
-			total += len(rp.Deletions)
+			c.Total += len(rp.Deletions)
 		}
-		var done atomic.Int64
-		progress = func() { o.Progress(int(done.Add(1)), total) }
+		var mu sync.Mutex
+		progress = func(s retention.Status) {
+			mu.Lock()
+			defer mu.Unlock()
+			c.add(s)
+			o.Progress(c)
+		}
 	}
 	// Every repository runs, and records its own outcome (an interrupted
 	// one skips what it did not start), so the pool is never cut short.

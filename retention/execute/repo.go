@@ -49,8 +49,8 @@ type repoRun struct {
 	reachedByUndeleted map[string]string
 	blocked            string
 
-	// progress is called as each deletion finishes.
-	progress func()
+	// progress is called with the outcome of each deletion as it is settled.
+	progress func(retention.Status)
 
 	// view guards current, pointsAt and reachedByUnseen, which refresh
 	// renews while deletions run; listedAt is when the tags were listed.
@@ -316,7 +316,7 @@ func (r *repoRun) phase(ctx context.Context, kind retention.Kind) {
 			r.mu.Lock()
 			r.status[d.Digest] = d.Status
 			r.mu.Unlock()
-			r.progress()
+			r.progress(d.Status)
 		})
 		pending = later
 	}
@@ -325,14 +325,14 @@ func (r *repoRun) phase(ctx context.Context, kind retention.Kind) {
 		d := &r.rp.Deletions[i]
 		if d.Status == "" {
 			d.Status, d.Reason = retention.StatusSkipped, "interrupted (SIGINT/SIGTERM) before this deletion started"
-			r.progress()
+			r.progress(d.Status)
 		}
 	}
 }
 
 func (r *repoRun) skipAll(reason string) {
 	for range r.rp.SkipPending(reason) {
-		r.progress()
+		r.progress(retention.StatusSkipped)
 	}
 }
 

@@ -94,9 +94,21 @@ func TestCancellation(t *testing.T) {
 	})
 	e.proxy.Reset()
 
-	out := execute.Apply(ctx, e.client, rules, p, now, execute.Options{Concurrency: 1})
+	var last execute.Counts
+	progress := func(c execute.Counts) {
+		if c.Deleted < last.Deleted || c.Settled() != last.Settled()+1 {
+			t.Errorf("progress went from %+v to %+v", last, c)
+		}
+		last = c
+	}
+	out := execute.Apply(ctx, e.client, rules, p, now, execute.Options{Concurrency: 1, Progress: progress})
 
 	everyStatusSet(t, out)
+	// The progress line counts what was done, and the skipped apart: an
+	// interrupted run never looks finished.
+	if s := out.Summary; last != (execute.Counts{Deleted: s.Deleted, Skipped: s.Skipped, Failed: s.DeletionsFailed, Total: s.Deleted + s.Skipped + s.DeletionsFailed}) {
+		t.Errorf("last progress %+v, summary %d deleted, %d skipped, %d failed", last, s.Deleted, s.Skipped, s.DeletionsFailed)
+	}
 	var deleted []string
 	for _, del := range repoPlan(t, out, repo).Deletions {
 		switch del.Status {

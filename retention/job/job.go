@@ -45,9 +45,9 @@ type Options struct {
 	Logger       *slog.Logger
 	Now          time.Time
 	// PlanProgress and DeleteProgress, when set, are called as
-	// repositories are planned and deletions finish.
+	// repositories are planned and deletions are settled.
 	PlanProgress   func(done, total, tags int)
-	DeleteProgress func(done, total int)
+	DeleteProgress func(execute.Counts)
 }
 
 func (o *Options) defaults() {
