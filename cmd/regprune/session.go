@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -99,6 +100,8 @@ func (f *runFlags) begin(cmd *cobra.Command, e *env) (*session, error) {
 		return nil, usageError("%s: %v", config.Path(f.configPath, e.getenv), err)
 	}
 	s.warnReadableSecrets()
+	log.Info("regprune starting", "version", versionString(), "command", cmd.Name(),
+		"config", config.Path(f.configPath, e.getenv), "scope", f.scope, "shard", shard.String())
 	return s, nil
 }
 
@@ -126,6 +129,34 @@ func (s *session) runOptions() job.Options {
 // A run stopped by a signal (ctx done) still publishes: that is when the
 // report and a Pushgateway's view of the failure matter most.
 func (s *session) finish(ctx context.Context, p *retention.Plan, runErr error) error {
+	err := s.publish(ctx, p, runErr)
+	s.logSummary(p, err)
+	return err
+}
+
+// logSummary is the run's last log line, the one to alert on: the
+// counts and the exit code.
+func (s *session) logSummary(p *retention.Plan, err error) {
+	code, level := 0, slog.LevelInfo
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	} else if err != nil {
+		code = exitFailure
+	}
+	if code != 0 {
+		level = slog.LevelError
+	}
+	sm := p.Summary
+	s.log.Log(context.Background(), level, "regprune finished", "mode", string(p.Mode), "dryRun", p.DryRun,
+		"repositories", sm.Repositories, "failedRepositories", sm.Failed, "tags", sm.Tags, "keep", sm.Keep, "delete", sm.Delete,
+		"deleted", sm.Deleted, "skipped", sm.Skipped, "failedDeletions", sm.DeletionsFailed,
+		"localCaches", sm.LocalCaches, "failedLocalCaches", sm.LocalFailed, "aborted", p.Aborted != "",
+		"duration", time.Since(s.started).Round(time.Millisecond), "exitCode", code)
+}
+
+// publish writes the report and the metrics; see finish.
+func (s *session) publish(ctx context.Context, p *retention.Plan, runErr error) error {
 	ctx = context.WithoutCancel(ctx)
 	s.status.end()
 	var errs []string

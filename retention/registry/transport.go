@@ -29,7 +29,9 @@ import (
 // normal answer of a plain-HTTP registry, not a fault to retry.
 func newRetrying(base http.RoundTripper, o *options, insecure bool) http.RoundTripper {
 	rc := retryablehttp.NewClient()
-	rc.Logger = nil // its default logger prints every request to stderr
+	// Its default logger prints every request to stderr; this one logs
+	// each retry as a warning and the rest at debug.
+	rc.Logger = newRetryLog(o.logger)
 	rc.RetryMax = o.retryMax
 	rc.RetryWaitMin = o.waitMin
 	rc.RetryWaitMax = o.waitMax
@@ -38,7 +40,7 @@ func newRetrying(base http.RoundTripper, o *options, insecure bool) http.RoundTr
 	rc.ErrorHandler = passthrough
 	rc.RequestLogHook = markRetries
 	rc.HTTPClient = &http.Client{
-		Transport: base,
+		Transport: logRequests{base, o.logger},
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
