@@ -17,6 +17,9 @@ var (
 	ErrDenied = errors.New("access denied (check the credentials and their scope)")
 	// ErrUnreachable: the registry could not be connected to.
 	ErrUnreachable = errors.New("registry unreachable")
+	// ErrTLS: the TLS connection failed: the certificate could not be
+	// verified, or the registry answers plain HTTP on its https port.
+	ErrTLS = errors.New("TLS failed")
 	// ErrUnsupported: the registry refuses the operation (405, or the
 	// code UNSUPPORTED): typically DELETE over the OCI API.
 	ErrUnsupported = errors.New("operation not supported by the registry")

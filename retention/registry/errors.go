@@ -1,6 +1,8 @@
 package registry
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -22,6 +24,7 @@ var (
 	ErrRepositoryNotFound = retention.ErrRepositoryNotFound
 	ErrDenied             = retention.ErrDenied
 	ErrUnreachable        = retention.ErrUnreachable
+	ErrTLS                = retention.ErrTLS
 	ErrUnsupported        = retention.ErrUnsupported
 	ErrTruncated          = retention.ErrTruncated
 	ErrRateLimited        = retention.ErrRateLimited
@@ -49,10 +52,13 @@ func classify(err error) error {
 	if err == nil {
 		return nil
 	}
-	for _, s := range []error{ErrNotFound, ErrRepositoryNotFound, ErrDenied, ErrUnreachable, ErrUnsupported, ErrTruncated, ErrRateLimited} {
+	for _, s := range []error{ErrNotFound, ErrRepositoryNotFound, ErrDenied, ErrUnreachable, ErrTLS, ErrUnsupported, ErrTruncated, ErrRateLimited} {
 		if errors.Is(err, s) {
 			return err
 		}
+	}
+	if hint := tlsHint(err); hint != "" {
+		return fmt.Errorf("%w: %w (%s)", ErrTLS, err, hint)
 	}
 	if s := sentinelFor(err); s != nil {
 		return fmt.Errorf("%w: %w", s, err)
@@ -85,6 +91,30 @@ func sentinelFor(err error) error {
 		return ErrUnreachable
 	}
 	return nil
+}
+
+// tlsHint says what to do about a TLS failure, or "" when err is not
+// one. A certificate that cannot be verified is a TLS failure, reported
+// as one, never as a missing repository or an unreachable host.
+func tlsHint(err error) string {
+	if errors.Is(err, http.ErrSchemeMismatch) {
+		return "the registry answers plain HTTP: if it is meant to, set insecure: true for it under registries"
+	}
+	var (
+		verify   *tls.CertificateVerificationError
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+		record   tls.RecordHeaderError
+		alert    tls.AlertError
+	)
+	switch {
+	case errors.As(err, &verify), errors.As(err, &unknown), errors.As(err, &hostname), errors.As(err, &invalid):
+		return "the certificate could not be verified: add the registry's CA to the system's trust store (or SSL_CERT_FILE), or set insecure: true for it under registries to skip verification"
+	case errors.As(err, &record), errors.As(err, &alert):
+		return "the TLS handshake failed"
+	}
+	return ""
 }
 
 func hasCode(te *transport.Error, code transport.ErrorCode) bool {
