@@ -46,7 +46,7 @@ func installAction(t *testing.T, r runnerEnv, ref, version string) (resolve, ins
 	t.Helper()
 	_, md := readAction(t, repoRoot(t))
 	rs := stepByID(t, md, "resolve")
-	resolve = runStep(t, rs.Run, append(stepEnv(t, rs, map[string]string{"github.action_ref": ref, "inputs.version": version}), r.env()...))
+	resolve = runStep(t, "", rs.Run, append(stepEnv(t, rs, map[string]string{"github.action_ref": ref, "inputs.version": version}), r.env()...))
 	if resolve.code != 0 {
 		t.Fatalf("the resolve step exited %d:\n%s%s", resolve.code, resolve.stdout, resolve.stderr)
 	}
@@ -55,7 +55,7 @@ func installAction(t *testing.T, r runnerEnv, ref, version string) (resolve, ins
 		values["steps.resolve.outputs."+k] = v
 	}
 	is := stepByID(t, md, "install")
-	install = runStep(t, is.Run, append(stepEnv(t, is, values), r.env()...))
+	install = runStep(t, "", is.Run, append(stepEnv(t, is, values), r.env()...))
 	return resolve, install
 }
 
@@ -270,7 +270,7 @@ func TestActionResolvesVersion(t *testing.T) {
 			if tc.arch != "" {
 				r.arch = tc.arch
 			}
-			res := runStep(t, rs.Run, append(stepEnv(t, rs, map[string]string{"github.action_ref": tc.ref, "inputs.version": tc.version}), r.env()...))
+			res := runStep(t, "", rs.Run, append(stepEnv(t, rs, map[string]string{"github.action_ref": tc.ref, "inputs.version": tc.version}), r.env()...))
 			got := res.outputs
 			if res.code != 0 || got["mode"] != tc.wantMode || got["asset"] != tc.wantAsset || (tc.wantVersion != "" && got["version"] != tc.wantVersion) {
 				t.Errorf("exit %d, outputs %v; want mode %q, version %q, asset %q\n%s", res.code, got, tc.wantMode, tc.wantVersion, tc.wantAsset, res.stderr)

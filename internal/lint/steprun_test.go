@@ -19,10 +19,14 @@ type stepResult struct {
 
 // runStep runs a step's script exactly as GitHub runs a `shell: bash`
 // step: the script in a file, `bash --noprofile --norc -eo pipefail
-// {0}`, with a fresh $GITHUB_OUTPUT. env is the whole environment.
-func runStep(t *testing.T, script string, env []string) stepResult {
+// {0}`, with a fresh $GITHUB_OUTPUT, in the working directory wd (a
+// new empty one when ""). env is the whole environment.
+func runStep(t *testing.T, wd, script string, env []string) stepResult {
 	t.Helper()
 	dir := t.TempDir()
+	if wd == "" {
+		wd = t.TempDir()
+	}
 	file := filepath.Join(dir, "step.sh")
 	if err := os.WriteFile(file, []byte(script), 0o644); err != nil {
 		t.Fatal(err)
@@ -33,6 +37,7 @@ func runStep(t *testing.T, script string, env []string) stepResult {
 	}
 	cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", file)
 	cmd.Env = append(env, "GITHUB_OUTPUT="+outputs)
+	cmd.Dir = wd
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
