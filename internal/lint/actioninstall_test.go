@@ -213,7 +213,7 @@ func checkInstalled(t *testing.T, r runnerEnv, res stepResult, cosign bool) {
 
 // TestActionReusesCachedRelease: a binary restored from the cache (the
 // same directory) is used without a download when it matches its
-// SHA256SUMS, and downloaded again when it does not.
+// SHA256SUMS, and replaced by a verified download when it does not.
 func TestActionReusesCachedRelease(t *testing.T) {
 	const asset = "regprune_v1.2.3_linux_amd64"
 	files := map[string][]byte{asset: []byte(releaseBinary)}
@@ -233,9 +233,10 @@ func TestActionReusesCachedRelease(t *testing.T) {
 	if err := os.WriteFile(res.outputs["bin"], []byte("#!/bin/sh\necho tampered\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	rel.down.Store(false)
 	_, res = installAction(t, r, "v1.2.3", "")
-	if res.code == 0 || strings.Contains(res.stdout, "tampered") {
-		t.Fatalf("a cached binary that does not match SHA256SUMS was used (exit %d):\n%s", res.code, res.stdout)
+	if res.code != 0 || strings.Contains(res.stdout, "tampered") || !strings.Contains(res.stdout, "downloaded and verified") || !strings.Contains(res.stdout, "fake release binary") {
+		t.Fatalf("a cached binary that does not match SHA256SUMS was not replaced by a verified download (exit %d):\n%s%s", res.code, res.stdout, res.stderr)
 	}
 }
 
