@@ -96,7 +96,7 @@ func newDemoCmd(e *env) *cobra.Command {
 			// In JSON mode stdout holds exactly one document (the apply
 			// report); the narration goes to stderr.
 			narrate := e.stdout
-			if s.format == report.JSON {
+			if s.format.IsJSON() {
 				narrate = e.stderr
 			}
 			fmt.Fprintf(narrate, "regprune demo: an embedded registry at %s, seeded with two repositories, and an OCI layout cache at %s.\nPolicy:\n\n%s\n\n== regprune plan\n", host, layoutDir, indent(demo))
@@ -105,7 +105,7 @@ func newDemoCmd(e *env) *cobra.Command {
 				return err
 			}
 			p := job.Plan(ctx, client, s.runOptions())
-			if s.format != report.JSON {
+			if !s.format.IsJSON() {
 				if err := report.Write(e.stdout, p, s.format); err != nil {
 					return err
 				}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -143,6 +144,8 @@ func TestJSONOnExit2(t *testing.T) {
 		{"apply", "-c", bad, "--output=json"},
 		{"plan", "-ojson", "--no-such-flag"},
 		{"plan", "-c", "/nonexistent.yaml", "-o", "json"},
+		{"apply", "-c", bad, "-o", "jsonl"},
+		{"apply", "-ojsonl", "--no-such-flag"},
 	} {
 		r := runCLI(t, nil, args...)
 		var doc struct {
@@ -156,6 +159,11 @@ func TestJSONOnExit2(t *testing.T) {
 		}
 		if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || doc.Error == "" || doc.ExitCode != 2 || doc.SchemaVersion != 1 {
 			t.Errorf("%q: stdout %q (%v), want one JSON error document", args, r.stdout, err)
+		}
+		if lines := strings.Count(r.stdout, "\n"); slices.Contains(args, "jsonl") || slices.Contains(args, "-ojsonl") {
+			if lines != 1 {
+				t.Errorf("%q: the error document spans %d lines, want one", args, lines)
+			}
 		}
 	}
 	// Text output and --output-file keep stdout empty.

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -261,6 +262,34 @@ func TestIndexedJob(t *testing.T) {
 	}
 }
 
+// flagValue returns the last value args give a flag, by its short
+// (-o jsonl, -ojsonl, -o=jsonl) or long name (--output jsonl,
+// --output=jsonl), as cobra reads them; "text" for -o/--output when
+// absent (regprune's default), else "".
+func flagValue(args []string, short, long string) string {
+	v := ""
+	if long == "--output" {
+		v = "text"
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == long || short != "" && a == short:
+			if i+1 < len(args) {
+				v = args[i+1]
+				i++
+			}
+		case strings.HasPrefix(a, long+"="):
+			v = strings.TrimPrefix(a, long+"=")
+		case short != "" && strings.HasPrefix(a, short+"="):
+			v = strings.TrimPrefix(a, short+"=")
+		case short != "" && strings.HasPrefix(a, short) && !strings.HasPrefix(a, "--"):
+			v = strings.TrimPrefix(a, short)
+		}
+	}
+	return v
+}
+
 func deref(p *int32) any {
 	if p == nil {
 		return nil
@@ -305,6 +334,17 @@ func checkJob(t *testing.T, file string, s batchv1.JobSpec, all map[string][]any
 	}
 	if len(c.Args) == 0 || c.Args[0] != "apply" {
 		t.Errorf("%s: args %q, want apply first", file, c.Args)
+	}
+	// The pod's stdout and stderr are one log stream: every line of it
+	// must be one JSON object for Loki and Fluent Bit.
+	if f := flagValue(c.Args, "-o", "--output"); f != "jsonl" {
+		t.Errorf("%s: args %q: report format %q on stdout, want -o jsonl (the JSON report on one line)", file, c.Args, f)
+	}
+	if f := flagValue(c.Args, "", "--log-format"); f != "json" {
+		t.Errorf("%s: args %q: log format %q, want --log-format json", file, c.Args, f)
+	}
+	if f := flagValue(c.Args, "", "--output-file"); f != "" {
+		t.Errorf("%s: args %q: --output-file %q: the report would be lost with the pod", file, c.Args, f)
 	}
 
 	if g := pod.TerminationGracePeriodSeconds; g == nil || *g < 90 {
