@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -415,5 +416,43 @@ func checkJob(t *testing.T, file string, s batchv1.JobSpec, all map[string][]any
 	}
 	if !sawConfig || !sawSecret || !sawTmp {
 		t.Errorf("%s: volumes: config map %v, docker-config secret %v, /tmp emptyDir %v; want all three", file, sawConfig, sawSecret, sawTmp)
+	}
+}
+
+// TestREADMEPatchesTheCronJob: every `kubectl patch cronjob NAME --type
+// merge -p '...'` in the README names the shipped CronJob and decodes
+// strictly into its type, so that the workload identity settings it
+// shows land where Kubernetes reads them.
+func TestREADMEPatchesTheCronJob(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(repoRoot(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cj := only[batchv1.CronJob](t, manifests(t), "cronjob.yaml")
+	patches := regexp.MustCompile(`kubectl patch cronjob (\S+) --type merge -p '([^']*)'`).FindAllStringSubmatch(string(readme), -1)
+	if len(patches) < 2 {
+		t.Fatalf("the README has %d kubectl patch commands for the CronJob, want the ServiceAccount's and Azure's", len(patches))
+	}
+	var sawAccount, sawAzure bool
+	for _, m := range patches {
+		if m[1] != cj.Name {
+			t.Errorf("the README patches cronjob %q, the shipped one is %q", m[1], cj.Name)
+		}
+		var p batchv1.CronJob
+		if err := decodeStrict([]byte(m[2]), &p); err != nil {
+			t.Errorf("the README's patch %s does not decode into a CronJob: %v", m[2], err)
+			continue
+		}
+		pod := p.Spec.JobTemplate.Spec.Template
+		sawAccount = sawAccount || pod.Spec.ServiceAccountName == "regprune"
+		sawAzure = sawAzure || pod.Labels["azure.workload.identity/use"] == "true"
+	}
+	if !sawAccount || !sawAzure {
+		t.Errorf("README patches: serviceAccountName regprune %v, pod label azure.workload.identity/use %v; want both", sawAccount, sawAzure)
+	}
+	for _, key := range []string{"eks.amazonaws.com/role-arn=", "iam.gke.io/gcp-service-account=", "azure.workload.identity/client-id="} {
+		if !strings.Contains(string(readme), "kubectl annotate serviceaccount regprune "+key) {
+			t.Errorf("the README does not annotate the ServiceAccount with %s", key)
+		}
 	}
 }
