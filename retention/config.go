@@ -19,11 +19,18 @@ type Config struct {
 	Protect Protect `mapstructure:"protect" json:"protect" yaml:"protect"`
 	// Registries holds per-host connection settings, matched by host.
 	Registries []Registry `mapstructure:"registries" json:"registries,omitempty" yaml:"registries,omitempty"`
+	// CloudLogins, when false, turns off the built-in cloud logins
+	// (Google, Amazon ECR, Azure ACR, each used for its own hosts only),
+	// leaving the Docker config and GITHUB_TOKEN. Default (nil) on.
+	CloudLogins *bool `mapstructure:"cloudLogins" json:"cloudLogins,omitempty" yaml:"cloudLogins,omitempty"`
 	// Policies are the retention rules.
 	Policies []Policy `mapstructure:"policies" json:"policies" yaml:"policies"`
 	// Local configures the pruning of local caches.
 	Local *Local `mapstructure:"local" json:"local,omitempty" yaml:"local,omitempty"`
 }
+
+// CloudLoginsOn reports whether the cloud logins are on (the default).
+func (c *Config) CloudLoginsOn() bool { return c.CloudLogins == nil || *c.CloudLogins }
 
 // Protect lists what no policy may delete.
 type Protect struct {

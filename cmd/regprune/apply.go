@@ -38,7 +38,7 @@ tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
 				job.Narrow(saved, s.runOptions())
 			}
 			ctx := cmd.Context()
-			opts := []registry.Option{registry.WithConcurrency(s.cfg.Concurrency), registry.WithLogger(s.log)}
+			opts := []registry.Option{registry.WithConcurrency(s.cfg.Concurrency), registry.WithLogger(s.log), registry.WithCloudLogins(s.cfg.CloudLoginsOn())}
 			if !dryRun {
 				opts = append(opts, registry.WithDeleteScope())
 			}

@@ -21,7 +21,6 @@ import (
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/registry"
-	"github.com/regprune/regprune/retention/report"
 )
 
 // demoConfig is the policy the demo runs, shaped like config.example.yaml.
@@ -96,7 +95,7 @@ func newDemoCmd(e *env) *cobra.Command {
 			// In JSON mode stdout holds exactly one document (the apply
 			// report); the narration goes to stderr.
 			narrate := e.stdout
-			if s.format == report.JSON {
+			if s.format.IsJSON() {
 				narrate = e.stderr
 			}
 			fmt.Fprintf(narrate, "regprune demo: an embedded registry at %s, seeded with two repositories, and an OCI layout cache at %s.\nPolicy:\n\n%s\n\n== regprune plan\n", host, layoutDir, indent(demo))
@@ -105,7 +104,7 @@ func newDemoCmd(e *env) *cobra.Command {
 				return err
 			}
 			p := job.Plan(ctx, client, s.runOptions())
-			if s.format != report.JSON {
+			if !s.format.IsJSON() {
 				if err := f.writeTo(e.stdout, p, s.format); err != nil {
 					return err
 				}

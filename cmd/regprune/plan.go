@@ -21,7 +21,7 @@ func newPlanCmd(e *env) *cobra.Command {
 			}
 			ctx := cmd.Context()
 			// Pull scope only: a plan never holds a token that can delete.
-			client, err := registry.New(s.cfg.Registries, registry.WithConcurrency(s.cfg.Concurrency), registry.WithLogger(s.log))
+			client, err := registry.New(s.cfg.Registries, registry.WithConcurrency(s.cfg.Concurrency), registry.WithLogger(s.log), registry.WithCloudLogins(s.cfg.CloudLoginsOn()))
 			if err != nil {
 				return err
 			}

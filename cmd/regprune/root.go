@@ -84,13 +84,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 	return exitUsage
 }
 
-// writeErrorDocument keeps the promise that with -o json stdout holds
-// one JSON document, also when the run stops at exit code 2 before any
-// report: {"schemaVersion": 1, "error": "...", "exitCode": 2}. With
-// --output-file the report file is not written, as for any failure
-// before the report.
+// writeErrorDocument keeps the promise that with -o json (or jsonl)
+// stdout holds one JSON document, also when the run stops at exit code 2
+// before any report: {"schemaVersion": 1, "error": "...", "exitCode": 2},
+// on one line for jsonl. With --output-file the report file is not
+// written, as for any failure before the report.
 func writeErrorDocument(stdout io.Writer, args []string, err error) {
-	if err == nil || err == errSilent || !jsonToStdout(args) {
+	if err == nil || err == errSilent {
+		return
+	}
+	format := jsonToStdout(args)
+	if !format.IsJSON() {
 		return
 	}
 	doc := struct {
@@ -98,14 +102,19 @@ func writeErrorDocument(stdout io.Writer, args []string, err error) {
 		Error         string `json:"error"`
 		ExitCode      int    `json:"exitCode"`
 	}{retention.SchemaVersion, err.Error(), exitUsage}
-	b, _ := json.MarshalIndent(doc, "", "  ")
+	b, _ := json.Marshal(doc)
+	if format == report.JSON {
+		b, _ = json.MarshalIndent(doc, "", "  ")
+	}
 	fmt.Fprintf(stdout, "%s\n", b)
 }
 
 // jsonToStdout reads, from the raw arguments (flag parsing may be what
-// failed), whether the report would be JSON on stdout.
-func jsonToStdout(args []string) bool {
-	isJSON, toFile := false, false
+// failed), the JSON format of a report on stdout, or "" when the report
+// is not JSON or goes to a file.
+func jsonToStdout(args []string) report.Format {
+	var format report.Format
+	toFile := false
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -117,12 +126,12 @@ func jsonToStdout(args []string) bool {
 		}
 		switch {
 		case a == "-o" || a == "--output":
-			isJSON = next == "json"
+			format = report.Format(next)
 			i++
 		case strings.HasPrefix(a, "--output="), strings.HasPrefix(a, "-o="):
-			isJSON = a[strings.Index(a, "=")+1:] == "json"
+			format = report.Format(a[strings.Index(a, "=")+1:])
 		case strings.HasPrefix(a, "-o") && !strings.HasPrefix(a, "--"):
-			isJSON = a[2:] == "json"
+			format = report.Format(a[2:])
 		case a == "--output-file":
 			toFile = next != ""
 			i++
@@ -130,7 +139,10 @@ func jsonToStdout(args []string) bool {
 			toFile = len(a) > len("--output-file=")
 		}
 	}
-	return isJSON && !toFile
+	if toFile || !format.IsJSON() {
+		return ""
+	}
+	return format
 }
 
 // errSilent marks an exit code whose cause was already reported.
@@ -231,7 +243,7 @@ func (c *common) shardOf(e *env) (planner.Shard, error) {
 }
 
 func (c *common) addOutputFlags(cmd *cobra.Command) {
-	cmd.Flags().StringVarP(&c.output, "output", "o", "text", "report format: text, json or markdown")
+	cmd.Flags().StringVarP(&c.output, "output", "o", "text", "report format: text, json, jsonl (the JSON on one line) or markdown")
 	cmd.Flags().StringVar(&c.outputFile, "output-file", "", "write the report to this file instead of stdout")
 	cmd.Flags().BoolVar(&c.summary, "summary", false, "text and markdown: one row of counts per repository")
 	cmd.Flags().BoolVar(&c.deletions, "deletions", false, "text and markdown: the deletions only (apply's default)")
@@ -244,8 +256,8 @@ func (c *common) reportOptions(f report.Format) ([]report.Option, error) {
 	if c.summary && c.deletions {
 		return nil, usageError("--summary and --deletions: give one of them")
 	}
-	if f == report.JSON && (c.summary || c.deletions || c.verbose) {
-		return nil, usageError("--summary, --deletions and --verbose shape the text and markdown reports; -o json is always the whole plan")
+	if f.IsJSON() && (c.summary || c.deletions || c.verbose) {
+		return nil, usageError("--summary, --deletions and --verbose shape the text and markdown reports; -o json and jsonl are always the whole plan")
 	}
 	view := report.ViewAuto
 	switch {

@@ -75,6 +75,7 @@ func (f *runFlags) begin(cmd *cobra.Command, e *env) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	routeLibraryLogs(log)
 	switch f.scope {
 	case scopeAll, scopeRemote, scopeLocal:
 	default:

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -145,6 +146,8 @@ func TestJSONOnExit2(t *testing.T) {
 		{"plan", "-ojson", "--no-such-flag"},
 		{"plan", "-c", "/nonexistent.yaml", "-o", "json"},
 		{"apply", "-c", bad, "-o", "json", "--verbose"},
+		{"apply", "-c", bad, "-o", "jsonl"},
+		{"apply", "-ojsonl", "--no-such-flag"},
 	} {
 		r := runCLI(t, nil, args...)
 		var doc struct {
@@ -159,8 +162,13 @@ func TestJSONOnExit2(t *testing.T) {
 		if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || doc.Error == "" || doc.ExitCode != 2 || doc.SchemaVersion != 1 {
 			t.Errorf("%q: stdout %q (%v), want one JSON error document", args, r.stdout, err)
 		}
+		if lines := strings.Count(r.stdout, "\n"); slices.Contains(args, "jsonl") || slices.Contains(args, "-ojsonl") {
+			if lines != 1 {
+				t.Errorf("%q: the error document spans %d lines, want one", args, lines)
+			}
+		}
 	}
-	if r := runCLI(t, nil, "apply", "-c", bad, "-o", "json", "--verbose"); !strings.Contains(r.stdout, "-o json is always the whole plan") {
+	if r := runCLI(t, nil, "apply", "-c", bad, "-o", "json", "--verbose"); !strings.Contains(r.stdout, "-o json and jsonl are always the whole plan") {
 		t.Errorf("--verbose with -o json: stdout %q, want the error naming both", r.stdout)
 	}
 	// Text output and --output-file keep stdout empty.

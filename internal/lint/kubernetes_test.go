@@ -8,8 +8,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -261,6 +263,34 @@ func TestIndexedJob(t *testing.T) {
 	}
 }
 
+// flagValue returns the last value args give a flag, by its short
+// (-o jsonl, -ojsonl, -o=jsonl) or long name (--output jsonl,
+// --output=jsonl), as cobra reads them; "text" for -o/--output when
+// absent (regprune's default), else "".
+func flagValue(args []string, short, long string) string {
+	v := ""
+	if long == "--output" {
+		v = "text"
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == long || short != "" && a == short:
+			if i+1 < len(args) {
+				v = args[i+1]
+				i++
+			}
+		case strings.HasPrefix(a, long+"="):
+			v = strings.TrimPrefix(a, long+"=")
+		case short != "" && strings.HasPrefix(a, short+"="):
+			v = strings.TrimPrefix(a, short+"=")
+		case short != "" && strings.HasPrefix(a, short) && !strings.HasPrefix(a, "--"):
+			v = strings.TrimPrefix(a, short)
+		}
+	}
+	return v
+}
+
 func deref(p *int32) any {
 	if p == nil {
 		return nil
@@ -305,6 +335,17 @@ func checkJob(t *testing.T, file string, s batchv1.JobSpec, all map[string][]any
 	}
 	if len(c.Args) == 0 || c.Args[0] != "apply" {
 		t.Errorf("%s: args %q, want apply first", file, c.Args)
+	}
+	// The pod's stdout and stderr are one log stream: every line of it
+	// must be one JSON object for Loki and Fluent Bit.
+	if f := flagValue(c.Args, "-o", "--output"); f != "jsonl" {
+		t.Errorf("%s: args %q: report format %q on stdout, want -o jsonl (the JSON report on one line)", file, c.Args, f)
+	}
+	if f := flagValue(c.Args, "", "--log-format"); f != "json" {
+		t.Errorf("%s: args %q: log format %q, want --log-format json", file, c.Args, f)
+	}
+	if f := flagValue(c.Args, "", "--output-file"); f != "" {
+		t.Errorf("%s: args %q: --output-file %q: the report would be lost with the pod", file, c.Args, f)
 	}
 
 	if g := pod.TerminationGracePeriodSeconds; g == nil || *g < 90 {
@@ -375,5 +416,43 @@ func checkJob(t *testing.T, file string, s batchv1.JobSpec, all map[string][]any
 	}
 	if !sawConfig || !sawSecret || !sawTmp {
 		t.Errorf("%s: volumes: config map %v, docker-config secret %v, /tmp emptyDir %v; want all three", file, sawConfig, sawSecret, sawTmp)
+	}
+}
+
+// TestREADMEPatchesTheCronJob: every `kubectl patch cronjob NAME --type
+// merge -p '...'` in the README names the shipped CronJob and decodes
+// strictly into its type, so that the workload identity settings it
+// shows land where Kubernetes reads them.
+func TestREADMEPatchesTheCronJob(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(repoRoot(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cj := only[batchv1.CronJob](t, manifests(t), "cronjob.yaml")
+	patches := regexp.MustCompile(`kubectl patch cronjob (\S+) --type merge -p '([^']*)'`).FindAllStringSubmatch(string(readme), -1)
+	if len(patches) < 2 {
+		t.Fatalf("the README has %d kubectl patch commands for the CronJob, want the ServiceAccount's and Azure's", len(patches))
+	}
+	var sawAccount, sawAzure bool
+	for _, m := range patches {
+		if m[1] != cj.Name {
+			t.Errorf("the README patches cronjob %q, the shipped one is %q", m[1], cj.Name)
+		}
+		var p batchv1.CronJob
+		if err := decodeStrict([]byte(m[2]), &p); err != nil {
+			t.Errorf("the README's patch %s does not decode into a CronJob: %v", m[2], err)
+			continue
+		}
+		pod := p.Spec.JobTemplate.Spec.Template
+		sawAccount = sawAccount || pod.Spec.ServiceAccountName == "regprune"
+		sawAzure = sawAzure || pod.Labels["azure.workload.identity/use"] == "true"
+	}
+	if !sawAccount || !sawAzure {
+		t.Errorf("README patches: serviceAccountName regprune %v, pod label azure.workload.identity/use %v; want both", sawAccount, sawAzure)
+	}
+	for _, key := range []string{"eks.amazonaws.com/role-arn=", "iam.gke.io/gcp-service-account=", "azure.workload.identity/client-id="} {
+		if !strings.Contains(string(readme), "kubectl annotate serviceaccount regprune "+key) {
+			t.Errorf("the README does not annotate the ServiceAccount with %s", key)
+		}
 	}
 }

@@ -2,7 +2,7 @@
 // environment and overrides (flags), and validates it.
 //
 // Precedence, lowest first: the defaults (concurrency 8, maxDeletions 0,
-// minAge 0), the file, the REGPRUNE_* environment variables, overrides.
+// minAge 0, cloudLogins true), the file, the REGPRUNE_* environment variables, overrides.
 // Decoding is strict: an unknown key or a value of the wrong type is an
 // error that names its key path, and so is anything Compile refuses.
 package config
@@ -65,6 +65,7 @@ func parse(file string, data []byte, o *options) (*retention.Config, error) {
 	v.SetDefault("concurrency", retention.DefaultConcurrency)
 	v.SetDefault("maxDeletions", 0)
 	v.SetDefault("minAge", retention.Duration(0))
+	v.SetDefault("cloudLogins", true)
 
 	if err := checkYAML(data); err != nil {
 		return nil, &Error{File: file, Err: err}

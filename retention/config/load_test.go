@@ -53,6 +53,7 @@ func TestLoadExample(t *testing.T) {
 		Registries: []retention.Registry{{
 			Host: "localhost:5000", Insecure: true, Username: "ci", Password: "hunter2",
 		}},
+		CloudLogins: ptr(true),
 		Policies: []retention.Policy{{
 			Name:         "api",
 			Repositories: []string{"localhost:5000/acme/api", "localhost:5000/acme/web-*"},
@@ -71,6 +72,30 @@ func TestLoadExample(t *testing.T) {
 	}
 	if _, err := got.Compile(); err != nil {
 		t.Errorf("Compile: %v", err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestLoadCloudLogins: on by default, off with cloudLogins: false, and
+// anything but a boolean is refused.
+func TestLoadCloudLogins(t *testing.T) {
+	t.Parallel()
+	for file, want := range map[string]bool{minimal: true, "cloudLogins: true\n" + minimal: true, "cloudLogins: false\n" + minimal: false} {
+		cfg, err := Load(write(t, file), env(nil))
+		if err != nil {
+			t.Fatalf("Load(%q): %v", file, err)
+		}
+		if got := cfg.CloudLoginsOn(); got != want {
+			t.Errorf("Load(%q): cloud logins %v, want %v", file, got, want)
+		}
+	}
+	if got := (&retention.Config{}).CloudLoginsOn(); !got {
+		t.Error("a Config built in Go without CloudLogins has them off, want on")
+	}
+	_, err := Load(write(t, "cloudLogins: no\n"+minimal), env(nil))
+	if err == nil || !strings.Contains(err.Error(), "cloudLogins") {
+		t.Errorf("cloudLogins: no: err %v, want one naming cloudLogins", err)
 	}
 }
 

@@ -45,6 +45,9 @@ func New(registries []retention.Registry, opts ...Option) (*Client, error) {
 			return nil, fmt.Errorf("configuring the registry client: %w", err)
 		}
 	}
+	if o.keychain == nil {
+		o.keychain = keychainOf(o.clouds(), o.logger)
+	}
 	c := &Client{
 		opts:       o,
 		registries: map[string]retention.Registry{},
@@ -120,11 +123,11 @@ func (c *Client) registry(host string) (name.Registry, error) {
 
 // authenticator returns the configured credentials for host, else what
 // the keychain has.
-func (c *Client) authenticator(host string, reg name.Registry) (authn.Authenticator, error) {
+func (c *Client) authenticator(ctx context.Context, host string, reg name.Registry) (authn.Authenticator, error) {
 	if r, ok := c.registries[host]; ok && r.Username != "" {
 		return authn.FromConfig(authn.AuthConfig{Username: r.Username, Password: r.Password.Reveal()}), nil
 	}
-	a, err := c.opts.keychain.Resolve(reg)
+	a, err := authn.Resolve(ctx, c.opts.keychain, reg)
 	if err != nil {
 		return nil, fmt.Errorf("resolving credentials for %s: %w", host, err)
 	}
@@ -160,7 +163,7 @@ func (c *Client) transportFor(ctx context.Context, key, host string, reg name.Re
 }
 
 func (c *Client) authenticate(ctx context.Context, key, host string, reg name.Registry, scope string) (http.RoundTripper, error) {
-	auth, err := c.authenticator(host, reg)
+	auth, err := c.authenticator(ctx, host, reg)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"log/slog"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -13,7 +14,8 @@ func TestDefaultKeychainUsesGitHubToken(t *testing.T) {
 	t.Setenv("GITHUB_TOKEN", "ghs_test-token")
 	t.Setenv("GITHUB_ACTOR", "octocat")
 	t.Setenv("DOCKER_CONFIG", t.TempDir()) // no docker login state
-	kc := defaultOptions().keychain
+	// The real cloud logins: neither host is theirs, so none is asked.
+	kc := keychainOf(cloudLogins, slog.New(slog.DiscardHandler))
 	for host, want := range map[string]string{"ghcr.io": "ghs_test-token", "registry.example.com": ""} {
 		reg, err := name.NewRegistry(host)
 		if err != nil {

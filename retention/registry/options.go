@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/authn/github"
 
 	"github.com/regprune/regprune/retention"
 )
@@ -26,7 +25,8 @@ type options struct {
 	waitMin       time.Duration
 	waitMax       time.Duration
 	maxRetryAfter time.Duration
-	keychain      authn.Keychain
+	keychain      authn.Keychain // nil: keychainOf(cloudLogins) unless cloud is off
+	cloud         bool
 	deleteScope   bool
 	userAgent     string
 	// headerTimeout bounds the wait for a response's headers.
@@ -43,7 +43,7 @@ func defaultOptions() options {
 		waitMin:       500 * time.Millisecond,
 		waitMax:       20 * time.Second,
 		maxRetryAfter: 60 * time.Second,
-		keychain:      authn.NewMultiKeychain(authn.DefaultKeychain, github.Keychain),
+		cloud:         true,
 		userAgent:     "regprune",
 		headerTimeout: 60 * time.Second,
 		bodyIdle:      DefaultBodyIdleTimeout,
@@ -148,10 +148,11 @@ func WithRetry(retries int, waitMin, waitMax, maxRetryAfter time.Duration) Optio
 }
 
 // WithKeychain sets where credentials come from for registries that have
-// no username and password in the configuration (those always win).
-// Default: authn.DefaultKeychain (the Docker config file, docker login
-// state and the credential helpers it names, such as the cloud ones), then
-// GITHUB_TOKEN for ghcr.io.
+// no username and password in the configuration (those always win), in
+// place of the whole default keychain. Default: authn.DefaultKeychain
+// (the Docker config file, docker login state and the credential helpers
+// it names), then GITHUB_TOKEN for ghcr.io, then the cloud logins, each
+// for its own hosts only (see WithCloudLogins).
 func WithKeychain(kc authn.Keychain) Option {
 	return func(o *options) error {
 		if kc == nil {
@@ -160,6 +161,28 @@ func WithKeychain(kc authn.Keychain) Option {
 		o.keychain = kc
 		return nil
 	}
+}
+
+// WithCloudLogins turns the default keychain's cloud logins on or off:
+// Google (gcr.io, *.gcr.io, *.pkg.dev) with Application Default
+// Credentials or gcloud, Amazon ECR (ACCOUNT.dkr.ecr.REGION.amazonaws.com
+// and its China, FIPS, dual-stack and sovereign forms, public.ecr.aws)
+// with the AWS SDK's default chain, and Azure (*.azurecr.io, .cn, .us)
+// with the AZURE_* environment. They come after the Docker config and
+// GITHUB_TOKEN, and no other host ever reaches them. Default on: off
+// keeps a job from using the ambient identity of the machine it runs on
+// (a node's instance role) when it should use only what it was given.
+// With WithKeychain this option has no effect.
+func WithCloudLogins(on bool) Option {
+	return func(o *options) error { o.cloud = on; return nil }
+}
+
+// clouds are the cloud logins of the default keychain.
+func (o *options) clouds() []cloudLogin {
+	if !o.cloud {
+		return nil
+	}
+	return cloudLogins
 }
 
 // WithDeleteScope makes the client ask for tokens that may delete

@@ -18,15 +18,22 @@ const (
 	Text Format = "text"
 	// JSON is the plan itself, the document a later apply executes.
 	JSON Format = "json"
+	// JSONLine is the JSON document on one line, for log pipelines that
+	// read a line at a time (a Kubernetes pod's output in Loki or Fluent
+	// Bit, where the JSON logs share the stream).
+	JSONLine Format = "jsonl"
 	// Markdown is meant for a GitHub job summary ($GITHUB_STEP_SUMMARY).
 	Markdown Format = "markdown"
 )
 
 // formats lists the valid names in the order error messages show them.
-var formats = []string{string(Text), string(JSON), string(Markdown), "md"}
+var formats = []string{string(Text), string(JSON), string(JSONLine), string(Markdown), "md"}
+
+// IsJSON reports whether f is the JSON document, indented or on one line.
+func (f Format) IsJSON() bool { return f == JSON || f == JSONLine }
 
 // ParseFormat maps a user-supplied name to a Format. It accepts text,
-// json, markdown and md (an alias of markdown), ignoring case and
+// json, jsonl, markdown and md (an alias of markdown), ignoring case and
 // surrounding space.
 func ParseFormat(s string) (Format, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
@@ -34,6 +41,8 @@ func ParseFormat(s string) (Format, error) {
 		return Text, nil
 	case "json":
 		return JSON, nil
+	case "jsonl":
+		return JSONLine, nil
 	case "markdown", "md":
 		return Markdown, nil
 	}
@@ -57,8 +66,8 @@ func Write(w io.Writer, p *retention.Plan, f Format, opts ...Option) error {
 	switch f {
 	case Text:
 		writeText(&buf, p, o)
-	case JSON:
-		if err := writeJSON(&buf, p); err != nil {
+	case JSON, JSONLine:
+		if err := writeJSON(&buf, p, f == JSON); err != nil {
 			return fmt.Errorf("writing json report: %w", err)
 		}
 	case Markdown:

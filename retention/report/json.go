@@ -13,12 +13,14 @@ const (
 	modeApply = retention.ModeApply
 )
 
-// writeJSON writes p as one indented JSON document with a trailing
-// newline. Nil slices are written as empty arrays, so consumers (jq
+// writeJSON writes p as one JSON document with a trailing newline,
+// indented or on one line. Nil slices are written as empty arrays, so consumers (jq
 // scripts, apply) never see null where a list belongs.
-func writeJSON(w io.Writer, p *retention.Plan) error {
+func writeJSON(w io.Writer, p *retention.Plan, indent bool) error {
 	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	if indent {
+		enc.SetIndent("", "  ")
+	}
 	// Reasons and errors are read by people; "<" is clearer than "\u003c".
 	enc.SetEscapeHTML(false)
 	return enc.Encode(p.WithArrays())

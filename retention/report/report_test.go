@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"os"
@@ -162,6 +163,43 @@ func TestWriteGolden(t *testing.T) {
 	}
 }
 
+// TestWriteJSONLine: jsonl is the json report on one line, byte for byte
+// the same document, and a saved plan reads it back.
+func TestWriteJSONLine(t *testing.T) {
+	t.Parallel()
+	for _, fx := range fixtures {
+		var indented, line bytes.Buffer
+		if err := Write(&indented, fx.plan(), JSON); err != nil {
+			t.Fatal(err)
+		}
+		if err := Write(&line, fx.plan(), JSONLine); err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(line.String(), "\n"); n != 1 || !strings.HasSuffix(line.String(), "\n") {
+			t.Errorf("%s: jsonl has %d newlines, want one, at the end:\n%s", fx.name, n, line.String())
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, indented.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(compact.String()+"\n", line.String()); diff != "" {
+			t.Errorf("%s: jsonl is not the json report compacted (-want +got):\n%s", fx.name, diff)
+		}
+	}
+	if _, err := retention.ReadPlan(bytes.NewReader(mustWrite(t, planFixture(), JSONLine))); err != nil {
+		t.Errorf("ReadPlan of a jsonl plan: %v", err)
+	}
+}
+
+func mustWrite(t *testing.T, p *retention.Plan, f Format) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := Write(&buf, p, f); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 func TestWriteDeterministic(t *testing.T) {
 	t.Parallel()
 	for _, f := range []Format{Text, JSON, Markdown} {
@@ -250,6 +288,7 @@ func TestParseFormat(t *testing.T) {
 		{in: "markdown", want: Markdown},
 		{in: "md", want: Markdown},
 		{in: " JSON ", want: JSON},
+		{in: "jsonl", want: JSONLine},
 		{in: "", wantErr: true},
 		{in: "yaml", wantErr: true},
 		{in: "txt", wantErr: true},
