@@ -32,8 +32,16 @@ type CompiledPolicy struct {
 	Exclude      Patterns
 	Tags         Patterns // empty: every tag
 	Keep         []CompiledRule
-	// Clock is arrived or created for local.docker policies, else "".
+	// Clock is arrived or created for local.docker policies, created or
+	// pushed for registry policies, else "".
 	Clock string
+	// Untagged is the policy's untagged rule; nil without one.
+	Untagged *CompiledUntagged
+}
+
+// CompiledUntagged is an untagged rule.
+type CompiledUntagged struct {
+	OlderThan time.Duration
 }
 
 // CompiledRule is a KeepRule with its selector parsed.
@@ -175,9 +183,11 @@ func compilePolicy(key string, p Policy, sc scope) (*CompiledPolicy, []error) {
 	if cp.Tags, err = CompilePatterns(p.Tags); err != nil {
 		errs.add(key+".tags"+keyIndex(err), "%s", stripIndex(err))
 	}
-	if len(p.Keep) == 0 {
+	cp.Untagged = compileUntagged(key+".untagged", p.Untagged, sc, &errs)
+	if len(p.Keep) == 0 && p.Untagged == nil {
 		// A policy without keep rules deletes every tag it governs. That is
-		// too easy to write by accident to accept silently.
+		// too easy to write by accident to accept silently. One with an
+		// untagged rule and no keep rules governs no tags at all.
 		errs.add(key+".keep", "a policy needs at least one keep rule (a policy that keeps nothing would delete every tag it governs; write `keep: [{tags: [\"no-such-tag\"]}]` if that is really meant)")
 	}
 	for j, k := range p.Keep {
@@ -189,10 +199,36 @@ func compilePolicy(key string, p Policy, sc scope) (*CompiledPolicy, []error) {
 	return cp, nil
 }
 
-// compileClock checks a policy's clock: only local.docker policies have
-// one (arrived by default).
+// compileUntagged checks a policy's untagged rule: registry policies
+// only, a duration that is not negative.
+func compileUntagged(key string, u *UntaggedRule, sc scope, errs *fieldErrors) *CompiledUntagged {
+	switch {
+	case u == nil:
+		return nil
+	case sc != scopeRemote:
+		errs.add(key, "only registry policies take an untagged rule (a local cache's untagged images are pruned by the cache's own settings)")
+		return nil
+	case u.OlderThan < 0:
+		errs.add(key+".olderThan", "must not be negative")
+		return nil
+	}
+	return &CompiledUntagged{OlderThan: time.Duration(u.OlderThan)}
+}
+
+// compileClock checks a policy's clock: created (default) or pushed on
+// registries, arrived (default) or created in local.docker, none in
+// layouts.
 func compileClock(key, clock string, sc scope, errs *fieldErrors) string {
 	switch {
+	case sc == scopeRemote:
+		switch clock {
+		case "", ClockCreated:
+			return ""
+		case ClockPushed:
+			return ClockPushed
+		default:
+			errs.add(key+".clock", "must be created or pushed (got %q)", clock)
+		}
 	case sc == scopeDocker:
 		switch clock {
 		case "", ClockArrived:
@@ -203,7 +239,7 @@ func compileClock(key, clock string, sc scope, errs *fieldErrors) string {
 			errs.add(key+".clock", "must be arrived or created (got %q)", clock)
 		}
 	case clock != "":
-		errs.add(key+".clock", "only local.docker policies take a clock")
+		errs.add(key+".clock", "layout policies take no clock (they rank by creation time)")
 	}
 	return ""
 }
@@ -368,18 +404,18 @@ func (p *CompiledPolicy) Governs(names ...string) bool {
 	return named
 }
 
-// NeedsTime reports whether deciding repo needs creation times: when
-// minAge is set or a policy that governs it has a time-based rule. When it
+// NeedsTime reports whether deciding repo needs creation times: when a
+// policy that governs it by creation time (not clock: pushed) has a
+// time-based rule, or minAge is set and such a policy governs it. When it
 // does not, the lister fetches no config blobs.
 func (r *Rules) NeedsTime(names ...string) bool {
-	ps := r.PoliciesFor(names...)
-	if len(ps) == 0 {
-		return false
-	}
-	if r.MinAge > 0 {
-		return true
-	}
-	for _, p := range ps {
+	for _, p := range r.PoliciesFor(names...) {
+		if p.Clock == ClockPushed || len(p.Keep) == 0 {
+			continue // ranks by push time, or governs no tags
+		}
+		if r.MinAge > 0 {
+			return true
+		}
 		for _, k := range p.Keep {
 			if k.TimeBased() {
 				return true
@@ -387,6 +423,25 @@ func (r *Rules) NeedsTime(names ...string) bool {
 		}
 	}
 	return false
+}
+
+// UntaggedRule returns the untagged rule for a repository known by names:
+// the longest olderThan among the policies that govern it and have one
+// (every such rule must agree that a manifest may go), and false when no
+// policy has one.
+func (r *Rules) UntaggedRule(names ...string) (time.Duration, bool) {
+	var older time.Duration
+	found := false
+	for _, p := range r.PoliciesFor(names...) {
+		if p.Untagged == nil {
+			continue
+		}
+		if !found || p.Untagged.OlderThan > older {
+			older = p.Untagged.OlderThan
+		}
+		found = true
+	}
+	return older, found
 }
 
 // Forbidden says why the rules forbid deleting tag at now, or "": a
@@ -405,6 +460,25 @@ func (r *Rules) Forbidden(tag string, created *time.Time, now time.Time) string 
 	}
 	if now.Sub(*created) < r.MinAge {
 		return fmt.Sprintf("tag %s is younger than minAge %s", tag, Duration(r.MinAge))
+	}
+	return ""
+}
+
+// ForbiddenUntagged says why the rules forbid deleting an untagged
+// manifest of repo pushed at pushed, at now, or "": no untagged rule
+// governs repo, or the manifest is younger than it or than minAge, or
+// its push time is unknown. Executors check it at execution time.
+func (r *Rules) ForbiddenUntagged(repo string, pushed *time.Time, now time.Time) string {
+	older, ok := r.UntaggedRule(repo)
+	switch {
+	case !ok:
+		return "no untagged rule of the configuration in force governs this repository"
+	case pushed == nil:
+		return "its push time is unknown"
+	case now.Sub(*pushed) < older:
+		return fmt.Sprintf("pushed %s, younger than untagged.olderThan %s", Ago(now, *pushed), Duration(older))
+	case now.Sub(*pushed) < r.MinAge:
+		return fmt.Sprintf("pushed %s, younger than minAge %s", Ago(now, *pushed), Duration(r.MinAge))
 	}
 	return ""
 }

@@ -61,10 +61,24 @@ type Policy struct {
 	Tags []string `mapstructure:"tags" json:"tags,omitempty" yaml:"tags,omitempty"`
 	// Keep rules: a governed tag is kept if any rule keeps it.
 	Keep []KeepRule `mapstructure:"keep" json:"keep" yaml:"keep"`
-	// Clock, in local.docker policies only: which time ranks an image,
-	// arrived (default: when the engine last tagged it, else created) or
-	// created.
+	// Clock says which time ranks a tag. On registries: created (default:
+	// the image's creation time, read from its config) or pushed (the
+	// registry's push time, which GHCR and Docker Hub list; it needs no
+	// manifest or config reads). In local.docker policies: arrived
+	// (default: when the engine last tagged it, else created) or created.
 	Clock string `mapstructure:"clock" json:"clock,omitempty" yaml:"clock,omitempty"`
+	// Untagged deletes the repository's untagged manifests older than
+	// OlderThan by push time that nothing which stays references, where
+	// the registry can list them (GHCR). A policy may have untagged and no
+	// keep rules: it then governs no tags.
+	Untagged *UntaggedRule `mapstructure:"untagged" json:"untagged,omitempty" yaml:"untagged,omitempty"`
+}
+
+// UntaggedRule deletes untagged manifests by age.
+type UntaggedRule struct {
+	// OlderThan is the least time since the push; 0s deletes every
+	// untagged manifest nothing references.
+	OlderThan Duration `mapstructure:"olderThan" json:"olderThan" yaml:"olderThan"`
 }
 
 // KeepRule keeps some of the governed tags. Tags narrows the rule to a

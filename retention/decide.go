@@ -28,12 +28,16 @@ func Decide(now time.Time, r *Rules, l Listing) RepoPlan {
 			c := m.Created.UTC()
 			td.Created = &c
 		}
+		if !t.Pushed.IsZero() {
+			p := t.Pushed.UTC()
+			td.Pushed = &p
+		}
 		rp.Tags = append(rp.Tags, td)
 		if _, ok := AttachmentSubject(t.Name); ok {
 			attachments = append(attachments, i)
 			continue
 		}
-		ordinary = append(ordinary, candidate{idx: i, tag: t.Name, digest: t.Digest, created: m.Created})
+		ordinary = append(ordinary, candidate{idx: i, tag: t.Name, digest: t.Digest, created: m.Created, pushed: t.Pushed})
 	}
 
 	// Each policy decides on the tags it governs; a tag is deleted only
@@ -63,7 +67,8 @@ func Decide(now time.Time, r *Rules, l Listing) RepoPlan {
 			td.Reasons = deletedBy[c.idx]
 		}
 		if td.Action == Delete {
-			applyOverrides(now, word, r, td, c.created)
+			at, w := c.age(word)
+			applyOverrides(now, w, r, td, at)
 		}
 	}
 	pinned := map[int]string{}
@@ -78,7 +83,7 @@ func Decide(now time.Time, r *Rules, l Listing) RepoPlan {
 		}
 	}
 
-	planDeletions(r, l, &rp, attachments, pinned)
+	planDeletions(now, r, l, &rp, attachments, pinned)
 	return rp
 }
 
@@ -137,6 +142,12 @@ func applyRule(now time.Time, word, policy string, rule CompiledRule, sel []cand
 // evaluatePolicy records, for every tag p governs, which of p's rules keep
 // it, or why p would delete it.
 func evaluatePolicy(now time.Time, word string, p *CompiledPolicy, tags []candidate, governed []bool, keptBy, deletedBy [][]string) {
+	if len(p.Keep) == 0 {
+		return // an untagged rule alone: the policy governs no tags
+	}
+	if p.Clock == ClockPushed {
+		tags, word = byPush(tags), ClockPushed
+	}
 	mine := tags
 	if len(p.Tags) > 0 {
 		mine = make([]candidate, 0, len(tags))
@@ -214,9 +225,9 @@ func applyOverrides(now time.Time, word string, r *Rules, td *TagDecision, creat
 
 // planDeletions groups the tag decisions by digest and lists the deletions
 // in a safe order: tags alone, then indexes, then images, then index
-// children, then referrers. A manifest is deleted by digest only when every
+// children, then untagged manifests, then referrers. A manifest is deleted by digest only when every
 // tag on it is deleted; a child only when nothing kept references it.
-func planDeletions(r *Rules, l Listing, rp *RepoPlan, attachments []int, pinned map[int]string) {
+func planDeletions(now time.Time, r *Rules, l Listing, rp *RepoPlan, attachments []int, pinned map[int]string) {
 	dp := newDeletionPlan(r, l, rp, attachments, pinned)
 	dp.markKept()
 	dp.planTagged()
@@ -227,7 +238,8 @@ func planDeletions(r *Rules, l Listing, rp *RepoPlan, attachments []int, pinned 
 		dp.planAttached(dg)
 	}
 	dp.images, dp.referrers = followSubjects(l, dp.images, dp.referrers, dp.gone)
-	for _, group := range [][]Deletion{dp.tagOnly, dp.indexes, dp.images, dp.children, dp.referrers} {
+	dp.planUntagged(now)
+	for _, group := range [][]Deletion{dp.tagOnly, dp.indexes, dp.images, dp.children, dp.untagged, dp.referrers} {
 		rp.Deletions = append(rp.Deletions, group...)
 	}
 }
@@ -260,7 +272,7 @@ type deletionPlan struct {
 	tagged     map[string]bool
 	gone       map[string]bool // digests deleted by digest
 
-	tagOnly, indexes, images, children, referrers []Deletion
+	tagOnly, indexes, images, children, untagged, referrers []Deletion
 }
 
 func newDeletionPlan(r *Rules, l Listing, rp *RepoPlan, attachments []int, pinned map[int]string) *deletionPlan {
@@ -520,8 +532,11 @@ func tagNames(l Listing, idx []int) []string {
 
 // timeName names the clock's time in reasons.
 func timeName(word string) string {
-	if word == "arrived" {
+	switch word {
+	case ClockArrived:
 		return "arrival time"
+	case ClockPushed:
+		return "push time"
 	}
 	return "creation time"
 }

@@ -29,12 +29,33 @@ type Listing struct {
 	// Clock names the time in Manifest.Created for reasons: "created"
 	// (default) or, for a local image, "arrived".
 	Clock string
+	// Untagged holds the manifests no tag points at, with their push
+	// times, when the registry can list them (ListsUntagged): the GitHub
+	// Packages API can, the OCI API cannot.
+	Untagged      []Untagged
+	ListsUntagged bool
+	// Shallow says no manifest was read: media types, index children and
+	// subjects are unknown. Such a listing may only decide that nothing
+	// is deleted; before any deletion the planner reads the manifests
+	// and decides again.
+	Shallow bool
+}
+
+// Untagged is a manifest no tag points at.
+type Untagged struct {
+	Digest string
+	// Pushed is when the registry received it; zero when unknown.
+	Pushed time.Time
 }
 
 // Tag is one tag and the digest it pointed at when listed.
 type Tag struct {
 	Name   string
 	Digest string
+	// Pushed is when the registry received the tag's manifest (GitHub's
+	// created_at, Docker Hub's tag_last_pushed); zero when the registry
+	// does not say (the OCI API never does).
+	Pushed time.Time
 }
 
 // Manifest is what the planner needs to know of one manifest.

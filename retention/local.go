@@ -49,10 +49,12 @@ type LayoutCache struct {
 	MaxSize ByteSize `mapstructure:"maxSize" json:"maxSize,omitempty" yaml:"maxSize,omitempty"`
 }
 
-// Clocks of local policies.
+// Clocks of policies: arrived (local.docker's default) and created
+// locally; created (the default) and pushed on registries.
 const (
 	ClockArrived = "arrived"
 	ClockCreated = "created"
+	ClockPushed  = "pushed"
 )
 
 // LocalRules is the compiled local section.

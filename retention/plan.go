@@ -28,6 +28,9 @@ const (
 	KindReferrer Kind = "referrer"
 	// KindTag deletes tags alone; the manifest stays for its other tags.
 	KindTag Kind = "tag"
+	// KindUntagged deletes a manifest no tag points at, older than a
+	// policy's untagged.olderThan, that nothing which stays references.
+	KindUntagged Kind = "untagged"
 )
 
 // Status is the outcome of one deletion in an apply report.
@@ -135,8 +138,10 @@ type TagDecision struct {
 	Digest    string     `json:"digest"`
 	MediaType string     `json:"mediaType,omitempty"`
 	Created   *time.Time `json:"created"`
-	Action    Action     `json:"action"`
-	Reasons   []string   `json:"reasons"`
+	// Pushed is when the registry received the manifest, where it says.
+	Pushed  *time.Time `json:"pushed,omitempty"`
+	Action  Action     `json:"action"`
+	Reasons []string   `json:"reasons"`
 	// Clock says which time decided a local image: arrived (the engine's
 	// LastTagTime) or created.
 	Clock string `json:"clock,omitempty"`
@@ -149,8 +154,12 @@ type Deletion struct {
 	// index deletions, the tags alone for kind "tag".
 	Tags []string `json:"tags"`
 	Kind Kind     `json:"kind"`
-	// Parent is the digest a child or referrer follows.
+	// Parent is the digest a child or referrer follows (for an untagged
+	// manifest, the untagged index it goes after).
 	Parent string `json:"parent,omitempty"`
+	// Pushed is the push time an untagged deletion was decided on; the
+	// executor checks it against the rules in force.
+	Pushed *time.Time `json:"pushed,omitempty"`
 	// Reason says why the deletion is planned, or why it was skipped.
 	Reason string `json:"reason,omitempty"`
 	Status Status `json:"status,omitempty"`
@@ -172,6 +181,9 @@ type Summary struct {
 	// Children and Referrers count the manifests that follow a parent.
 	Children  int `json:"children"`
 	Referrers int `json:"referrers"`
+	// UntaggedManifests counts untagged manifests deleted by a policy's
+	// untagged rule (they count toward maxDeletions too).
+	UntaggedManifests int `json:"untaggedManifests,omitempty"`
 	// Deleted, Skipped and DeletionsFailed count apply outcomes (always
 	// present; 0 in a plan).
 	Deleted         int `json:"deleted"`

@@ -27,6 +27,28 @@ type candidate struct {
 	tag     string
 	digest  string
 	created time.Time // zero: unknown
+	pushed  time.Time // the registry's push time; zero: unknown
+}
+
+// byPush returns the candidates with their push time as the time the
+// rules read (a policy with clock: pushed).
+func byPush(cs []candidate) []candidate {
+	out := make([]candidate, len(cs))
+	for i, c := range cs {
+		c.created = c.pushed
+		out[i] = c
+	}
+	return out
+}
+
+// age returns the time minAge reads for c, and its name in reasons: the
+// later of the creation and push times that are known (a manifest pushed
+// yesterday is young, whatever its build date says).
+func (c candidate) age(word string) (time.Time, string) {
+	if c.pushed.After(c.created) {
+		return c.pushed, ClockPushed
+	}
+	return c.created, word
 }
 
 // rankSemver returns, for each kept candidate, why: its version is among

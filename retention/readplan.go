@@ -225,6 +225,18 @@ func kindProblem(d Deletion, cache string) string {
 		if len(d.Tags) == 0 {
 			return fmt.Sprintf("kind %q with no tags", d.Kind)
 		}
+	case KindUntagged:
+		if cache != "" {
+			return fmt.Sprintf("kind %q in a local cache", d.Kind)
+		}
+		// Decided on its push time alone: without one, or with tags,
+		// nothing says it may go.
+		if len(d.Tags) > 0 {
+			return fmt.Sprintf("kind %q with tags", d.Kind)
+		}
+		if d.Pushed == nil {
+			return fmt.Sprintf("kind %q with no push time", d.Kind)
+		}
 	default:
 		return fmt.Sprintf("kind %q (want one of %s)", d.Kind, kindNames)
 	}
@@ -232,6 +244,6 @@ func kindProblem(d Deletion, cache string) string {
 }
 
 var (
-	kindNames   = fmt.Sprintf("%q, %q, %q, %q, %q", KindImage, KindIndex, KindChild, KindReferrer, KindTag)
+	kindNames   = fmt.Sprintf("%q, %q, %q, %q, %q, %q", KindImage, KindIndex, KindChild, KindReferrer, KindTag, KindUntagged)
 	statusNames = fmt.Sprintf("%q, %q, %q, %q", StatusDeleted, StatusSkipped, StatusFailed, StatusUntagged)
 )

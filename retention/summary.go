@@ -62,6 +62,8 @@ func countRepo(s *Summary, r RepoPlan, apply bool) {
 				s.Children++
 			case KindReferrer:
 				s.Referrers++
+			case KindUntagged:
+				s.UntaggedManifests++
 			}
 			if !apply {
 				continue

@@ -262,13 +262,13 @@ var badInputs = []struct {
 	file: "local: {layouts: [{maxSize: 1GiB}]}\n" + minimal,
 	want: []string{`regprune.yaml: local.layouts[0].path: is required`},
 }, {
-	name: "clock outside local.docker",
+	name: "arrived on a registry",
 	file: `policies:
   - repositories: ["localhost:5000/app"]
-    clock: created
+    clock: arrived
     keep: [{newest: 1}]
 `,
-	want: []string{`regprune.yaml: policies[0].clock: only local.docker policies take a clock`},
+	want: []string{`regprune.yaml: policies[0].clock: must be created or pushed (got "arrived")`},
 }, {
 	name: "bad clock",
 	file: "local: {docker: {policies: [{repositories: [acme/*], clock: pulled, keep: [{newest: 1}]}]}}\n",

@@ -96,6 +96,9 @@ func (r *repoRun) check(ctx context.Context, d *retention.Deletion) string {
 			return fmt.Sprintf("its index %s was not deleted", d.Parent)
 		}
 
+	case retention.KindUntagged:
+		return r.checkUntagged(d)
+
 	case retention.KindReferrer:
 		if st, planned := r.plannedStatus(d.Parent); planned {
 			if st != retention.StatusDeleted {
@@ -110,6 +113,27 @@ func (r *repoRun) check(ctx context.Context, d *retention.Deletion) string {
 		}
 		if ok {
 			return fmt.Sprintf("its subject %s exists again", d.Parent)
+		}
+	}
+	return ""
+}
+
+// checkUntagged returns why an untagged deletion must not run, or "":
+// it names tags, the rules in force forbid it, a tagged index lists it,
+// or the untagged manifest it goes after was not deleted.
+func (r *repoRun) checkUntagged(d *retention.Deletion) string {
+	if len(d.Tags) > 0 {
+		return "an untagged deletion that names tags"
+	}
+	if why := r.rules.ForbiddenUntagged(r.rp.Repository, d.Pushed, r.now); why != "" {
+		return why
+	}
+	if index, ok := r.reachedByTagged[d.Digest]; ok {
+		return fmt.Sprintf("%s lists it", index)
+	}
+	if d.Parent != "" {
+		if st := r.statusOf(d.Parent); st != retention.StatusDeleted {
+			return fmt.Sprintf("%s, which it goes after, was not deleted", d.Parent)
 		}
 	}
 	return ""

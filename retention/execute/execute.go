@@ -121,7 +121,8 @@ func Apply(ctx context.Context, reg Registry, rules *retention.Rules, plan *rete
 }
 
 // CountManifests counts what maxDeletions limits: manifests deleted by
-// digest that a listed tag pointed at (images and indexes), and tagged
+// digest that a listed tag pointed at (images and indexes), untagged
+// manifests deleted by an untagged rule, and tagged
 // attachments deleted as orphans (their subject is not deleted by this
 // plan: it was found missing). Tag-only deletions, index children and
 // attachments that follow a subject this plan deletes do not count: the
@@ -137,7 +138,7 @@ func CountManifests(p *retention.Plan) int {
 		}
 		for _, d := range rp.Deletions {
 			switch {
-			case d.Kind == retention.KindImage || d.Kind == retention.KindIndex:
+			case d.Kind == retention.KindImage || d.Kind == retention.KindIndex || d.Kind == retention.KindUntagged:
 				n++
 			case d.Kind == retention.KindReferrer && len(d.Tags) > 0 && !deleted[d.Parent]:
 				n++

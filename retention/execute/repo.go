@@ -48,6 +48,9 @@ type repoRun struct {
 	// be read).
 	reachedByUndeleted map[string]string
 	blocked            string
+	// reachedByTagged maps manifests a tagged index lists now to that
+	// index, when the plan deletes untagged manifests.
+	reachedByTagged map[string]string
 
 	// progress is called with the outcome of each deletion as it is settled.
 	progress func(retention.Status)
@@ -92,9 +95,9 @@ func (r *repoRun) run(ctx context.Context) {
 	// Phases, in the order that ends in the same state on every registry:
 	// tags alone first (Google refuses a digest delete while tags remain),
 	// then indexes before their children (an interruption never leaves a
-	// kept index pointing at a missing child), then images, children, and
-	// last the referrers of what was deleted.
-	for _, kind := range []retention.Kind{retention.KindTag, retention.KindIndex, retention.KindImage, retention.KindChild, retention.KindReferrer} {
+	// kept index pointing at a missing child), then images, children,
+	// untagged manifests, and last the referrers of what was deleted.
+	for _, kind := range []retention.Kind{retention.KindTag, retention.KindIndex, retention.KindImage, retention.KindChild, retention.KindUntagged, retention.KindReferrer} {
 		r.phase(ctx, kind)
 		if kind == retention.KindIndex {
 			r.protectUndeleted(ctx)
@@ -121,7 +124,7 @@ func (r *repoRun) verify(ctx context.Context) error {
 	r.created = map[string]*time.Time{}
 	for _, td := range r.rp.Tags {
 		planned[td.Tag] = td.Digest
-		r.created[td.Tag] = td.Created
+		r.created[td.Tag] = later(td.Created, td.Pushed)
 	}
 	involved := map[string]bool{}
 	for _, d := range r.rp.Deletions {
@@ -166,6 +169,9 @@ func (r *repoRun) verify(ctx context.Context) error {
 			r.unresolved = append(r.unresolved, t)
 			r.log.Warn("could not read an index pushed since the plan; no manifest will be deleted by digest in this repository", "tag", t, "error", err)
 		}
+	}
+	if err := r.protectTaggedIndexes(ctx, indexes); err != nil {
+		return err
 	}
 	sort.Strings(r.unresolved)
 	return r.resolvedAll()
@@ -399,4 +405,57 @@ func byDigest(current map[string]string) map[string][]string {
 		sort.Strings(ts)
 	}
 	return out
+}
+
+// later returns the later of two known times (minAge reads the later of
+// the creation and push times), nil when neither is known.
+func later(a, b *time.Time) *time.Time {
+	switch {
+	case a == nil:
+		return b
+	case b == nil || a.After(*b):
+		return a
+	}
+	return b
+}
+
+// protectTaggedIndexes, when the plan deletes untagged manifests, reads
+// every index a tag points at now and records what it lists: an untagged
+// manifest is deleted only while no tagged index references it, whatever
+// the plan says (a saved plan may be stale or edited). One GET per
+// distinct tagged index; none when the plan deletes no untagged manifest.
+func (r *repoRun) protectTaggedIndexes(ctx context.Context, indexes map[string]bool) error {
+	untagged := false
+	for _, d := range r.rp.Deletions {
+		untagged = untagged || d.Kind == retention.KindUntagged
+	}
+	r.reachedByTagged = map[string]string{}
+	if !untagged {
+		return nil
+	}
+	planned := map[string]bool{}
+	for _, td := range r.rp.Tags {
+		if retention.IsIndexMediaType(td.MediaType) {
+			planned[td.Digest] = true
+		}
+	}
+	var tags []string
+	for t, d := range r.current {
+		if d != "" && (indexes[d] || planned[d]) {
+			tags = append(tags, t)
+		}
+	}
+	sort.Strings(tags)
+	done := map[string]bool{}
+	for _, t := range tags {
+		d := r.current[t]
+		if done[d] {
+			continue
+		}
+		done[d] = true
+		if err := r.reach(ctx, d, "the index tagged "+t, r.reachedByTagged, true, 0); err != nil {
+			return fmt.Errorf("reading the tagged index %s before deleting untagged manifests: %w", t, err)
+		}
+	}
+	return nil
 }
