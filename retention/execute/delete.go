@@ -202,8 +202,10 @@ func (r *repoRun) untag(ctx context.Context, tags []string) error {
 // digest delete would remove them anyway. A registry that cannot delete a
 // tag alone gets the digest delete straight away, which removes its tags.
 func (r *repoRun) deleteManifest(ctx context.Context, d *retention.Deletion) error {
-	if err := r.untag(ctx, d.Tags); err != nil && !errors.Is(err, errTagDeletionRefused) {
-		return err
+	if t, ok := r.reg.(DigestTakesTags); !ok || !t.DigestDeletionTakesTags() {
+		if err := r.untag(ctx, d.Tags); err != nil && !errors.Is(err, errTagDeletionRefused) {
+			return err
+		}
 	}
 	if why, err := r.refresh(ctx, d); err != nil || why != "" {
 		if err != nil {
@@ -221,6 +223,14 @@ func (r *repoRun) deleteManifest(ctx context.Context, d *retention.Deletion) err
 }
 
 var errAlreadyGone = errors.New("already gone")
+
+// DigestTakesTags is implemented by a registry whose digest deletion
+// removes every tag on the manifest and whose tag deletion is costly
+// (GHCR: a placeholder push and a deletion each): the executor then
+// deletes a manifest by digest without untagging it first.
+type DigestTakesTags interface {
+	DigestDeletionTakesTags() bool
+}
 
 func (r *repoRun) statusOf(digest string) retention.Status {
 	r.mu.Lock()

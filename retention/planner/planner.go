@@ -98,14 +98,21 @@ func planOne(ctx context.Context, l Lister, rules *retention.Rules, repo string,
 	log.Debug("listing", "repository", repo)
 	listing, err := l.List(ctx, repo, rules.NeedsTime(repo), now)
 	if err != nil {
-		log.Error("listing failed; nothing in this repository will be deleted", "repository", repo, "error", err)
-		rp := retention.RepoPlan{Repository: repo, Error: err.Error(), Policies: []string{}, Tags: []retention.TagDecision{}, Deletions: []retention.Deletion{}}
-		for _, p := range rules.PoliciesFor(repo) {
-			rp.Policies = append(rp.Policies, p.Name)
-		}
-		return rp
+		return failed(repo, rules, err, log)
 	}
 	rp := retention.Decide(now, rules, listing)
+	if listing.Shallow && len(rp.Deletions) > 0 {
+		// Decided without reading manifests: nothing is deleted until
+		// their children and subjects are known.
+		d, ok := l.(Deepener)
+		if !ok {
+			return failed(repo, rules, errors.New("the lister returned a shallow listing and cannot read its manifests"), log)
+		}
+		if listing, err = d.Deepen(ctx, listing, now); err != nil {
+			return failed(repo, rules, err, log)
+		}
+		rp = retention.Decide(now, rules, listing)
+	}
 	if rl, ok := l.(ReferrerLister); ok && len(rp.Deletions) > 0 {
 		if err := addReferrers(ctx, rl, listing, &rp); err != nil {
 			log.Error("listing referrers failed; nothing in this repository will be deleted", "repository", repo, "error", err)
@@ -115,6 +122,22 @@ func planOne(ctx context.Context, l Lister, rules *retention.Rules, repo string,
 	}
 	log.Info("planned", "repository", repo, "tags", len(rp.Tags), "deletions", len(rp.Deletions))
 	return rp
+}
+
+// failed is the plan of a repository that could not be listed.
+func failed(repo string, rules *retention.Rules, err error, log *slog.Logger) retention.RepoPlan {
+	log.Error("listing failed; nothing in this repository will be deleted", "repository", repo, "error", err)
+	rp := retention.RepoPlan{Repository: repo, Error: err.Error(), Policies: []string{}, Tags: []retention.TagDecision{}, Deletions: []retention.Deletion{}}
+	for _, p := range rules.PoliciesFor(repo) {
+		rp.Policies = append(rp.Policies, p.Name)
+	}
+	return rp
+}
+
+// Deepener reads the manifests of a shallow listing (one a provider
+// built from its API alone: media types, children and subjects unknown).
+type Deepener interface {
+	Deepen(ctx context.Context, l retention.Listing, now time.Time) (retention.Listing, error)
 }
 
 // expansionFailures reports each failed expansion (a catalog that could

@@ -1,0 +1,129 @@
+package github
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	gh "github.com/google/go-github/v93/github"
+
+	"github.com/regprune/regprune/retention"
+)
+
+// DigestDeletionTakesTags tells the executor that deleting a version
+// removes every tag on it, so a manifest is deleted without untagging it
+// first (on GHCR each untag is a placeholder push and a deletion).
+func (c *Client) DigestDeletionTakesTags() bool { return true }
+
+// versionID returns the version ID of digest in repo, listing the
+// package again when the digest is not in the last listing.
+func (c *Client) versionID(ctx context.Context, repo, digest string) (int64, error) {
+	c.mu.Lock()
+	id, ok := c.versionIDs[repo][digest]
+	c.mu.Unlock()
+	if ok {
+		return id, nil
+	}
+	if _, err := c.shallow(ctx, repo); err != nil {
+		return 0, err
+	}
+	c.mu.Lock()
+	id, ok = c.versionIDs[repo][digest]
+	c.mu.Unlock()
+	if !ok {
+		return 0, fmt.Errorf("%s@%s: no such package version: %w", repo, digest, retention.ErrNotFound)
+	}
+	return id, nil
+}
+
+// DeleteDigest deletes the package version of digest, which removes
+// the manifest and every tag on it. GitHub answers 404 both for a
+// version that is gone and for a token that may not delete it, so a 404
+// is confirmed by reading the version: still there, the deletion failed
+// for lack of permission.
+func (c *Client) DeleteDigest(ctx context.Context, repo, digest string) error {
+	ownerName, pkg, err := split(repo)
+	if err != nil {
+		return err
+	}
+	o, err := c.ownerOf(ctx, ownerName)
+	if err != nil {
+		return err
+	}
+	id, err := c.versionID(ctx, repo, digest)
+	if err != nil {
+		return err
+	}
+	path := fmt.Sprintf("%s/packages/container/%s/versions/%d", o.path(), url.PathEscape(pkg), id)
+	if err := c.send(ctx, "DELETE", path); err != nil {
+		return c.deleteFailed(ctx, repo, digest, path, err)
+	}
+	c.mu.Lock()
+	delete(c.versionIDs[repo], digest)
+	c.mu.Unlock()
+	c.log.InfoContext(ctx, "deleted package version", "repository", repo, "digest", digest, "version", id)
+	return nil
+}
+
+func (c *Client) send(ctx context.Context, method, path string) error {
+	req, err := c.api.NewRequest(ctx, method, path, nil)
+	if err != nil {
+		return err
+	}
+	_, err = c.api.Do(req, nil)
+	return err
+}
+
+// deleteFailed explains a refused version DELETE.
+func (c *Client) deleteFailed(ctx context.Context, repo, digest, path string, err error) error {
+	var er *gh.ErrorResponse
+	if !asErrorResponse(err, &er) {
+		return fmt.Errorf("deleting %s@%s: %w", repo, digest, err)
+	}
+	switch er.Response.StatusCode {
+	case http.StatusNotFound:
+		if getErr := c.send(ctx, "GET", path); getErr == nil {
+			return fmt.Errorf("deleting %s@%s: %w: GitHub answered 404 \"Package not found.\", but the version is still there: the token lacks delete:packages, or (for a GITHUB_TOKEN) the repository lacks the Admin role on the package (Package settings, Manage Actions access)", repo, digest, retention.ErrDenied)
+		}
+		return fmt.Errorf("deleting %s@%s: %w", repo, digest, retention.ErrNotFound)
+	case http.StatusBadRequest:
+		if strings.Contains(er.Message, "last tagged version") || strings.Contains(er.Message, "last version") {
+			return fmt.Errorf("deleting %s@%s: not done: GitHub refuses to delete the last tagged version of a package (delete the package instead): %s", repo, digest, er.Message)
+		}
+	case http.StatusForbidden:
+		return fmt.Errorf("deleting %s@%s: %w: %s", repo, digest, retention.ErrDenied, er.Message)
+	}
+	return fmt.Errorf("deleting %s@%s: %w", repo, digest, explain(err))
+}
+
+// placeholderMediaType is an OCI index: a placeholder needs no blobs.
+const placeholderMediaType = "application/vnd.oci.image.index.v1+json"
+
+// DeleteTag removes one tag while its manifest stays for other tags:
+// GHCR cannot delete a tag, so a small unique placeholder (an empty
+// index, annotated) is pushed onto the tag, which moves it there, and
+// the placeholder's version is then deleted. The executor never calls
+// this for a manifest's last tag: that is a digest deletion.
+func (c *Client) DeleteTag(ctx context.Context, repo, tag string) error {
+	nonce := make([]byte, 8)
+	_, _ = rand.Read(nonce)
+	body := fmt.Sprintf(`{"schemaVersion":2,"mediaType":%q,"manifests":[],"annotations":{"org.regprune.placeholder":%q,"org.regprune.nonce":%q}}`,
+		placeholderMediaType, tag+" "+time.Now().UTC().Format(time.RFC3339), hex.EncodeToString(nonce))
+	digest, err := c.PutManifest(ctx, repo, tag, placeholderMediaType, []byte(body))
+	if err != nil {
+		return fmt.Errorf("untagging %s:%s: pushing the placeholder: %w", repo, tag, err)
+	}
+	if err := c.DeleteDigest(ctx, repo, digest); err != nil {
+		if errors.Is(err, retention.ErrNotFound) {
+			return nil
+		}
+		return fmt.Errorf("untagging %s:%s: the tag now points at the placeholder %s, which could not be deleted (delete it by hand, or run again): %w", repo, tag, digest, err)
+	}
+	return nil
+}

@@ -1,0 +1,271 @@
+package github_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/execute"
+	"github.com/regprune/regprune/retention/github"
+	"github.com/regprune/regprune/retention/planner"
+	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/registrytest"
+)
+
+const (
+	token   = "ghp_classic"
+	noscope = "ghp_readonly"
+)
+
+func emulator(t *testing.T) *registrytest.GHCR {
+	return registrytest.NewGHCR(t, registrytest.WithGHCROrg("acme"),
+		registrytest.WithGHCRToken(token, "octo", registrytest.TokenClassic, "read:packages", "write:packages", "delete:packages"),
+		registrytest.WithGHCRToken(noscope, "octo", registrytest.TokenClassic, "read:packages"))
+}
+
+func client(t *testing.T, g *registrytest.GHCR, tok string) *github.Client {
+	t.Helper()
+	oci, err := registry.New([]retention.Registry{{Host: g.Host, Username: "octo", Password: retention.Secret(tok)}}, registry.WithRetry(0, time.Millisecond, time.Millisecond, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := github.New(oci, github.Options{Host: g.Host, APIURL: g.APIURL, Token: tok, MinWait: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+var auth = remote.WithAuth(&authn.Basic{Username: "octo", Password: token})
+
+func push(t *testing.T, ref string) string {
+	t.Helper()
+	img, err := random.Image(64, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := name.ParseReference(ref, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(r, img, auth); err != nil {
+		t.Fatalf("pushing %s: %v", ref, err)
+	}
+	d, _ := img.Digest()
+	return d.String()
+}
+
+// pushByDigest pushes an image by digest only: an untagged version.
+func pushByDigest(t *testing.T, repo string) string {
+	t.Helper()
+	img, _ := random.Image(64, 1)
+	d, _ := img.Digest()
+	r, _ := name.ParseReference(repo+"@"+d.String(), name.Insecure)
+	if err := remote.Write(r, img, auth); err != nil {
+		t.Fatal(err)
+	}
+	return d.String()
+}
+
+func pushIndex(t *testing.T, ref string) (string, []string) {
+	t.Helper()
+	var idx v1.ImageIndex = empty.Index
+	var children []string
+	for i := 0; i < 2; i++ {
+		img, _ := random.Image(64, 1)
+		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img})
+		d, _ := img.Digest()
+		children = append(children, d.String())
+	}
+	r, _ := name.ParseReference(ref, name.Insecure)
+	if err := remote.WriteIndex(r, idx, auth); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := idx.Digest()
+	return d.String(), children
+}
+
+func rules(t *testing.T, cfg string, c retention.Config) *retention.Rules {
+	t.Helper()
+	r, err := c.Compile()
+	if err != nil {
+		t.Fatalf("%s: %v", cfg, err)
+	}
+	return r
+}
+
+// active returns the active versions' digests and tags.
+func active(g *registrytest.GHCR, owner, pkg string) map[string][]string {
+	out := map[string][]string{}
+	for _, v := range g.Versions(owner, pkg) {
+		if v.DeletedAt.IsZero() {
+			out[v.Digest] = v.Tags
+		}
+	}
+	return out
+}
+
+func TestPlanAndApplyOnGHCR(t *testing.T) {
+	ctx := context.Background()
+	g := emulator(t)
+	repo := g.Repo("acme", "app")
+	now := time.Now()
+	idx, children := pushIndex(t, repo+":v1")
+	old := push(t, repo+":old")
+	sig := push(t, repo+":sha256-"+strings.TrimPrefix(old, "sha256:")+".sig")
+	orphan := pushByDigest(t, repo)
+	shared := push(t, repo+":keep")
+	r, _ := name.ParseReference(repo+":keep", name.Insecure)
+	desc, _ := remote.Get(r, auth)
+	if err := remote.Tag(r.Context().Tag("alias"), desc, auth); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range append([]string{idx, old, sig, orphan, shared}, children...) {
+		g.SetPushed("acme", "app", d, now.Add(-30*24*time.Hour))
+	}
+	c := client(t, g, token)
+	rs := rules(t, "keep v1 and keep, untagged 0s", retention.Config{Policies: []retention.Policy{{
+		Name: "app", Repositories: []string{repo}, Clock: "pushed",
+		Keep:     []retention.KeepRule{{Tags: []string{"v1", "keep"}}},
+		Untagged: &retention.UntaggedRule{},
+	}}})
+	g.ResetRequests()
+	plan := planner.Plan(ctx, c, rs, now, planner.Options{})
+	rp := plan.Repositories[0]
+	if rp.Error != "" {
+		t.Fatalf("plan failed: %s", rp.Error)
+	}
+	kinds := map[string]retention.Kind{}
+	for _, d := range rp.Deletions {
+		kinds[d.Digest] = d.Kind
+	}
+	want := map[string]retention.Kind{old: retention.KindImage, sig: retention.KindReferrer, orphan: retention.KindUntagged, shared: retention.KindTag}
+	for d, k := range want {
+		if kinds[d] != k {
+			t.Errorf("deletion of %s: kind %q, want %q (plan %+v)", d, kinds[d], k, rp.Deletions)
+		}
+	}
+	for _, ch := range children {
+		if _, ok := kinds[ch]; ok {
+			t.Errorf("the plan deletes %s, a child of the kept index v1", ch)
+		}
+	}
+	// Planning read no tags/list and no tag by name over the OCI API.
+	for _, req := range g.Requests() {
+		if req.Side == "oci" && (strings.HasSuffix(req.Path, "/tags/list") || strings.Contains(req.Path, "/manifests/") && !strings.Contains(req.Path, "sha256:")) {
+			t.Errorf("planning sent %s %s", req.Method, req.Path)
+		}
+	}
+
+	g.ResetRequests()
+	report := execute.Apply(ctx, c, rs, plan, now, execute.Options{})
+	// One version DELETE per deletion, and one placeholder push for the
+	// tag that goes alone: a manifest is never untagged before it goes.
+	deletes, puts := 0, 0
+	for _, req := range g.Requests() {
+		switch {
+		case req.Side == "rest" && req.Method == "DELETE":
+			deletes++
+		case req.Side == "oci" && req.Method == "PUT":
+			puts++
+		}
+	}
+	if deletes != 4 || puts != 1 {
+		t.Errorf("apply sent %d version DELETEs and %d manifest PUTs, want 4 and 1", deletes, puts)
+	}
+	if s := report.Summary; s.DeletionsFailed != 0 || s.Deleted != 4 {
+		t.Errorf("apply: %+v\n%+v", s, report.Repositories[0].Deletions)
+	}
+	got := active(g, "acme", "app")
+	for _, d := range []string{old, sig, orphan} {
+		if _, ok := got[d]; ok {
+			t.Errorf("%s is still there", d)
+		}
+	}
+	for _, d := range append([]string{idx}, children...) {
+		if _, ok := got[d]; !ok {
+			t.Errorf("%s (the kept index or its child) was deleted", d)
+		}
+	}
+	if !slices.Equal(got[shared], []string{"keep"}) {
+		t.Errorf("the shared image's tags: %v, want [keep]", got[shared])
+	}
+	if len(got) != 4 {
+		t.Errorf("%d active versions, want 4 (a placeholder left behind?): %v", len(got), got)
+	}
+}
+
+func TestDeleteRefusals(t *testing.T) {
+	ctx := context.Background()
+	g := emulator(t)
+	repo := g.Repo("acme", "app")
+	a := push(t, repo+":a")
+	b := push(t, repo+":b")
+	ro := client(t, g, noscope)
+	if _, err := ro.List(ctx, repo, false, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	err := ro.DeleteDigest(ctx, repo, a)
+	if !errors.Is(err, retention.ErrDenied) || !strings.Contains(err.Error(), "delete:packages") {
+		t.Errorf("a token without delete:packages: %v", err)
+	}
+	if _, ok := active(g, "acme", "app")[a]; !ok {
+		t.Error("the version went")
+	}
+	c := client(t, g, token)
+	if err := c.DeleteDigest(ctx, repo, a); err != nil {
+		t.Fatal(err)
+	}
+	err = c.DeleteDigest(ctx, repo, b)
+	if err == nil || !strings.Contains(err.Error(), "delete the package instead") {
+		t.Errorf("the last tagged version: %v", err)
+	}
+	bad := client(t, g, "nonsense")
+	if _, err := bad.List(ctx, repo, false, time.Now()); err == nil || !strings.Contains(err.Error(), "the token is invalid or expired") {
+		t.Errorf("a bad token: %v", err)
+	}
+}
+
+func TestPagingAndRateLimits(t *testing.T) {
+	ctx := context.Background()
+	g := emulator(t)
+	repo := g.Repo("acme", "app")
+	for i := 0; i < 105; i++ {
+		pushByDigest(t, repo)
+	}
+	push(t, repo+":v1")
+	c := client(t, g, token)
+	g.FailNext(registrytest.GHCRFault{PathContains: "/versions", Status: 403, Secondary: true, RetryAfter: 0})
+	g.FailNext(registrytest.GHCRFault{PathContains: "/versions", Status: 429, RemainingZero: true, ResetAt: time.Now()})
+	l, err := c.List(ctx, repo, false, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Untagged) != 105 || len(l.Tags) != 1 {
+		t.Errorf("listed %d untagged and %d tags, want 105 and 1", len(l.Untagged), len(l.Tags))
+	}
+	pages := 0
+	for _, r := range g.Requests() {
+		if r.Side == "rest" && strings.HasSuffix(r.Path, "/versions") && r.Status == 200 {
+			pages++
+			if !strings.Contains(r.RawQuery, "per_page=100") {
+				t.Errorf("a page without per_page=100: %s", r.RawQuery)
+			}
+		}
+	}
+	if pages != 2 {
+		t.Errorf("%d pages read, want 2", pages)
+	}
+}

@@ -1,0 +1,136 @@
+package github
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"time"
+
+	gh "github.com/google/go-github/v93/github"
+
+	"github.com/regprune/regprune/retention"
+)
+
+// versions lists every active version of a package, 100 a page,
+// following Link to the end. A listing cut short is an error, never a
+// shorter list.
+func (c *Client) versions(ctx context.Context, o owner, pkg string) ([]*gh.PackageVersion, error) {
+	var all []*gh.PackageVersion
+	for page := 1; page != 0; {
+		u := fmt.Sprintf("%s/packages/container/%s/versions?per_page=100&page=%d&state=active", o.path(), url.PathEscape(pkg), page)
+		req, err := c.api.NewRequest(ctx, "GET", u, nil)
+		if err != nil {
+			return nil, err
+		}
+		var batch []*gh.PackageVersion
+		resp, err := c.api.Do(req, &batch)
+		if err != nil {
+			return nil, explain(err)
+		}
+		all = append(all, batch...)
+		page = resp.NextPage
+	}
+	return all, nil
+}
+
+// tagsOf decodes a version's container tags.
+func tagsOf(v *gh.PackageVersion) ([]string, error) {
+	if len(v.Metadata) == 0 {
+		return nil, nil
+	}
+	var md gh.PackageMetadata
+	if err := json.Unmarshal(v.Metadata, &md); err != nil {
+		return nil, fmt.Errorf("version %d: decoding metadata: %w", v.GetID(), err)
+	}
+	if md.Container == nil {
+		return nil, nil
+	}
+	return md.Container.Tags, nil
+}
+
+// List reads one package: its versions give every manifest, tagged or
+// not, with its tags and push time. With needTime, each distinct digest
+// is read over the OCI API (manifest, children, subject, and the config
+// of what ordinary tags point at); without, nothing is, and the listing
+// is Shallow (the planner deepens it before deleting anything).
+func (c *Client) List(ctx context.Context, repo string, needTime bool, now time.Time) (retention.Listing, error) {
+	listing, err := c.shallow(ctx, repo)
+	if err != nil {
+		return retention.Listing{}, err
+	}
+	if !needTime {
+		return listing, nil
+	}
+	return c.Describe(ctx, listing, true, now)
+}
+
+// Deepen reads the manifests of a shallow listing (no configs).
+func (c *Client) Deepen(ctx context.Context, l retention.Listing, now time.Time) (retention.Listing, error) {
+	return c.Describe(ctx, l, false, now)
+}
+
+func (c *Client) shallow(ctx context.Context, repo string) (retention.Listing, error) {
+	ownerName, pkg, err := split(repo)
+	if err != nil {
+		return retention.Listing{}, err
+	}
+	o, err := c.ownerOf(ctx, ownerName)
+	if err != nil {
+		return retention.Listing{}, fmt.Errorf("listing %s: %w", repo, err)
+	}
+	vs, err := c.versions(ctx, o, pkg)
+	if err != nil {
+		return retention.Listing{}, fmt.Errorf("listing versions of %s: %w", repo, err)
+	}
+	l := retention.Listing{Repository: repo, Manifests: map[string]retention.Manifest{}, Missing: map[string]bool{}, ListsUntagged: true, Shallow: true}
+	ids := map[string]int64{}
+	for _, v := range vs {
+		tags, err := tagsOf(v)
+		if err != nil {
+			return retention.Listing{}, fmt.Errorf("listing versions of %s: %w", repo, err)
+		}
+		dg, pushed := v.GetName(), v.GetCreatedAt().Time
+		ids[dg] = v.GetID()
+		if len(tags) == 0 {
+			l.Untagged = append(l.Untagged, retention.Untagged{Digest: dg, Pushed: pushed})
+		}
+		for _, t := range tags {
+			l.Tags = append(l.Tags, retention.Tag{Name: t, Digest: dg, Pushed: pushed})
+		}
+	}
+	sort.Slice(l.Tags, func(i, j int) bool { return l.Tags[i].Name < l.Tags[j].Name })
+	// Every manifest is a version: a signature's subject that is none is
+	// gone.
+	for _, t := range l.Tags {
+		if subject, ok := retention.AttachmentSubject(t.Name); ok {
+			if _, exists := ids[subject]; !exists {
+				l.Missing[subject] = true
+			}
+		}
+	}
+	c.mu.Lock()
+	c.versionIDs[repo] = ids
+	c.mu.Unlock()
+	return l, nil
+}
+
+// Catalog is refused: ghcr.io has no _catalog. Globs are expanded
+// through "list packages" (Packages).
+func (c *Client) Catalog(ctx context.Context, host string) ([]string, error) {
+	return nil, fmt.Errorf("%s has no catalog; name packages exactly", host)
+}
+
+// ListTags lists the tags of a package from its versions.
+func (c *Client) ListTags(ctx context.Context, repo string) ([]string, error) {
+	l, err := c.shallow(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	tags := make([]string, 0, len(l.Tags))
+	for _, t := range l.Tags {
+		tags = append(tags, t.Name)
+	}
+	return tags, nil
+}
