@@ -3,6 +3,7 @@ package retention
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -109,6 +110,20 @@ func (c *Config) Compile() (*Rules, error) {
 		}
 		if (reg.Username == "") != (reg.Password == "") {
 			add(key, "username and password go together")
+		}
+		switch reg.API {
+		case "", APIOCI, APIGitHub:
+		case APIDockerHub:
+			add(key+".api", "dockerhub is not supported yet: use api: oci (plans work; Docker Hub refuses OCI deletes)")
+		default:
+			add(key+".api", "must be oci, github or dockerhub (got %q)", reg.API)
+		}
+		if reg.APIURL != "" {
+			if u, err := url.Parse(reg.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				add(key+".apiURL", "%q is not an http(s) URL", reg.APIURL)
+			} else if reg.API != APIGitHub && !(reg.API == "" && CanonicalHost(reg.Host) == "ghcr.io") {
+				add(key+".apiURL", "only api: github takes an apiURL")
+			}
 		}
 	}
 	var perrs []error

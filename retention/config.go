@@ -44,8 +44,40 @@ type Registry struct {
 	Insecure bool   `mapstructure:"insecure" json:"insecure,omitempty" yaml:"insecure,omitempty"`
 	Username string `mapstructure:"username" json:"username,omitempty" yaml:"username,omitempty"`
 	// Password never appears in logs, reports or errors: its String and
-	// JSON forms are redacted.
+	// JSON forms are redacted. For api: github it is the token of both
+	// the OCI side and the REST side (else GITHUB_TOKEN, for ghcr.io).
 	Password Secret `mapstructure:"password" json:"password,omitempty" yaml:"password,omitempty"`
+	// API says how the registry is listed and how deletions are made:
+	// oci (the OCI distribution API), github (the GitHub Packages API)
+	// or dockerhub. Default: github for ghcr.io, oci for any other host
+	// (dockerhub is not supported yet). Manifests are read over the OCI
+	// API whatever it says.
+	API string `mapstructure:"api" json:"api,omitempty" yaml:"api,omitempty"`
+	// APIURL is the REST base of api: github; default
+	// https://api.github.com, https://HOST/api/v3 on GitHub Enterprise
+	// Server (whose registry host is containers.HOST).
+	APIURL string `mapstructure:"apiURL" json:"apiURL,omitempty" yaml:"apiURL,omitempty"`
+}
+
+// The APIs a registry may be reached through.
+const (
+	APIOCI       = "oci"
+	APIGitHub    = "github"
+	APIDockerHub = "dockerhub"
+)
+
+// APIFor returns the API of a registry host under the configuration:
+// its registries entry's api, else the host's default.
+func (c *Config) APIFor(host string) string {
+	for _, r := range c.Registries {
+		if CanonicalHost(r.Host) == CanonicalHost(host) && r.API != "" {
+			return r.API
+		}
+	}
+	if CanonicalHost(host) == "ghcr.io" {
+		return APIGitHub
+	}
+	return APIOCI
 }
 
 // Policy governs the tags of the repositories it names.

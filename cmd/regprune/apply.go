@@ -46,15 +46,19 @@ tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
 			if err != nil {
 				return err
 			}
+			router, err := s.router(e, client)
+			if err != nil {
+				return err
+			}
 			p := saved
 			if p == nil {
-				p = job.Plan(ctx, client, s.runOptions())
+				p = job.Plan(ctx, router, s.runOptions())
 			}
 			var out *retention.Plan
 			if dryRun {
 				out = job.DryRun(p, s.runOptions())
 			} else {
-				out = job.Apply(ctx, client, p, saved != nil, s.runOptions())
+				out = job.Apply(ctx, router, p, saved != nil, s.runOptions())
 			}
 			err = applyExit(ctx.Err() != nil, out)
 			return s.finish(ctx, out, err)

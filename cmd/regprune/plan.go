@@ -25,7 +25,11 @@ func newPlanCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			p := job.Plan(ctx, client, s.runOptions())
+			router, err := s.router(e, client)
+			if err != nil {
+				return err
+			}
+			p := job.Plan(ctx, router, s.runOptions())
 			err = planExit(p)
 			return s.finish(ctx, p, err)
 		},

@@ -18,6 +18,7 @@ import (
 	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/metrics"
 	"github.com/regprune/regprune/retention/planner"
+	"github.com/regprune/regprune/retention/registry"
 	"github.com/regprune/regprune/retention/report"
 )
 
@@ -285,4 +286,20 @@ func statusFor(e *env) *statusLine {
 		return nil
 	}
 	return newStatusLine(e.stderr, time.Now)
+}
+
+// router sends each repository to its registry's provider; a github
+// registry without a password uses GITHUB_TOKEN on ghcr.io.
+func (s *session) router(e *env, client *registry.Client) (*job.Router, error) {
+	token := func(host string) string {
+		if retention.CanonicalHost(host) == "ghcr.io" {
+			return e.getenv("GITHUB_TOKEN")
+		}
+		return ""
+	}
+	r, err := job.NewRouter(s.cfg, client, token, s.log)
+	if err != nil {
+		return nil, &exitError{code: exitUsage, err: err}
+	}
+	return r, nil
 }

@@ -54,16 +54,16 @@ func check(es *errs, key string, v any, t reflect.Type) {
 			f, ok := fields[strings.ToLower(k)]
 			if !ok {
 				if near := suggest(k, fields); near != "" {
-					es.add(key, fmt.Sprintf("unknown key %q (did you mean %q?)", k, near))
+					es.addAt(key, join(key, k), fmt.Sprintf("unknown key %q (did you mean %q?)", k, near))
 				} else {
-					es.add(key, fmt.Sprintf("unknown key %q", k))
+					es.addAt(key, join(key, k), fmt.Sprintf("unknown key %q", k))
 				}
 				continue
 			}
 			if f.name != k {
 				// Viper would accept it, but the keys are documented in
 				// one spelling; a wrong case is a typo like any other.
-				es.add(key, fmt.Sprintf("unknown key %q (did you mean %q?)", k, f.name))
+				es.addAt(key, join(key, k), fmt.Sprintf("unknown key %q (did you mean %q?)", k, f.name))
 				continue
 			}
 			check(es, join(key, f.name), m[k], f.typ)

@@ -18,7 +18,7 @@ type Error struct {
 }
 
 // Error prefixes every line with the file, so that each of several joined
-// problems reads "regprune.yaml: policies[0].keep[1]: unknown key ...".
+// problems reads "regprune.yaml: line 7: policies[0].keep[1]: unknown key ...".
 func (e *Error) Error() string {
 	msg := e.Err.Error()
 	if e.File == "" {
@@ -39,6 +39,9 @@ func (e *Error) Unwrap() error { return e.Err }
 // see: an unknown key, a value of the wrong type, an unset variable.
 type keyError struct {
 	key string
+	// at is the key path whose line the error is reported at, when it
+	// is not key: an unknown key is named in its parent's message.
+	at  string
 	msg string
 }
 
@@ -53,5 +56,9 @@ func (e *keyError) Error() string {
 type errs []error
 
 func (es *errs) add(key, msg string) { *es = append(*es, &keyError{key: key, msg: msg}) }
+
+func (es *errs) addAt(key, at, msg string) {
+	*es = append(*es, &keyError{key: key, at: at, msg: msg})
+}
 
 func (es errs) join() error { return errors.Join(es...) }

@@ -82,7 +82,7 @@ func parse(file string, data []byte, o *options) (*retention.Config, error) {
 	var es errs
 	check(&es, "", raw, configType)
 	if len(es) > 0 {
-		return nil, &Error{File: file, Err: es.join()}
+		return nil, &Error{File: file, Err: withLines(data, es.join())}
 	}
 
 	// Viper's own environment layer reads only the process environment;
@@ -111,16 +111,16 @@ func parse(file string, data []byte, o *options) (*retention.Config, error) {
 	}
 	if cfg.Concurrency == 0 {
 		es.add("concurrency", "must be at least 1 (leave it out for the default, "+strconv.Itoa(retention.DefaultConcurrency)+")")
-		return nil, &Error{File: file, Err: es.join()}
+		return nil, &Error{File: file, Err: withLines(data, es.join())}
 	}
 	if err := expandConfig(&cfg, o.lookup, o.unsetCredential); err != nil {
-		return nil, &Error{File: file, Err: err}
+		return nil, &Error{File: file, Err: withLines(data, err)}
 	}
 	if _, err := cfg.Compile(); err != nil {
-		return nil, &Error{File: file, Err: err}
+		return nil, &Error{File: file, Err: withLines(data, err)}
 	}
 	if err := sameLayouts(&cfg); err != nil {
-		return nil, &Error{File: file, Err: err}
+		return nil, &Error{File: file, Err: withLines(data, err)}
 	}
 	return &cfg, nil
 }

@@ -224,43 +224,43 @@ var badInputs = []struct {
 }, {
 	name: "unknown top-level key",
 	file: "locals: {docker: {}}\n" + minimal,
-	want: []string{`regprune.yaml: unknown key "locals"`},
+	want: []string{`regprune.yaml: line 1: unknown key "locals"`},
 }, {
 	name: "a key in the wrong case",
 	file: "minage: 1h\n" + minimal,
-	want: []string{`regprune.yaml: unknown key "minage" (did you mean "minAge"?)`},
+	want: []string{`regprune.yaml: line 1: unknown key "minage" (did you mean "minAge"?)`},
 }, {
 	name: "a misspelt key",
 	file: "maxDeletion: 5\n" + minimal,
-	want: []string{`regprune.yaml: unknown key "maxDeletion" (did you mean "maxDeletions"?)`},
+	want: []string{`regprune.yaml: line 1: unknown key "maxDeletion" (did you mean "maxDeletions"?)`},
 }, {
 	name: "local.docker of the wrong type",
 	file: "local: {docker: true}\n" + minimal,
-	want: []string{`regprune.yaml: local.docker: want a mapping of keys`},
+	want: []string{`regprune.yaml: line 1: local.docker: want a mapping of keys`},
 }, {
 	name: "unknown key in local.docker",
 	file: "local: {docker: {followremote: true, prune: all}}\n" + minimal,
-	want: []string{`regprune.yaml: local.docker: unknown key "prune"`},
+	want: []string{`regprune.yaml: line 1: local.docker: unknown key "prune"`},
 }, {
 	name: "bad localOnly",
 	file: "local: {docker: {localOnly: maybe}}\n" + minimal,
-	want: []string{`regprune.yaml: local.docker.localOnly: must be protect or allow (got "maybe")`},
+	want: []string{`regprune.yaml: line 1: local.docker.localOnly: must be protect or allow (got "maybe")`},
 }, {
 	name: "bad size",
 	file: "local: {docker: {buildCache: {keepStorage: 10XB}}}\n" + minimal,
-	want: []string{`regprune.yaml: local.docker.buildCache.keepStorage: invalid size "10XB"`},
+	want: []string{`regprune.yaml: line 1: local.docker.buildCache.keepStorage: invalid size "10XB"`},
 }, {
 	name: "empty buildCache",
 	file: "local: {docker: {buildCache: {olderThan: 0s}}}\n" + minimal,
-	want: []string{`regprune.yaml: local.docker.buildCache: set olderThan, keepStorage or both`},
+	want: []string{`regprune.yaml: line 1: local.docker.buildCache: set olderThan, keepStorage or both`},
 }, {
 	name: "negative size",
 	file: "local: {layouts: [{path: /tmp/x, maxSize: -5}]}\n" + minimal,
-	want: []string{`regprune.yaml: local.layouts[0].maxSize: must not be negative`},
+	want: []string{`regprune.yaml: line 1: local.layouts[0].maxSize: must not be negative`},
 }, {
 	name: "layout without a path",
 	file: "local: {layouts: [{maxSize: 1GiB}]}\n" + minimal,
-	want: []string{`regprune.yaml: local.layouts[0].path: is required`},
+	want: []string{`regprune.yaml: line 1: local.layouts[0].path: is required`},
 }, {
 	name: "arrived on a registry",
 	file: `policies:
@@ -268,23 +268,39 @@ var badInputs = []struct {
     clock: arrived
     keep: [{newest: 1}]
 `,
-	want: []string{`regprune.yaml: policies[0].clock: must be created or pushed (got "arrived")`},
+	want: []string{`regprune.yaml: line 3: policies[0].clock: must be created or pushed (got "arrived")`},
+}, {
+	name: "unknown api",
+	file: "registries:\n  - host: ghcr.io\n    api: rest\n" + minimal,
+	want: []string{`regprune.yaml: line 3: registries[0].api: must be oci, github or dockerhub (got "rest")`},
+}, {
+	name: "dockerhub api not yet",
+	file: "registries:\n  - host: docker.io\n    api: dockerhub\n" + minimal,
+	want: []string{`regprune.yaml: line 3: registries[0].api: dockerhub is not supported yet`},
+}, {
+	name: "apiURL not a URL",
+	file: "registries:\n  - host: containers.ghe.example\n    api: github\n    apiURL: ghe.example/api/v3\n" + minimal,
+	want: []string{`regprune.yaml: line 4: registries[0].apiURL: "ghe.example/api/v3" is not an http(s) URL`},
+}, {
+	name: "apiURL on an oci registry",
+	file: "registries:\n  - host: localhost:5000\n    apiURL: https://api.github.com\n" + minimal,
+	want: []string{`regprune.yaml: line 3: registries[0].apiURL: only api: github takes an apiURL`},
 }, {
 	name: "bad clock",
 	file: "local: {docker: {policies: [{repositories: [acme/*], clock: pulled, keep: [{newest: 1}]}]}}\n",
-	want: []string{`regprune.yaml: local.docker.policies[0].clock: must be arrived or created (got "pulled")`},
+	want: []string{`regprune.yaml: line 1: local.docker.policies[0].clock: must be arrived or created (got "pulled")`},
 }, {
 	name: "unknown key in protect",
 	file: "protect: {tag: [latest]}\n" + minimal,
-	want: []string{`regprune.yaml: protect: unknown key "tag"`},
+	want: []string{`regprune.yaml: line 1: protect: unknown key "tag"`},
 }, {
 	name: "unknown key in registries",
 	file: "registries: [{host: localhost:5000, user: ci}]\n" + minimal,
-	want: []string{`regprune.yaml: registries[0]: unknown key "user"`},
+	want: []string{`regprune.yaml: line 1: registries[0]: unknown key "user"`},
 }, {
 	name: "unknown key in policies",
 	file: minimal + "    repository: x\n",
-	want: []string{`regprune.yaml: policies[0]: unknown key "repository"`},
+	want: []string{`regprune.yaml: line 5: policies[0]: unknown key "repository"`},
 }, {
 	name: "unknown key in keep",
 	file: `
@@ -294,7 +310,7 @@ policies:
       - newest: 1
       - newset: 2
 `,
-	want: []string{`regprune.yaml: policies[0].keep[1]: unknown key "newset"`},
+	want: []string{`regprune.yaml: line 6: policies[0].keep[1]: unknown key "newset"`},
 }, {
 	name: "unknown key in semver",
 	file: `
@@ -302,51 +318,51 @@ policies:
   - repositories: ["localhost:5000/app"]
     keep: [{semver: {highest: 1, group: minor}}]
 `,
-	want: []string{`regprune.yaml: policies[0].keep[0].semver: unknown key "group"`},
+	want: []string{`regprune.yaml: line 4: policies[0].keep[0].semver: unknown key "group"`},
 }, {
 	name: "every problem reported",
 	file: "concurency: 1\nprotect: {tag: [x]}\n" + minimal,
-	want: []string{`regprune.yaml: unknown key "concurency"`, `regprune.yaml: protect: unknown key "tag"`},
+	want: []string{`regprune.yaml: line 1: unknown key "concurency"`, `regprune.yaml: line 2: protect: unknown key "tag"`},
 }, {
 	name: "string for a number",
 	file: "concurrency: many\n" + minimal,
-	want: []string{"regprune.yaml: concurrency: want a whole number, got a string"},
+	want: []string{"regprune.yaml: line 1: concurrency: want a whole number, got a string"},
 }, {
 	name: "quoted number",
 	file: `maxDeletions: "5"` + "\n" + minimal,
-	want: []string{"regprune.yaml: maxDeletions: want a whole number, got a string"},
+	want: []string{"regprune.yaml: line 1: maxDeletions: want a whole number, got a string"},
 }, {
 	name: "fraction",
 	file: "concurrency: 2.5\n" + minimal,
-	want: []string{"regprune.yaml: concurrency: want a whole number, got a number with a fraction"},
+	want: []string{"regprune.yaml: line 1: concurrency: want a whole number, got a number with a fraction"},
 }, {
 	name: "number for a list",
 	file: minimal + "    tags: 5\n",
-	want: []string{"regprune.yaml: policies[0].tags: want a list, got a number"},
+	want: []string{"regprune.yaml: line 5: policies[0].tags: want a list, got a number"},
 }, {
 	name: "string for a list",
 	file: "protect: {tags: latest}\n" + minimal,
-	want: []string{"regprune.yaml: protect.tags: want a list, got a string"},
+	want: []string{"regprune.yaml: line 1: protect.tags: want a list, got a string"},
 }, {
 	name: "number for a string",
 	file: "protect: {tags: [1]}\n" + minimal,
-	want: []string{"regprune.yaml: protect.tags[0]: want a string, got a number"},
+	want: []string{"regprune.yaml: line 1: protect.tags[0]: want a string, got a number"},
 }, {
 	name: "list for a mapping",
 	file: "protect: [latest]\n" + minimal,
-	want: []string{"regprune.yaml: protect: want a mapping of keys, got a list"},
+	want: []string{"regprune.yaml: line 1: protect: want a mapping of keys, got a list"},
 }, {
 	name: "number for a boolean",
 	file: "registries: [{host: localhost:5000, insecure: 1}]\n" + minimal,
-	want: []string{"regprune.yaml: registries[0].insecure: want true or false, got a number"},
+	want: []string{"regprune.yaml: line 1: registries[0].insecure: want true or false, got a number"},
 }, {
 	name: "negative number",
 	file: "concurrency: -1\n" + minimal,
-	want: []string{"regprune.yaml: concurrency: must not be negative"},
+	want: []string{"regprune.yaml: line 1: concurrency: must not be negative"},
 }, {
 	name: "negative maxDeletions",
 	file: "maxDeletions: -5\n" + minimal,
-	want: []string{"regprune.yaml: maxDeletions: must not be negative"},
+	want: []string{"regprune.yaml: line 1: maxDeletions: must not be negative"},
 }, {
 	name: "negative newest",
 	file: `
@@ -354,19 +370,19 @@ policies:
   - repositories: ["localhost:5000/app"]
     keep: [{newest: -1}]
 `,
-	want: []string{"regprune.yaml: policies[0].keep[0].newest: must not be negative"},
+	want: []string{"regprune.yaml: line 4: policies[0].keep[0].newest: must not be negative"},
 }, {
 	name: "zero concurrency",
 	file: "concurrency: 0\n" + minimal,
-	want: []string{"regprune.yaml: concurrency: must be at least 1"},
+	want: []string{"regprune.yaml: line 1: concurrency: must be at least 1"},
 }, {
 	name: "bare number duration",
 	file: "minAge: 30\n" + minimal,
-	want: []string{"regprune.yaml: minAge: a duration needs a unit"},
+	want: []string{"regprune.yaml: line 1: minAge: a duration needs a unit"},
 }, {
 	name: "bad duration unit",
 	file: "minAge: 3y\n" + minimal,
-	want: []string{`regprune.yaml: minAge: invalid duration "3y": unknown unit "y"`},
+	want: []string{`regprune.yaml: line 1: minAge: invalid duration "3y": unknown unit "y"`},
 }, {
 	name: "negative duration",
 	file: `
@@ -374,11 +390,11 @@ policies:
   - repositories: ["localhost:5000/app"]
     keep: [{youngerThan: -2d}]
 `,
-	want: []string{`regprune.yaml: policies[0].keep[0].youngerThan: duration "-2d" is negative`},
+	want: []string{`regprune.yaml: line 4: policies[0].keep[0].youngerThan: duration "-2d" is negative`},
 }, {
 	name: "bad glob",
 	file: "protect: {tags: [latest, \"v[\"]}\n" + minimal,
-	want: []string{`regprune.yaml: protect.tags[1]: invalid glob "v["`},
+	want: []string{`regprune.yaml: line 1: protect.tags[1]: invalid glob "v["`},
 }, {
 	name: "bad regex",
 	file: `
@@ -386,11 +402,11 @@ policies:
   - repositories: ["localhost:5000/app"]
     keep: [{tags: ["/(/"]}]
 `,
-	want: []string{"regprune.yaml: policies[0].keep[0].tags[0]: invalid regular expression /(/"},
+	want: []string{"regprune.yaml: line 4: policies[0].keep[0].tags[0]: invalid regular expression /(/"},
 }, {
 	name: "policy without repositories",
 	file: "policies: [{name: api, keep: [{newest: 1}]}]\n",
-	want: []string{"regprune.yaml: policies[0].repositories: a policy needs at least one repository"},
+	want: []string{"regprune.yaml: line 1: policies[0].repositories: a policy needs at least one repository"},
 }, {
 	name: "repository without host",
 	file: `
@@ -398,11 +414,11 @@ policies:
   - repositories: ["acme/app"]
     keep: [{newest: 1}]
 `,
-	want: []string{`regprune.yaml: policies[0].repositories[0]: "acme/app" must start with a registry host`},
+	want: []string{`regprune.yaml: line 3: policies[0].repositories[0]: "acme/app" must start with a registry host`},
 }, {
 	name: "unset variable",
 	file: "registries: [{host: localhost:5000, username: ci, password: \"${NOPE}\"}]\n" + minimal,
-	want: []string{"regprune.yaml: registries[0].password: environment variable NOPE is not set"},
+	want: []string{"regprune.yaml: line 1: registries[0].password: environment variable NOPE is not set"},
 }, {
 	name: "unset variable in repositories",
 	file: `
@@ -412,13 +428,13 @@ policies:
     keep: [{newest: 1}]
 `,
 	want: []string{
-		"regprune.yaml: policies[0].repositories[0]: environment variable REGISTRY is not set",
-		"regprune.yaml: policies[0].exclude[0]: environment variable REGISTRY is not set",
+		"regprune.yaml: line 3: policies[0].repositories[0]: environment variable REGISTRY is not set",
+		"regprune.yaml: line 4: policies[0].exclude[0]: environment variable REGISTRY is not set",
 	},
 }, {
 	name: "unterminated variable",
 	file: "registries: [{host: \"${HOST\"}]\n" + minimal,
-	want: []string{"regprune.yaml: registries[0].host: unterminated ${"},
+	want: []string{"regprune.yaml: line 1: registries[0].host: unterminated ${"},
 }, {
 	name: "bad env number",
 	file: minimal,

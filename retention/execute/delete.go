@@ -202,7 +202,7 @@ func (r *repoRun) untag(ctx context.Context, tags []string) error {
 // digest delete would remove them anyway. A registry that cannot delete a
 // tag alone gets the digest delete straight away, which removes its tags.
 func (r *repoRun) deleteManifest(ctx context.Context, d *retention.Deletion) error {
-	if t, ok := r.reg.(DigestTakesTags); !ok || !t.DigestDeletionTakesTags() {
+	if t, ok := r.reg.(DigestTakesTags); !ok || !t.DigestDeletionTakesTags(r.rp.Repository) {
 		if err := r.untag(ctx, d.Tags); err != nil && !errors.Is(err, errTagDeletionRefused) {
 			return err
 		}
@@ -227,9 +227,10 @@ var errAlreadyGone = errors.New("already gone")
 // DigestTakesTags is implemented by a registry whose digest deletion
 // removes every tag on the manifest and whose tag deletion is costly
 // (GHCR: a placeholder push and a deletion each): the executor then
-// deletes a manifest by digest without untagging it first.
+// deletes a manifest of such a repository by digest without untagging
+// it first.
 type DigestTakesTags interface {
-	DigestDeletionTakesTags() bool
+	DigestDeletionTakesTags(repo string) bool
 }
 
 func (r *repoRun) statusOf(digest string) retention.Status {

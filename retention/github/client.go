@@ -74,7 +74,10 @@ func New(oci *registry.Client, o Options) (*Client, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	c := &Client{Client: oci, host: o.Host, token: o.Token, log: o.Logger, owners: map[string]owner{}, versionIDs: map[string]map[string]int64{}}
-	opts := []gh.ClientOptionsFunc{gh.WithHTTPClient(c.httpClient(o.MinWait)), gh.WithAuthToken(o.Token), gh.WithDisableRateLimitCheck()}
+	opts := []gh.ClientOptionsFunc{gh.WithHTTPClient(c.httpClient(o.MinWait)), gh.WithDisableRateLimitCheck()}
+	if o.Token != "" {
+		opts = append(opts, gh.WithAuthToken(o.Token))
+	}
 	if o.APIURL != "https://api.github.com" {
 		api := strings.TrimSuffix(o.APIURL, "/") + "/"
 		opts = append(opts, gh.WithURLs(&api, &api))
@@ -132,6 +135,9 @@ func (c *Client) ownerOf(ctx context.Context, name string) (owner, error) {
 	if ok {
 		return o, nil
 	}
+	if err := c.ready(); err != nil {
+		return owner{}, err
+	}
 	u, _, err := c.api.Users.Get(ctx, name)
 	if err != nil {
 		return owner{}, explain(fmt.Errorf("looking up owner %s: %w", name, err))
@@ -147,6 +153,19 @@ func (c *Client) ownerOf(ctx context.Context, name string) (owner, error) {
 	c.owners[name] = o
 	c.mu.Unlock()
 	return o, nil
+}
+
+// ready refuses to call the API without a token: GitHub lists no
+// package versions anonymously.
+func (c *Client) ready() error {
+	if c.token == "" {
+		where := "the registry's password"
+		if retention.CanonicalHost(c.host) == "ghcr.io" {
+			where = "GITHUB_TOKEN or the registry's password"
+		}
+		return fmt.Errorf("%w: no token for the GitHub Packages API of %s: set %s (a classic PAT with read:packages, and delete:packages to delete)", retention.ErrDenied, c.host, where)
+	}
+	return nil
 }
 
 // explain turns GitHub's answers into errors that say what to do.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	gh "github.com/google/go-github/v93/github"
 
 	"github.com/regprune/regprune/retention"
@@ -19,7 +20,14 @@ import (
 // DigestDeletionTakesTags tells the executor that deleting a version
 // removes every tag on it, so a manifest is deleted without untagging it
 // first (on GHCR each untag is a placeholder push and a deletion).
-func (c *Client) DigestDeletionTakesTags() bool { return true }
+func (c *Client) DigestDeletionTakesTags(string) bool { return true }
+
+// Referrers answers that GHCR has no referrers API (its referrers are
+// untagged versions with a subject, which the listing shows), without a
+// request.
+func (c *Client) Referrers(context.Context, string, string) ([]v1.Descriptor, bool, error) {
+	return nil, false, nil
+}
 
 // versionID returns the version ID of digest in repo, listing the
 // package again when the digest is not in the last listing.
@@ -111,6 +119,9 @@ const placeholderMediaType = "application/vnd.oci.image.index.v1+json"
 // the placeholder's version is then deleted. The executor never calls
 // this for a manifest's last tag: that is a digest deletion.
 func (c *Client) DeleteTag(ctx context.Context, repo, tag string) error {
+	if err := c.ready(); err != nil {
+		return err
+	}
 	nonce := make([]byte, 8)
 	_, _ = rand.Read(nonce)
 	body := fmt.Sprintf(`{"schemaVersion":2,"mediaType":%q,"manifests":[],"annotations":{"org.regprune.placeholder":%q,"org.regprune.nonce":%q}}`,
