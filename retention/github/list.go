@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"sort"
+	"strings"
 	"time"
 
 	gh "github.com/google/go-github/v93/github"
@@ -116,10 +118,63 @@ func (c *Client) shallow(ctx context.Context, repo string) (retention.Listing, e
 	return l, nil
 }
 
-// Catalog is refused: ghcr.io has no _catalog. Globs are expanded
-// through "list packages" (Packages).
-func (c *Client) Catalog(ctx context.Context, host string) ([]string, error) {
-	return nil, fmt.Errorf("%s has no catalog; name packages exactly", host)
+// Scope is what a glob is expanded within: HOST/OWNER when the
+// pattern names its owner literally (GitHub lists packages per owner),
+// else HOST, whose Catalog then fails.
+func Scope(pattern string) string {
+	host, rest, _ := strings.Cut(pattern, "/")
+	o, _, ok := strings.Cut(rest, "/")
+	if !ok || o == "" || strings.ContainsAny(o, "*?[{\\") {
+		return host
+	}
+	return host + "/" + o
+}
+
+// Catalog lists the container packages of one owner, given HOST/OWNER,
+// through "list packages", as HOST/OWNER/NAME repositories. ghcr.io has
+// no _catalog, so HOST alone is refused, and so is a GITHUB_TOKEN, which
+// cannot list packages.
+func (c *Client) Catalog(ctx context.Context, scope string) ([]string, error) {
+	host, ownerName, ok := strings.Cut(scope, "/")
+	if !ok {
+		return nil, fmt.Errorf("%s has no catalog: a glob there must name its owner (%s/OWNER/*)", scope, scope)
+	}
+	o, err := c.ownerOf(ctx, ownerName)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for page := 1; page != 0; {
+		u := fmt.Sprintf("%s/packages?package_type=container&per_page=100&page=%d", o.path(), page)
+		req, err := c.api.NewRequest(ctx, "GET", u, nil)
+		if err != nil {
+			return nil, err
+		}
+		var batch []*gh.Package
+		resp, err := c.api.Do(req, &batch)
+		if err != nil {
+			return nil, catalogError(scope, err)
+		}
+		for _, p := range batch {
+			out = append(out, host+"/"+ownerName+"/"+p.GetName())
+		}
+		page = resp.NextPage
+	}
+	return out, nil
+}
+
+// catalogError says what to do when packages cannot be listed.
+func catalogError(scope string, err error) error {
+	var er *gh.ErrorResponse
+	if asErrorResponse(err, &er) {
+		switch {
+		case er.Response.StatusCode == http.StatusForbidden && strings.Contains(er.Message, "not accessible by integration"):
+			return fmt.Errorf("%w: listing the packages of %s: a GITHUB_TOKEN cannot list packages; name the packages exactly, or use a classic PAT with read:packages (%v)", retention.ErrDenied, scope, err)
+		case er.Response.StatusCode == http.StatusBadRequest && strings.Contains(er.Message, "10000"):
+			return fmt.Errorf("listing the packages of %s: GitHub lists at most 10,000 packages of an organization; name the packages exactly (%v)", scope, err)
+		}
+	}
+	return explain(fmt.Errorf("listing the packages of %s: %w", scope, err))
 }
 
 // ListTags lists the tags of a package from its versions.

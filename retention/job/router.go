@@ -26,6 +26,7 @@ type Router struct {
 var (
 	_ planner.Lister          = (*Router)(nil)
 	_ planner.Deepener        = (*Router)(nil)
+	_ planner.Scoper          = (*Router)(nil)
 	_ planner.ReferrerLister  = (*Router)(nil)
 	_ execute.Registry        = (*Router)(nil)
 	_ execute.DigestTakesTags = (*Router)(nil)
@@ -65,13 +66,22 @@ func (r *Router) provider(repo string) *github.Client {
 	return r.github[retention.CanonicalHost(retention.Host(repo))]
 }
 
-// Catalog lists a host's repositories (GitHub: its packages cannot be
-// listed without an owner, so globs there fail with a message).
-func (r *Router) Catalog(ctx context.Context, host string) ([]string, error) {
-	if g := r.github[retention.CanonicalHost(host)]; g != nil {
-		return g.Catalog(ctx, host)
+// Scope is the scope a glob is expanded in: HOST/OWNER on GitHub's
+// registries, which list packages per owner; the host elsewhere.
+func (r *Router) Scope(pattern string) string {
+	if r.provider(pattern) != nil {
+		return github.Scope(pattern)
 	}
-	return r.oci.Catalog(ctx, host)
+	return retention.Host(pattern)
+}
+
+// Catalog lists the repositories of a scope: a host's catalog, or a
+// GitHub owner's container packages.
+func (r *Router) Catalog(ctx context.Context, scope string) ([]string, error) {
+	if g := r.provider(scope); g != nil {
+		return g.Catalog(ctx, scope)
+	}
+	return r.oci.Catalog(ctx, scope)
 }
 
 // List lists one repository through its provider.

@@ -14,9 +14,16 @@ type Cataloger interface {
 	Catalog(ctx context.Context, host string) ([]string, error)
 }
 
+// A Scoper lists repositories in narrower scopes than a host (GitHub:
+// per owner). Scope names the scope a pattern is expanded in, which the
+// Cataloger is then asked for; without a Scoper the scope is the host.
+type Scoper interface {
+	Scope(pattern string) string
+}
+
 // Expand returns the repositories the policies govern, sorted and
 // without duplicates: literal names as written, globs matched against
-// the catalog of their host (listed once per host), minus each policy's
+// the catalog of their host (listed once per host, or per Scope), minus each policy's
 // excludes. When a catalog cannot be listed (it is asked once per
 // host), the repositories of the other hosts and the literal names are
 // still returned, with an error that joins one *retention.ExpandError per
@@ -37,6 +44,9 @@ func Expand(ctx context.Context, c Cataloger, rules *retention.Rules) ([]string,
 				continue
 			}
 			host := retention.Host(pat.String())
+			if sc, ok := c.(Scoper); ok {
+				host = sc.Scope(pat.String())
+			}
 			repos, ok := catalogs[host]
 			if !ok && failed[host] == nil {
 				var err error

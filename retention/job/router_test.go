@@ -1,0 +1,80 @@
+package job_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/job"
+	"github.com/regprune/regprune/retention/planner"
+	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/registrytest"
+)
+
+// TestGlobsOnGitHub expands globs on a github registry through "list
+// packages" of the owner the glob names, names with slashes included;
+// a glob without a literal owner and a GITHUB_TOKEN are refused with
+// what to do instead, and the literal names still come through.
+func TestGlobsOnGitHub(t *testing.T) {
+	const pat, actions = "ghp_pat", "ghs_actions"
+	g := registrytest.NewGHCR(t, registrytest.WithGHCROrg("acme", "other"),
+		registrytest.WithGHCRToken(pat, "octo", registrytest.TokenClassic, "read:packages", "write:packages"),
+		registrytest.WithGHCRToken(actions, "github-actions", registrytest.TokenActions, "read:packages", "write:packages"))
+	for _, repo := range []string{g.Repo("acme", "app"), g.Repo("acme", "app/worker"), g.Repo("acme", "web"), g.Repo("other", "app")} {
+		img, _ := random.Image(64, 1)
+		ref, _ := name.ParseReference(repo+":v1", name.Insecure)
+		if err := remote.Write(ref, img, remote.WithAuth(&authn.Basic{Username: "octo", Password: pat})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expand := func(tok string, patterns ...string) ([]string, error) {
+		cfg := &retention.Config{
+			Registries: []retention.Registry{{Host: g.Host, Insecure: true, API: retention.APIGitHub, APIURL: g.APIURL, Username: "octo", Password: retention.Secret(tok)}},
+			Policies:   []retention.Policy{{Repositories: patterns, Keep: []retention.KeepRule{{Newest: 1}}}},
+		}
+		rules, err := cfg.Compile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		oci, err := registry.New(cfg.Registries)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := job.NewRouter(cfg, oci, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return planner.Expand(context.Background(), r, rules)
+	}
+
+	got, err := expand(pat, g.Host+"/acme/app/*")
+	want := []string{g.Repo("acme", "app/worker")}
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("acme/app/*: got %v, %v; want %v", got, err, want)
+	}
+	got, err = expand(pat, g.Host+"/acme/**")
+	if err != nil || len(got) != 3 {
+		t.Errorf("acme/**: got %v, %v; want acme's three packages", got, err)
+	}
+
+	_, err = expand(pat, g.Host+"/*/app")
+	if err == nil || !strings.Contains(err.Error(), "must name its owner") {
+		t.Errorf("a glob over owners: want it refused naming the owner, got %v", err)
+	}
+
+	got, err = expand(actions, g.Host+"/acme/*", g.Repo("acme", "web"))
+	if !errors.Is(err, retention.ErrDenied) || !strings.Contains(err.Error(), "a GITHUB_TOKEN cannot list packages; name the packages exactly, or use a classic PAT") {
+		t.Errorf("a glob with a GITHUB_TOKEN: want the advice, got %v", err)
+	}
+	if !slices.Equal(got, []string{g.Repo("acme", "web")}) {
+		t.Errorf("the literal name should still come through, got %v", got)
+	}
+}
