@@ -118,10 +118,21 @@ func (c *Config) Compile() (*Rules, error) {
 		default:
 			add(key+".api", "must be oci, github or dockerhub (got %q)", reg.API)
 		}
+		if p := reg.Pacing; p != nil {
+			if p.PointsPerMinute < 0 {
+				add(key+".pacing.pointsPerMinute", "must not be negative (0 is unlimited)")
+			}
+			if p.Concurrency < 0 {
+				add(key+".pacing.concurrency", "must not be negative (0 is unlimited)")
+			}
+			if !reg.isGitHub() {
+				add(key+".pacing", "only api: github is paced")
+			}
+		}
 		if reg.APIURL != "" {
 			if u, err := url.Parse(reg.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 				add(key+".apiURL", "%q is not an http(s) URL", reg.APIURL)
-			} else if reg.API != APIGitHub && !(reg.API == "" && CanonicalHost(reg.Host) == "ghcr.io") {
+			} else if !reg.isGitHub() {
 				add(key+".apiURL", "only api: github takes an apiURL")
 			}
 		}

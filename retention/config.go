@@ -57,6 +57,18 @@ type Registry struct {
 	// https://api.github.com, https://HOST/api/v3 on GitHub Enterprise
 	// Server (whose registry host is containers.HOST).
 	APIURL string `mapstructure:"apiURL" json:"apiURL,omitempty" yaml:"apiURL,omitempty"`
+	// Pacing keeps api: github under the server's secondary limits.
+	// Unset: GitHub's documented limits on api.github.com (900 points a
+	// minute per endpoint, a GET 1 and a DELETE 5; 100 requests at
+	// once), none on GitHub Enterprise Server. Set, its values are used
+	// as written, 0 meaning unlimited.
+	Pacing *Pacing `mapstructure:"pacing" json:"pacing,omitempty" yaml:"pacing,omitempty"`
+}
+
+// Pacing is a budget of requests.
+type Pacing struct {
+	PointsPerMinute int `mapstructure:"pointsPerMinute" json:"pointsPerMinute" yaml:"pointsPerMinute"`
+	Concurrency     int `mapstructure:"concurrency" json:"concurrency" yaml:"concurrency"`
 }
 
 // The APIs a registry may be reached through.
@@ -65,6 +77,12 @@ const (
 	APIGitHub    = "github"
 	APIDockerHub = "dockerhub"
 )
+
+// isGitHub reports whether the registry's api is github, by its key or
+// by its host's default.
+func (r Registry) isGitHub() bool {
+	return r.API == APIGitHub || (r.API == "" && CanonicalHost(r.Host) == "ghcr.io")
+}
 
 // APIFor returns the API of a registry host under the configuration:
 // its registries entry's api, else the host's default.

@@ -73,6 +73,17 @@ type Plan struct {
 	// Notes are remarks on the run as a whole (such as followRemote
 	// having nothing to follow under --scope local).
 	Notes []string `json:"notes,omitempty"`
+	// Waited is how long the run was held back by a provider's rate
+	// limits; absent when it never was.
+	Waited *Waited `json:"waited,omitempty"`
+}
+
+// Waited splits a run's waiting: Paced is the provider's own pacing
+// (staying under limits before they are hit), Limited the waits after
+// answers that a limit was hit (retry-after, a reset time, backoff).
+type Waited struct {
+	Paced   Duration `json:"paced"`
+	Limited Duration `json:"limited"`
 }
 
 // CachePlan is the plan (or report) for one local cache. Its repositories

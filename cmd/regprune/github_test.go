@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -66,6 +68,8 @@ policies:
 
 	cfg := writeConfig(t, body("    username: octo\n    password: ${GHCR_TOKEN}"))
 	env := map[string]string{"GHCR_TOKEN": tok}
+	// A limit hit while listing is waited out and reported.
+	g.FailNext(registrytest.GHCRFault{PathContains: "/versions", Status: http.StatusTooManyRequests, RetryAfter: 1})
 	r = runCLI(t, env, "apply", "-c", cfg, "-o", "json")
 	if r.code != exitOK {
 		t.Fatalf("apply: exit %d; stderr:\n%s", r.code, r.stderr)
@@ -76,6 +80,11 @@ policies:
 	}
 	if p.Summary.Deleted != 2 || p.Summary.Failed != 0 {
 		t.Errorf("want 2 deletions and no failures, got %+v", p.Summary)
+	}
+	if p.Waited == nil || p.Waited.Limited != retention.Duration(time.Second) || !slices.ContainsFunc(p.Notes, func(n string) bool {
+		return strings.HasPrefix(n, "rate limits: waited 1s")
+	}) {
+		t.Errorf("the report should say the run waited 1s for a limit: waited %+v, notes %q", p.Waited, p.Notes)
 	}
 	left := map[string][]string{}
 	for _, v := range g.Versions("acme", "app") {

@@ -286,6 +286,14 @@ var badInputs = []struct {
 	file: "registries:\n  - host: localhost:5000\n    apiURL: https://api.github.com\n" + minimal,
 	want: []string{`regprune.yaml: line 3: registries[0].apiURL: only api: github takes an apiURL`},
 }, {
+	name: "negative pacing",
+	file: "registries:\n  - host: ghcr.io\n    pacing:\n      pointsPerMinute: -5\n" + minimal,
+	want: []string{`regprune.yaml: line 4: registries[0].pacing.pointsPerMinute: must not be negative`},
+}, {
+	name: "pacing an oci registry",
+	file: "registries:\n  - host: localhost:5000\n    pacing: {concurrency: 4}\n" + minimal,
+	want: []string{`regprune.yaml: line 3: registries[0].pacing: only api: github is paced`},
+}, {
 	name: "bad clock",
 	file: "local: {docker: {policies: [{repositories: [acme/*], clock: pulled, keep: [{newest: 1}]}]}}\n",
 	want: []string{`regprune.yaml: line 1: local.docker.policies[0].clock: must be arrived or created (got "pulled")`},

@@ -39,6 +39,7 @@ type Client struct {
 	// from the last listing.
 	versionIDs map[string]map[string]int64
 	waited     time.Duration
+	pacer      *pacer
 }
 
 var (
@@ -60,6 +61,14 @@ type Options struct {
 	MinWait time.Duration
 	// Logger receives retries and waits; default discards.
 	Logger *slog.Logger
+	// Pacing keeps the REST side under the secondary limits; nil is
+	// GitHub's documented limits on api.github.com (900 points a minute
+	// per endpoint, 100 requests at once) and none elsewhere (GHES).
+	Pacing *Pacing
+	// Now and Sleep are the pacing's clock; default the real one. A test
+	// gives both, to run minutes of pacing at once.
+	Now   func() time.Time
+	Sleep func(context.Context, time.Duration) error
 }
 
 // New returns a client for opts.Host that reads through oci.
@@ -73,7 +82,17 @@ func New(oci *registry.Client, o Options) (*Client, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.Pacing == nil {
+		o.Pacing = &Pacing{}
+		if o.APIURL == "https://api.github.com" {
+			o.Pacing = &Pacing{PointsPerMinute: DefaultPointsPerMinute, Concurrency: DefaultConcurrency}
+		}
+	}
+	if o.Now == nil || o.Sleep == nil {
+		o.Now, o.Sleep = time.Now, sleepCtx
+	}
 	c := &Client{Client: oci, host: o.Host, token: o.Token, log: o.Logger, owners: map[string]owner{}, versionIDs: map[string]map[string]int64{}}
+	c.pacer = newPacer(nil, *o.Pacing, o.Now, o.Sleep) // its base is set by httpClient
 	opts := []gh.ClientOptionsFunc{gh.WithHTTPClient(c.httpClient(o.MinWait)), gh.WithDisableRateLimitCheck()}
 	if o.Token != "" {
 		opts = append(opts, gh.WithAuthToken(o.Token))
@@ -90,11 +109,12 @@ func New(oci *registry.Client, o Options) (*Client, error) {
 	return c, nil
 }
 
-// Waited is how long the client waited for rate limits so far.
-func (c *Client) Waited() time.Duration {
+// Waited is how long the client waited so far: held back by its
+// pacing, and after answers that a limit was hit.
+func (c *Client) Waited() (paced, limited time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.waited
+	return c.pacer.Paced(), c.waited
 }
 
 // owner says how the API addresses a package owner: /orgs/{o},

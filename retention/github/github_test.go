@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -267,5 +268,90 @@ func TestPagingAndRateLimits(t *testing.T) {
 	}
 	if pages != 2 {
 		t.Errorf("%d pages read, want 2", pages)
+	}
+}
+
+// fakeClock is a clock whose Sleep advances it: the client's pacing and
+// the emulator's limits then share minutes that pass at once. A sleep
+// moves the clock to its wake-up time, never back: concurrent sleepers
+// wake at their own times, as with a real clock.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (f *fakeClock) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+func (f *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	wake := f.now.Add(d)
+	if wake.After(f.now) {
+		f.now = wake
+	}
+	return ctx.Err()
+}
+
+// TestPacing deletes 20 versions on an emulator that
+// enforces 60 points a minute per endpoint (12 DELETEs): the client's
+// pacing at the same budget keeps every request under the limit, so
+// GitHub never has to refuse one, and the time held back is reported.
+func TestPacing(t *testing.T) {
+	clock := &fakeClock{now: time.Now()}
+	start := clock.Now()
+	g := registrytest.NewGHCR(t, registrytest.WithGHCROrg("acme"), registrytest.WithGHCRClock(clock.Now), registrytest.WithGHCRPacing(60),
+		registrytest.WithGHCRToken(token, "octo", registrytest.TokenClassic, "read:packages", "write:packages", "delete:packages"))
+	repo := g.Repo("acme", "app")
+	push(t, repo+":latest")
+	var digests []string
+	for i := 0; i < 20; i++ {
+		digests = append(digests, pushByDigest(t, repo))
+	}
+	oci, err := registry.New([]retention.Registry{{Host: g.Host, Username: "octo", Password: token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := github.New(oci, github.Options{Host: g.Host, APIURL: g.APIURL, Token: token, MinWait: time.Millisecond,
+		Pacing: &github.Pacing{PointsPerMinute: 60, Concurrency: 1}, Now: clock.Now, Sleep: clock.Sleep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := c.List(ctx, repo, false, clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// One at a time: the fake clock is exact only for one sleeper (the
+	// bucket itself is x/time/rate's, safe for concurrent use).
+	for _, d := range digests {
+		if err := c.DeleteDigest(ctx, repo, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deletes := 0
+	for _, r := range g.Requests() {
+		if r.Side != "rest" {
+			continue
+		}
+		if r.Status == 403 || r.Status == 429 {
+			t.Errorf("GitHub had to refuse %s %s: the pacing let it over the limit", r.Method, r.Path)
+		}
+		if r.Method == "DELETE" {
+			deletes++
+		}
+	}
+	if deletes != 20 {
+		t.Errorf("%d DELETEs, want 20", deletes)
+	}
+	paced, limited := c.Waited()
+	if limited != 0 || paced < time.Minute {
+		t.Errorf("waited %s paced and %s limited; want over a minute paced (20 DELETEs at 12 a minute) and nothing limited", paced, limited)
+	}
+	if elapsed := clock.Now().Sub(start); elapsed < time.Minute {
+		t.Errorf("only %s passed on the clock", elapsed)
 	}
 }

@@ -17,6 +17,8 @@ import (
 // httpClient is the REST side's one retry layer.
 func (c *Client) httpClient(minWait time.Duration) *http.Client {
 	rc := retryablehttp.NewClient()
+	c.pacer.base = rc.HTTPClient.Transport
+	rc.HTTPClient.Transport = c.pacer
 	rc.Logger = nil
 	rc.RetryMax = 4
 	rc.CheckRetry = checkRetry

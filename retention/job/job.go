@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/regprune/regprune/retention"
@@ -79,8 +81,35 @@ func Plan(ctx context.Context, reg planner.Lister, o Options) *retention.Plan {
 	}
 	planLocal(ctx, p, &o)
 	p.Summarize()
+	noteWaits(p, reg)
 	return p
 }
+
+// A waiter says how long a provider was held back by rate limits.
+type waiter interface {
+	Waited() (paced, limited time.Duration)
+}
+
+// noteWaits records in p how long reg waited for rate limits so far.
+func noteWaits(p *retention.Plan, reg any) {
+	w, ok := reg.(waiter)
+	if !ok {
+		return
+	}
+	// A plan carried into apply has the planning's note; the run's
+	// totals replace it.
+	p.Notes = slices.DeleteFunc(p.Notes, func(n string) bool { return strings.HasPrefix(n, waitNote) })
+	p.Waited = nil
+	paced, limited := w.Waited()
+	if paced+limited == 0 {
+		return
+	}
+	p.Waited = &retention.Waited{Paced: retention.Duration(paced), Limited: retention.Duration(limited)}
+	p.Notes = append(p.Notes, fmt.Sprintf("%s%s (%s paced to stay under them, %s after a limit was hit)",
+		waitNote, retention.Duration(paced+limited), retention.Duration(paced), retention.Duration(limited)))
+}
+
+const waitNote = "rate limits: waited "
 
 // Apply executes p through reg: the registries first, then the local
 // caches, which a safety abort or a signal (ctx done) leaves untouched.
@@ -99,6 +128,7 @@ func Apply(ctx context.Context, reg execute.Registry, p *retention.Plan, saved b
 	default:
 		applyLocal(ctx, out, &o)
 	}
+	noteWaits(out, reg)
 	return out
 }
 

@@ -52,7 +52,11 @@ func NewRouter(cfg *retention.Config, oci *registry.Client, token func(host stri
 		if tok == "" && token != nil {
 			tok = token(reg.Host)
 		}
-		gc, err := github.New(oci, github.Options{Host: reg.Host, APIURL: reg.APIURL, Token: tok, Logger: log})
+		o := github.Options{Host: reg.Host, APIURL: reg.APIURL, Token: tok, Logger: log}
+		if p := reg.Pacing; p != nil {
+			o.Pacing = &github.Pacing{PointsPerMinute: p.PointsPerMinute, Concurrency: p.Concurrency}
+		}
+		gc, err := github.New(oci, o)
 		if err != nil {
 			return nil, fmt.Errorf("registries: %s: %w", reg.Host, err)
 		}
@@ -155,11 +159,13 @@ func (r *Router) DigestDeletionTakesTags(repo string) bool {
 	return r.provider(repo) != nil
 }
 
-// Waited is how long the GitHub clients waited for rate limits.
-func (r *Router) Waited() time.Duration {
-	var d time.Duration
+// Waited is how long the GitHub clients waited so far: held back by
+// their pacing, and after answers that a limit was hit.
+func (r *Router) Waited() (paced, limited time.Duration) {
 	for _, g := range r.github {
-		d += g.Waited()
+		p, l := g.Waited()
+		paced += p
+		limited += l
 	}
-	return d
+	return paced, limited
 }

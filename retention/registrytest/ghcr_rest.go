@@ -90,7 +90,7 @@ func (g *GHCR) overPace(r *http.Request) bool {
 		}
 	}
 	endpoint := r.Method + " " + strings.Join(segs, "/")
-	now := time.Now()
+	now := g.cfg.now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	var recent []time.Time
