@@ -154,15 +154,19 @@ func (g *GHCR) listVersions(c *ghcrCall) {
 		return
 	}
 	deleted := c.r.URL.Query().Get("state") == "deleted"
-	out := []map[string]any{}
+	var match []*ghcrVersion
 	for i := len(p.versions) - 1; i >= 0; i-- { // newest first
 		if v := p.versions[i]; v.deleted.IsZero() != deleted {
-			out = append(out, g.versionJSON(p, v))
+			match = append(match, v)
 		}
 	}
+	lo, hi := g.paginate(c, len(match))
+	out := make([]map[string]any, 0, hi-lo)
+	for _, v := range match[lo:hi] {
+		out = append(out, g.versionJSON(p, v))
+	}
 	g.mu.Unlock()
-	lo, hi := g.paginate(c, len(out))
-	c.json(http.StatusOK, out[lo:hi])
+	c.json(http.StatusOK, out)
 }
 
 // version returns the version the call names, or answers 404 itself.
