@@ -524,6 +524,38 @@ func TestHostWarnings(t *testing.T) {
 	}
 }
 
+func TestProviderWarnings(t *testing.T) {
+	pushed := Policy{Clock: ClockPushed, Keep: []KeepRule{{Newest: 1}}}
+	untagged := Policy{Untagged: &UntaggedRule{OlderThan: Duration(time.Hour)}}
+	for _, tc := range []struct {
+		name  string
+		regs  []Registry
+		pol   Policy
+		repos []string
+		want  []string
+	}{
+		{"pushed on ghcr.io", nil, pushed, []string{"ghcr.io/acme/app"}, nil},
+		{"pushed on an OCI registry", nil, pushed, []string{"ghcr.io/acme/app", "registry.example/app", "registry.example/web"},
+			[]string{"policies[0].clock: pushed: registry.example gives no push times"}},
+		{"untagged on an OCI registry", nil, untagged, []string{"registry.example/app"}, []string{"policies[0].untagged: registry.example cannot list untagged manifests"}},
+		{"untagged on GHES", []Registry{{Host: "containers.ghe.example", API: APIGitHub}}, untagged, []string{"containers.ghe.example/acme/app"}, nil},
+		{"created on an OCI registry", nil, Policy{Keep: []KeepRule{{Newest: 1}}}, []string{"registry.example/app"}, nil},
+	} {
+		tc.pol.Repositories = tc.repos
+		c := Config{Registries: tc.regs, Policies: []Policy{tc.pol}}
+		got := c.ProviderWarnings()
+		if len(got) != len(tc.want) {
+			t.Errorf("%s: %q, want %d warnings", tc.name, got, len(tc.want))
+			continue
+		}
+		for i := range got {
+			if !strings.HasPrefix(got[i], tc.want[i]) {
+				t.Errorf("%s: %q, want it to start %q", tc.name, got[i], tc.want[i])
+			}
+		}
+	}
+}
+
 // TestDecideAttachmentSelectedByKeepRule: a keep rule that selects a tag
 // by name keeps it, also an attachment tag whose subject is gone; a
 // ranking rule does not pin attachments.

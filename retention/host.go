@@ -3,6 +3,7 @@ package retention
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 )
 
@@ -96,4 +97,32 @@ func mayBeOne(a, b string) bool {
 	la, _, _ := strings.Cut(ha, ".")
 	lb, _, _ := strings.Cut(hb, ".")
 	return pa == pb && la == lb && net.ParseIP(ha) == nil && net.ParseIP(hb) == nil
+}
+
+// ProviderWarnings names policies whose keys do nothing on the
+// registries they govern: clock: pushed and untagged need push times and
+// untagged manifests, which only the github API lists (on a plain OCI
+// registry every push time is unknown, so a policy ranking by it keeps
+// everything it ranks, and untagged deletes nothing).
+func (c *Config) ProviderWarnings() []string {
+	var out []string
+	for i, p := range c.Policies {
+		var hosts []string
+		for _, r := range p.Repositories {
+			h := Host(r)
+			if c.APIFor(h) == APIOCI && !slices.Contains(hosts, h) {
+				hosts = append(hosts, h)
+			}
+		}
+		if len(hosts) == 0 {
+			continue
+		}
+		if p.Clock == ClockPushed {
+			out = append(out, fmt.Sprintf("policies[%d].clock: pushed: %s gives no push times over the OCI API, so every tag this policy ranks there is kept", i, strings.Join(hosts, ", ")))
+		}
+		if p.Untagged != nil {
+			out = append(out, fmt.Sprintf("policies[%d].untagged: %s cannot list untagged manifests over the OCI API, so nothing untagged is deleted there", i, strings.Join(hosts, ", ")))
+		}
+	}
+	return out
 }

@@ -37,7 +37,7 @@ func newValidateCmd(e *env) *cobra.Command {
 			for _, w := range unset {
 				fmt.Fprintln(e.stdout, w)
 			}
-			for _, w := range cfg.HostWarnings() {
+			for _, w := range append(cfg.HostWarnings(), cfg.ProviderWarnings()...) {
 				fmt.Fprintln(e.stdout, "warning: "+w)
 			}
 			if err := (job.Options{Rules: rules}).Check(); err != nil {
