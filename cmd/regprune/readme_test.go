@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -68,5 +69,20 @@ func TestCIRunsTheREADMECommand(t *testing.T) {
 	}
 	if !regexp.MustCompile("(?m)^" + regexp.QuoteMeta(m[1]) + "$").Match(ci) {
 		t.Errorf(".ci/run does not run the README's test command %q", m[1])
+	}
+}
+
+// TestExampleConfigs: every configuration under examples/ is valid.
+func TestExampleConfigs(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("../../examples/*/*.yaml")
+	if err != nil || len(files) < 2 {
+		t.Fatalf("found %d example configurations (%v), want at least 2", len(files), err)
+	}
+	for _, f := range files {
+		r := runCLI(t, nil, "validate", "-c", f)
+		if r.code != 0 || strings.Contains(r.stdout, "warning") {
+			t.Errorf("%s: exit %d\n%s%s", f, r.code, r.stdout, r.stderr)
+		}
 	}
 }

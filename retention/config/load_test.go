@@ -52,6 +52,8 @@ func TestLoadExample(t *testing.T) {
 		Protect:      retention.Protect{Tags: []string{"latest", "/^release-.+$/"}},
 		Registries: []retention.Registry{{
 			Host: "localhost:5000", Insecure: true, Username: "ci", Password: "hunter2",
+		}, {
+			Host: "ghcr.io", API: retention.APIGitHub,
 		}},
 		CloudLogins: ptr(true),
 		Policies: []retention.Policy{{
@@ -65,6 +67,12 @@ func TestLoadExample(t *testing.T) {
 				{YoungerThan: retention.Duration(30 * 24 * time.Hour)},
 				{Tags: []string{"stable"}},
 			},
+		}, {
+			Name:         "ghcr",
+			Repositories: []string{"ghcr.io/acme/app"},
+			Clock:        retention.ClockPushed,
+			Keep:         []retention.KeepRule{{Newest: 10}},
+			Untagged:     &retention.UntaggedRule{OlderThan: retention.Duration(7 * 24 * time.Hour)},
 		}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
