@@ -29,6 +29,7 @@ const demoConfig = `# regprune demo policy
 minAge: 24h
 protect:
   tags: ["latest", "/^release-.+$/"]
+GHCRREGISTRY
 policies:
   - name: api
     repositories: ["HOST/acme/api", "HOST/acme/web-*"]
@@ -39,7 +40,7 @@ policies:
         newest: 3
       - youngerThan: 14d
       - tags: ["stable"]
-local:
+GHCRPOLICYlocal:
   layouts:
     - path: LAYOUT
       policies:
@@ -69,6 +70,11 @@ func newDemoCmd(e *env) *cobra.Command {
 			}
 			defer stop()
 			now := e.now()
+			ghcr, err := startDemoGHCR(ctx, now)
+			if err != nil {
+				return &exitError{code: exitFailure, err: err}
+			}
+			defer ghcr.Close()
 			logger.Info("seeding the embedded registry", "host", host)
 			if err := seedDemo(ctx, host, now); err != nil {
 				return &exitError{code: exitFailure, err: fmt.Errorf("seeding the demo registry: %w", err)}
@@ -82,7 +88,8 @@ func newDemoCmd(e *env) *cobra.Command {
 			if err := seedDemoLayout(layoutDir, now); err != nil {
 				return &exitError{code: exitFailure, err: fmt.Errorf("seeding the demo layout: %w", err)}
 			}
-			demo := strings.NewReplacer("HOST", host, "LAYOUT", layoutDir).Replace(demoConfig)
+			demo := strings.NewReplacer("GHCRREGISTRY\n", demoGHCRRegistry, "GHCRPOLICY", demoGHCRPolicy).Replace(demoConfig)
+			demo = strings.NewReplacer("GHOST", ghcr.Host, "GAPI", ghcr.APIURL, "HOST", host, "LAYOUT", layoutDir).Replace(demo)
 			f.configPath = filepath.Join(dir, "regprune.yaml")
 			if err := os.WriteFile(f.configPath, []byte(demo), 0o600); err != nil {
 				return &exitError{code: exitFailure, err: err}
@@ -98,23 +105,27 @@ func newDemoCmd(e *env) *cobra.Command {
 			if s.format.IsJSON() {
 				narrate = e.stderr
 			}
-			fmt.Fprintf(narrate, "regprune demo: an embedded registry at %s, seeded with two repositories, and an OCI layout cache at %s.\nPolicy:\n\n%s\n\n== regprune plan\n", host, layoutDir, indent(demo))
+			fmt.Fprintf(narrate, "regprune demo: an embedded registry at %s, seeded with two repositories; a GHCR emulator at %s (its Packages API at %s), seeded with one package; and an OCI layout cache at %s.\nPolicy:\n\n%s\n\n== regprune plan\n", host, ghcr.Host, ghcr.APIURL, layoutDir, indent(demo))
 			client, err := registry.New(s.cfg.Registries, registry.WithConcurrency(s.cfg.Concurrency), registry.WithLogger(s.log), registry.WithDeleteScope())
 			if err != nil {
 				return err
 			}
-			p := job.Plan(ctx, client, s.runOptions())
+			router, err := s.router(e, client)
+			if err != nil {
+				return err
+			}
+			p := job.Plan(ctx, router, s.runOptions())
 			if !s.format.IsJSON() {
 				if err := f.writeTo(e.stdout, p, s.format); err != nil {
 					return err
 				}
 			}
 			fmt.Fprintf(narrate, "\n== regprune apply\n")
-			out := job.Apply(ctx, client, p, false, s.runOptions())
+			out := job.Apply(ctx, router, p, false, s.runOptions())
 			if err := f.writeReport(e, out, s.format); err != nil {
 				return err
 			}
-			if err := narrateRemains(ctx, narrate, client, out, layoutDir); err != nil {
+			if err := narrateRemains(ctx, narrate, router, out, layoutDir); err != nil {
 				return &exitError{code: exitFailure, err: err}
 			}
 			return applyExit(ctx.Err() != nil, out)
@@ -129,7 +140,9 @@ func newDemoCmd(e *env) *cobra.Command {
 
 // narrateRemains shows what the demo's apply left: the tags of every
 // repository and the layout's entries.
-func narrateRemains(ctx context.Context, w io.Writer, client *registry.Client, out *retention.Plan, layoutDir string) error {
+func narrateRemains(ctx context.Context, w io.Writer, client interface {
+	ListTags(ctx context.Context, repo string) ([]string, error)
+}, out *retention.Plan, layoutDir string) error {
 	fmt.Fprintf(w, "\n== what remains in the registry\n")
 	for _, rp := range out.Repositories {
 		tags, err := client.ListTags(ctx, rp.Repository)

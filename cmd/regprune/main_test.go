@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -108,8 +109,19 @@ func TestDemo(t *testing.T) {
 	if err := dec.Decode(&p); err != nil || dec.More() {
 		t.Fatalf("the demo's stdout is not one JSON report: %v\n%s", err, r.stdout)
 	}
-	if p.Mode != "apply" || p.Summary.Delete == 0 || p.Summary.Keep == 0 || p.Summary.Children == 0 || p.Summary.Referrers == 0 || p.Summary.TagOnly == 0 {
-		t.Errorf("the demo should apply keeps, deletions, children, referrers and tag-only deletions; summary: %+v", p.Summary)
+	if p.Mode != "apply" || p.Summary.Delete == 0 || p.Summary.Keep == 0 || p.Summary.Children == 0 || p.Summary.Referrers == 0 || p.Summary.TagOnly == 0 || p.Summary.UntaggedManifests == 0 {
+		t.Errorf("the demo should apply keeps, deletions, children, referrers, tag-only and untagged deletions; summary: %+v", p.Summary)
+	}
+	// The GHCR part: a package on the emulator, pruned through its API.
+	var ghcr *retention.RepoPlan
+	for i := range p.Repositories {
+		if strings.HasSuffix(p.Repositories[i].Repository, "/acme/app") {
+			ghcr = &p.Repositories[i]
+		}
+	}
+	if ghcr == nil || ghcr.Error != "" || !slices.ContainsFunc(ghcr.Deletions, func(d retention.Deletion) bool { return d.Kind == retention.KindUntagged }) ||
+		!slices.ContainsFunc(ghcr.Deletions, func(d retention.Deletion) bool { return d.Kind == retention.KindTag }) {
+		t.Errorf("the demo should prune a GHCR package with untagged and tag-only deletions: %+v", ghcr)
 	}
 	if p.Summary.Deleted == 0 || p.Summary.DeletionsFailed != 0 || p.Summary.Skipped != 0 {
 		t.Errorf("the demo's deletions should all succeed; summary: %+v", p.Summary)

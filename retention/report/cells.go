@@ -129,6 +129,9 @@ func summaryLines(p *retention.Plan) []string {
 		plural(s.Tags, "tag", "tags"), s.Keep, s.Delete,
 		plural(s.Manifests, "manifest", "manifests"), s.TagOnly,
 		plural(s.Children, "child", "children"), plural(s.Referrers, "referrer", "referrers"))
+	if s.UntaggedManifests > 0 {
+		fmt.Fprintf(&b, ", %d untagged", s.UntaggedManifests)
+	}
 	lines := []string{b.String()}
 	if p.Mode == modeApply {
 		line := fmt.Sprintf("%s deletions: %d deleted, %d skipped, %d failed", t, s.Deleted, s.Skipped, s.DeletionsFailed)

@@ -97,6 +97,10 @@ func writeMarkdownSummary(b *bytes.Buffer, p *retention.Plan) {
 	s := p.Summary
 	head := []string{"Repositories", "Failed", "Tags", "Keep", "Delete", "Manifests", "Tag-only", "Children", "Referrers"}
 	vals := []int{s.Repositories, s.Failed, s.Tags, s.Keep, s.Delete, s.Manifests, s.TagOnly, s.Children, s.Referrers}
+	if s.UntaggedManifests > 0 {
+		head = append(head, "Untagged manifests")
+		vals = append(vals, s.UntaggedManifests)
+	}
 	if p.Mode == modeApply {
 		head = append(head, "Deleted", "Skipped", "Failed deletions")
 		vals = append(vals, s.Deleted, s.Skipped, s.DeletionsFailed)
