@@ -20,7 +20,7 @@ func Decide(now time.Time, r *Rules, l Listing) RepoPlan {
 
 	// Ordinary tags are ranked; attachment tags follow their subject.
 	ordinary := make([]candidate, 0, len(l.Tags))
-	var attachments []int
+	var attachments, placeholders []int
 	for i, t := range l.Tags {
 		m := l.Manifests[t.Digest]
 		td := TagDecision{Tag: t.Name, Digest: t.Digest, MediaType: m.MediaType}
@@ -35,6 +35,10 @@ func Decide(now time.Time, r *Rules, l Listing) RepoPlan {
 		rp.Tags = append(rp.Tags, td)
 		if _, ok := AttachmentSubject(t.Name); ok {
 			attachments = append(attachments, i)
+			continue
+		}
+		if m.Placeholder {
+			placeholders = append(placeholders, i)
 			continue
 		}
 		ordinary = append(ordinary, candidate{idx: i, tag: t.Name, digest: t.Digest, created: m.Created, pushed: t.Pushed})
@@ -71,6 +75,9 @@ func Decide(now time.Time, r *Rules, l Listing) RepoPlan {
 			applyOverrides(now, w, r, td, at)
 		}
 	}
+	for _, i := range placeholders {
+		decidePlaceholder(now, r, policies, l.Tags[i], &rp.Tags[i])
+	}
 	pinned := map[int]string{}
 	for _, i := range attachments {
 		// Decided below, once the fate of every subject is known; the
@@ -85,6 +92,28 @@ func Decide(now time.Time, r *Rules, l Listing) RepoPlan {
 
 	planDeletions(now, r, l, &rp, attachments, pinned)
 	return rp
+}
+
+// decidePlaceholder deletes a tag left on a placeholder by an earlier
+// run that failed between pushing it and deleting it: the tag was being
+// removed, and the placeholder is no image, so it is never ranked. The
+// tag stays if no policy governs it any more, and protect.tags and
+// minAge (by its push time) still hold.
+func decidePlaceholder(now time.Time, r *Rules, policies []*CompiledPolicy, t Tag, td *TagDecision) {
+	governed := false
+	for _, p := range policies {
+		if _, ok := p.Tags.Match(t.Name); len(p.Keep) > 0 && (len(p.Tags) == 0 || ok) {
+			governed = true
+		}
+	}
+	if !governed {
+		td.Action = Keep
+		td.Reasons = []string{"a placeholder left by an earlier run, but no policy governs this tag"}
+		return
+	}
+	td.Action = Delete
+	td.Reasons = []string{"a placeholder left by an earlier run that was removing this tag (" + PlaceholderAnnotation + ")"}
+	applyOverrides(now, ClockPushed, r, td, t.Pushed)
 }
 
 // verdict collects what one policy's keep rules say of one tag.

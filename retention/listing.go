@@ -72,7 +72,15 @@ type Manifest struct {
 	Children []string
 	// Subject is the digest this manifest refers to (OCI subject field).
 	Subject string
+	// Placeholder marks the empty index regprune pushes onto a tag to
+	// remove that tag alone on GHCR, which cannot delete a tag; one that
+	// is still there was left by a run that failed before deleting it.
+	Placeholder bool
 }
+
+// PlaceholderAnnotation marks a placeholder manifest (an OCI index with
+// no manifests); its value names the tag and the time.
+const PlaceholderAnnotation = "org.regprune.placeholder"
 
 // IsIndex reports whether the media type is an OCI index or a Docker
 // manifest list.

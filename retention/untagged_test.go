@@ -235,3 +235,48 @@ func TestCompileUntaggedAndClock(t *testing.T) {
 		t.Error("a clock: pushed policy needs creation times")
 	}
 }
+
+// TestDecidePlaceholder: a tag on a placeholder left by a failed run is
+// deleted and never ranked, so it takes no real image's place; protect,
+// minAge (by push time) and a policy that no longer governs it keep it.
+func TestDecidePlaceholder(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	pushed := func(l Listing, ago map[string]time.Duration) Listing {
+		for i := range l.Tags {
+			l.Tags[i].Pushed = now.Add(-ago[l.Tags[i].Name])
+		}
+		return l
+	}
+	base := func() Listing {
+		l := listing(repo, img{id: "a", tags: []string{"main-1"}}, img{id: "b", tags: []string{"main-2"}}, img{id: "p", tags: []string{"pr-9"}, index: true})
+		m := l.Manifests[dg("p")]
+		m.Placeholder = true
+		l.Manifests[dg("p")] = m
+		return pushed(l, map[string]time.Duration{"main-1": 72 * time.Hour, "main-2": 48 * time.Hour, "pr-9": time.Hour})
+	}
+	for _, tc := range []struct {
+		name   string
+		cfg    Config
+		pr9    Action
+		reason string
+	}{
+		{"deleted, not ranked", Config{Policies: []Policy{{Repositories: []string{repo}, Clock: ClockPushed, Keep: []KeepRule{{Newest: 2}}}}}, Delete, "placeholder left by an earlier run"},
+		{"protected", Config{Protect: Protect{Tags: []string{"pr-*"}}, Policies: []Policy{{Repositories: []string{repo}, Clock: ClockPushed, Keep: []KeepRule{{Newest: 2}}}}}, Keep, "protected"},
+		{"younger than minAge", Config{MinAge: Duration(2 * time.Hour), Policies: []Policy{{Repositories: []string{repo}, Clock: ClockPushed, Keep: []KeepRule{{Newest: 2}}}}}, Keep, "younger than minAge"},
+		{"not governed", Config{Policies: []Policy{{Repositories: []string{repo}, Tags: []string{"main-*"}, Keep: []KeepRule{{Newest: 2}}}}}, Keep, "no policy governs"},
+	} {
+		rp := Decide(now, compile(t, tc.cfg), base())
+		for _, td := range rp.Tags {
+			switch td.Tag {
+			case "pr-9":
+				if td.Action != tc.pr9 || !strings.Contains(strings.Join(td.Reasons, " "), tc.reason) {
+					t.Errorf("%s: pr-9 %s %q, want %s with %q", tc.name, td.Action, td.Reasons, tc.pr9, tc.reason)
+				}
+			default:
+				if td.Action != Keep {
+					t.Errorf("%s: %s %s %q: the placeholder took its place", tc.name, td.Tag, td.Action, td.Reasons)
+				}
+			}
+		}
+	}
+}

@@ -124,8 +124,8 @@ func (c *Client) DeleteTag(ctx context.Context, repo, tag string) error {
 	}
 	nonce := make([]byte, 8)
 	_, _ = rand.Read(nonce)
-	body := fmt.Sprintf(`{"schemaVersion":2,"mediaType":%q,"manifests":[],"annotations":{"org.regprune.placeholder":%q,"org.regprune.nonce":%q}}`,
-		placeholderMediaType, tag+" "+time.Now().UTC().Format(time.RFC3339), hex.EncodeToString(nonce))
+	body := fmt.Sprintf(`{"schemaVersion":2,"mediaType":%q,"manifests":[],"annotations":{%q:%q,"org.regprune.nonce":%q}}`,
+		placeholderMediaType, retention.PlaceholderAnnotation, tag+" "+time.Now().UTC().Format(time.RFC3339), hex.EncodeToString(nonce))
 	digest, err := c.PutManifest(ctx, repo, tag, placeholderMediaType, []byte(body))
 	if err != nil {
 		return fmt.Errorf("untagging %s:%s: pushing the placeholder: %w", repo, tag, err)
@@ -134,7 +134,7 @@ func (c *Client) DeleteTag(ctx context.Context, repo, tag string) error {
 		if errors.Is(err, retention.ErrNotFound) {
 			return nil
 		}
-		return fmt.Errorf("untagging %s:%s: the tag now points at the placeholder %s, which could not be deleted (delete it by hand, or run again): %w", repo, tag, digest, err)
+		return fmt.Errorf("untagging %s:%s: the tag now points at the placeholder %s, which could not be deleted; the next run that reads manifests deletes it: %w", repo, tag, digest, err)
 	}
 	return nil
 }

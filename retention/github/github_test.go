@@ -355,3 +355,76 @@ func TestPacing(t *testing.T) {
 		t.Errorf("only %s passed on the clock", elapsed)
 	}
 }
+
+// TestPlaceholderLeftByAFailedRun: a run whose placeholder deletion
+// fails leaves the tag on the placeholder and says so; the next run
+// recognises the placeholder, never ranks it (with clock: pushed it is
+// the newest version), deletes it, and keeps what the rules keep.
+func TestPlaceholderLeftByAFailedRun(t *testing.T) {
+	ctx := context.Background()
+	g := emulator(t)
+	repo := g.Repo("acme", "app")
+	now := time.Now()
+	older := push(t, repo+":main-1")
+	shared := push(t, repo+":main-2")
+	r, _ := name.ParseReference(repo+":main-2", name.Insecure)
+	desc, _ := remote.Get(r, auth)
+	if err := remote.Tag(r.Context().Tag("pr-9"), desc, auth); err != nil {
+		t.Fatal(err)
+	}
+	g.SetPushed("acme", "app", older, now.Add(-48*time.Hour))
+	g.SetPushed("acme", "app", shared, now.Add(-24*time.Hour))
+	c := client(t, g, token)
+	rs := rules(t, "newest main-* 2", retention.Config{Policies: []retention.Policy{{
+		Name: "app", Repositories: []string{repo}, Clock: "pushed",
+		Keep: []retention.KeepRule{{Tags: []string{"main-*"}, Newest: 2}},
+	}}})
+
+	// The first run: the placeholder is pushed onto pr-9, and its
+	// version's deletion fails.
+	plan := planner.Plan(ctx, c, rs, now, planner.Options{})
+	g.FailNext(registrytest.GHCRFault{Method: "DELETE", PathContains: "/versions/", Status: 422})
+	report := execute.Apply(ctx, c, rs, plan, now, execute.Options{})
+	if report.Summary.DeletionsFailed != 1 {
+		t.Fatalf("the first run: %+v\n%+v", report.Summary, report.Repositories[0].Deletions)
+	}
+	var placeholder string
+	for d, tags := range active(g, "acme", "app") {
+		if slices.Equal(tags, []string{"pr-9"}) {
+			placeholder = d
+		}
+	}
+	if placeholder == "" {
+		t.Fatalf("no placeholder holds pr-9: %v", active(g, "acme", "app"))
+	}
+
+	// The next run.
+	now = now.Add(time.Hour)
+	plan = planner.Plan(ctx, c, rs, now, planner.Options{})
+	rp := plan.Repositories[0]
+	var found bool
+	for _, td := range rp.Tags {
+		switch td.Tag {
+		case "pr-9":
+			found = true
+			if td.Action != retention.Delete || !strings.Contains(strings.Join(td.Reasons, " "), "placeholder") {
+				t.Errorf("pr-9 on the placeholder: %s %q", td.Action, td.Reasons)
+			}
+		case "main-1", "main-2":
+			if td.Action != retention.Keep {
+				t.Errorf("%s: %s %q; the placeholder must not take a place among the newest", td.Tag, td.Action, td.Reasons)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("pr-9 is not in the plan: %+v", rp.Tags)
+	}
+	report = execute.Apply(ctx, c, rs, plan, now, execute.Options{})
+	if s := report.Summary; s.DeletionsFailed != 0 || s.Deleted != 1 {
+		t.Errorf("the next run: %+v\n%+v", s, report.Repositories[0].Deletions)
+	}
+	got := active(g, "acme", "app")
+	if _, ok := got[placeholder]; ok || len(got) != 2 || !slices.Equal(got[shared], []string{"main-2"}) {
+		t.Errorf("after the next run: %v, want main-1 and main-2 alone", got)
+	}
+}

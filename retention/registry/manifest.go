@@ -94,6 +94,9 @@ func parseManifest(body []byte, contentType string) (*manifest, error) {
 // record converts m for the Listing.
 func (m *manifest) record() retention.Manifest {
 	r := retention.Manifest{Digest: m.digest, MediaType: m.mediaType, Subject: m.subject}
+	if _, ok := m.annotations[retention.PlaceholderAnnotation]; ok && m.isIndex() && len(m.children) == 0 {
+		r.Placeholder = true
+	}
 	for _, c := range m.children {
 		r.Children = append(r.Children, c.Digest.String())
 	}
