@@ -23,6 +23,9 @@ type fakeRegistry struct {
 	head    map[string]string
 	fail    map[string]error // "resolve <tag>", "delete <ref>"
 	deleted []string
+	// index maps an index's digest to its children; a tag on one
+	// resolves with the OCI index media type.
+	index map[string][]string
 }
 
 func (f *fakeRegistry) ListTags(context.Context, string) ([]string, error) {
@@ -55,11 +58,24 @@ func (f *fakeRegistry) ReadTag(_ context.Context, _, tag string) (string, string
 	if !ok {
 		return "", "", fmt.Errorf("tag %s: %w", tag, retention.ErrNotFound)
 	}
+	if _, ok := f.index[d]; ok {
+		return d, retention.MediaTypeOCIIndex, nil
+	}
 	return d, retention.MediaTypeOCIManifest, nil
 }
 
-func (f *fakeRegistry) Children(context.Context, string, string) ([]v1.Descriptor, error) {
-	return nil, nil
+func (f *fakeRegistry) Children(_ context.Context, _, digest string) ([]v1.Descriptor, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []v1.Descriptor
+	for _, c := range f.index[digest] {
+		h, err := v1.NewHash(c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v1.Descriptor{Digest: h, MediaType: retention.MediaTypeOCIManifest})
+	}
+	return out, nil
 }
 
 func (f *fakeRegistry) Exists(_ context.Context, _, digest string) (bool, error) {

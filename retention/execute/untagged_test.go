@@ -1,0 +1,83 @@
+package execute_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/execute"
+)
+
+// TestForgedUntaggedDeletions: an untagged deletion in a saved plan is
+// checked again at apply, whoever wrote the plan: it runs only when the
+// rules in force would plan it (an untagged rule governs the repository,
+// the push time is known and old enough, minAge too), when it names no
+// tags, and when no tagged index lists it now.
+func TestForgedUntaggedDeletions(t *testing.T) {
+	const repo = "reg.example/app"
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	u, idx, kept := fakeDigest("a"), fakeDigest("b"), fakeDigest("c")
+	ago := func(d time.Duration) *time.Time { t := now.Add(-d); return &t }
+	rules := func(older, minAge time.Duration) *retention.Rules {
+		return compile(t, retention.Config{MinAge: retention.Duration(minAge), Policies: []retention.Policy{{
+			Repositories: []string{repo}, Keep: []retention.KeepRule{{Tags: []string{"keep"}}},
+			Untagged: &retention.UntaggedRule{OlderThan: retention.Duration(older)},
+		}}})
+	}
+	noUntaggedRule := compile(t, retention.Config{Policies: []retention.Policy{keepPolicy([]string{repo}, "keep")}})
+	for _, tc := range []struct {
+		name   string
+		rules  *retention.Rules
+		del    retention.Deletion
+		change func(*fakeRegistry)
+		status retention.Status
+		reason string
+	}{
+		{"as planned", rules(7*24*time.Hour, 0), retention.Deletion{Pushed: ago(30 * 24 * time.Hour)}, nil, retention.StatusDeleted, ""},
+		{"younger than olderThan", rules(7*24*time.Hour, 0), retention.Deletion{Pushed: ago(time.Hour)}, nil, retention.StatusSkipped, "younger than untagged.olderThan"},
+		{"younger than minAge", rules(0, 48*time.Hour), retention.Deletion{Pushed: ago(time.Hour)}, nil, retention.StatusSkipped, "minAge"},
+		{"push time unknown", rules(0, 0), retention.Deletion{}, nil, retention.StatusSkipped, "unknown"},
+		{"no untagged rule in force", noUntaggedRule, retention.Deletion{Pushed: ago(30 * 24 * time.Hour)}, nil, retention.StatusSkipped, "untagged"},
+		{"names tags", rules(0, 0), retention.Deletion{Pushed: ago(30 * 24 * time.Hour), Tags: []string{"x"}}, func(f *fakeRegistry) { f.tags["x"] = u }, retention.StatusSkipped, "names tags"},
+		{"listed by an index tagged since", rules(0, 0), retention.Deletion{Pushed: ago(30 * 24 * time.Hour)}, func(f *fakeRegistry) {
+			f.tags["v2"] = fakeDigest("d")
+			f.index = map[string][]string{fakeDigest("d"): {u}}
+		}, retention.StatusSkipped, "the index v2, pushed or moved since the plan, references it"},
+		// A child of a kept index, forged into the plan as untagged.
+		{"listed by a kept index", rules(0, 0), retention.Deletion{Pushed: ago(30 * 24 * time.Hour)}, func(f *fakeRegistry) {
+			f.tags["v1"] = idx
+			f.index = map[string][]string{idx: {u}}
+		}, retention.StatusSkipped, "the index tagged v1 lists it"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeRegistry{tags: map[string]string{"keep": kept}}
+			if tc.change != nil {
+				tc.change(f)
+			}
+			d := tc.del
+			d.Digest, d.Kind, d.Reason = u, retention.KindUntagged, "untagged, pushed long ago"
+			plan := &retention.Plan{SchemaVersion: retention.SchemaVersion, Mode: retention.ModePlan, Repositories: []retention.RepoPlan{{
+				Repository: repo,
+				Tags: []retention.TagDecision{
+					{Tag: "keep", Digest: kept, Action: retention.Keep},
+					{Tag: "v1", Digest: idx, MediaType: retention.MediaTypeOCIIndex, Action: retention.Keep},
+				},
+				Deletions: []retention.Deletion{d},
+			}}}
+			out := execute.Apply(context.Background(), f, tc.rules, plan, now, execute.Options{Saved: true})
+			got := out.Repositories[0].Deletions[0]
+			if got.Status != tc.status || !strings.Contains(got.Reason+got.Error, tc.reason) {
+				t.Errorf("%s (reason %q, error %q), want %s with %q", got.Status, got.Reason, got.Error, tc.status, tc.reason)
+			}
+			deleted := strings.Join(f.deleted, " ")
+			if (tc.status == retention.StatusDeleted) != strings.Contains(deleted, u) {
+				t.Errorf("deleted %q; status %s", deleted, got.Status)
+			}
+			if _, ok := f.tags["keep"]; !ok {
+				t.Error("the kept tag was deleted")
+			}
+		})
+	}
+}
