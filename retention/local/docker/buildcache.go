@@ -21,7 +21,7 @@ func planBuildCache(ctx context.Context, e *Engine, bc *retention.BuildCache, no
 	if err != nil {
 		return p, fmt.Sprintf("build cache: could not read its records: %v", err)
 	}
-	var n int
+	var n, neverUsed int
 	var size int64
 	cutoff := now.Add(-time.Duration(bc.OlderThan))
 	for _, r := range du.BuildCache.Items {
@@ -30,13 +30,21 @@ func planBuildCache(ctx context.Context, e *Engine, bc *retention.BuildCache, no
 			last = *r.LastUsedAt
 		}
 		if r.InUse || last.After(cutoff) {
+			if !r.InUse && r.LastUsedAt == nil && bc.OlderThan > 0 {
+				neverUsed++
+			}
 			continue
 		}
 		n++
 		size += r.Size
 	}
-	return p, fmt.Sprintf("build cache: %d of %d records (%s) unused for longer than %s; keepStorage %s keeps the newest within its size",
+	note := fmt.Sprintf("build cache: %d of %d records (%s) unused for longer than %s; keepStorage %s keeps the newest within its size",
 		n, len(du.BuildCache.Items), retention.ByteSize(size), orZero(p.OlderThan), retention.ByteSize(p.KeepStorage))
+	if neverUsed > 0 {
+		// BuildKit's until filter skips a record only by its last use.
+		note += fmt.Sprintf("; %d younger records were never used since they were made, which BuildKit may prune whatever olderThan says once the cache is over keepStorage", neverUsed)
+	}
+	return p, note
 }
 
 func orZero(s string) string {
