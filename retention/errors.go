@@ -23,6 +23,10 @@ var (
 	// ErrUnsupported: the registry refuses the operation (405, or the
 	// code UNSUPPORTED): typically DELETE over the OCI API.
 	ErrUnsupported = errors.New("operation not supported by the registry")
+	// ErrTagsRemain: the registry refuses to delete a manifest by digest
+	// while tags point at it (Google's GOOGLE_MANIFEST_DANGLING_TAG): its
+	// tags must be deleted first.
+	ErrTagsRemain = errors.New("the registry refuses to delete a manifest while tags point at it")
 	// ErrTruncated: a listing looked incomplete or inconsistent. Nothing
 	// may be deleted on the strength of it.
 	ErrTruncated = errors.New("listing looks truncated or inconsistent")

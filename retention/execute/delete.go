@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync"
 
 	"github.com/regprune/regprune/retention"
 )
@@ -195,18 +197,37 @@ func (r *repoRun) untag(ctx context.Context, tags []string) error {
 	return nil
 }
 
-// deleteManifest removes the manifest's tags one by one, then the
-// manifest by digest. Deleting the tags first is what Google's registries
-// require (they refuse a digest delete while tags remain) and what Docker
-// Hub requires (it deletes only untagged manifests); on Distribution the
-// digest delete would remove them anyway. A registry that cannot delete a
-// tag alone gets the digest delete straight away, which removes its tags.
+// deleteManifest deletes a manifest whose every tag goes: by digest, in
+// one request, which removes its tags with it (Distribution, Harbor,
+// ACR, Quay, the provider APIs). A registry that refuses while tags
+// remain (Google's) is switched to tags first for the rest of the run:
+// the manifest's tags one by one, then the digest. A kill between the
+// two would leave the manifest untagged and unseen by any later listing,
+// which is why the one-request order comes first wherever it works.
 func (r *repoRun) deleteManifest(ctx context.Context, d *retention.Deletion) error {
-	if t, ok := r.reg.(DigestTakesTags); !ok || !t.DigestDeletionTakesTags(r.rp.Repository) {
-		if err := r.untag(ctx, d.Tags); err != nil && !errors.Is(err, errTagDeletionRefused) {
-			return err
-		}
+	if r.shared.tagsFirst(r.rp.Repository) {
+		return r.deleteTagsFirst(ctx, d)
 	}
+	err := r.deleteDigest(ctx, d)
+	if errors.Is(err, retention.ErrTagsRemain) {
+		r.shared.setTagsFirst(r.rp.Repository, r.log)
+		return r.deleteTagsFirst(ctx, d)
+	}
+	return err
+}
+
+// deleteTagsFirst removes the manifest's tags, then the manifest. A
+// registry that cannot delete a tag alone gets the digest delete
+// straight away.
+func (r *repoRun) deleteTagsFirst(ctx context.Context, d *retention.Deletion) error {
+	if err := r.untag(ctx, d.Tags); err != nil && !errors.Is(err, errTagDeletionRefused) {
+		return err
+	}
+	return r.deleteDigest(ctx, d)
+}
+
+// deleteDigest checks the repository once more and deletes by digest.
+func (r *repoRun) deleteDigest(ctx context.Context, d *retention.Deletion) error {
 	if why, err := r.refresh(ctx, d); err != nil || why != "" {
 		if err != nil {
 			return err
@@ -224,13 +245,30 @@ func (r *repoRun) deleteManifest(ctx context.Context, d *retention.Deletion) err
 
 var errAlreadyGone = errors.New("already gone")
 
-// DigestTakesTags is implemented by a registry whose digest deletion
-// removes every tag on the manifest and whose tag deletion is costly
-// (GHCR: a placeholder push and a deletion each): the executor then
-// deletes a manifest of such a repository by digest without untagging
-// it first.
-type DigestTakesTags interface {
-	DigestDeletionTakesTags(repo string) bool
+// runState is what the repositories of one apply share: which
+// registries refused a digest delete while tags remained.
+type runState struct {
+	mu         sync.Mutex
+	tagsFirstH map[string]bool // by canonical host
+}
+
+func (s *runState) tagsFirst(repo string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tagsFirstH[retention.CanonicalHost(retention.Host(repo))]
+}
+
+func (s *runState) setTagsFirst(repo string, log *slog.Logger) {
+	host := retention.CanonicalHost(retention.Host(repo))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tagsFirstH == nil {
+		s.tagsFirstH = map[string]bool{}
+	}
+	if !s.tagsFirstH[host] {
+		log.Info("the registry refuses to delete a manifest while tags point at it: deleting tags first from now on", "registry", host)
+	}
+	s.tagsFirstH[host] = true
 }
 
 func (r *repoRun) statusOf(digest string) retention.Status {

@@ -110,9 +110,10 @@ func Apply(ctx context.Context, reg Registry, rules *retention.Rules, plan *rete
 	}
 	// Every repository runs, and records its own outcome (an interrupted
 	// one skips what it did not start), so the pool is never cut short.
+	shared := &runState{}
 	_ = pool.Each(context.WithoutCancel(ctx), o.Concurrency, len(out.Repositories), func(_ context.Context, i int) error {
 		rp := &out.Repositories[i]
-		r := &repoRun{reg: reg, rules: rules, now: now, opts: o, rp: rp, log: o.Logger.With("repository", rp.Repository), progress: progress}
+		r := &repoRun{reg: reg, rules: rules, now: now, opts: o, rp: rp, log: o.Logger.With("repository", rp.Repository), progress: progress, shared: shared}
 		r.run(ctx)
 		return nil
 	})

@@ -22,6 +22,8 @@ type repoRun struct {
 	opts  Options
 	rp    *retention.RepoPlan
 	log   *slog.Logger
+	// shared is what the repositories of this apply share.
+	shared *runState
 
 	// current maps every tag the registry lists now to the digest it
 	// points at ("" when it could not be resolved).
@@ -385,11 +387,33 @@ func (r *repoRun) confirm(ctx context.Context) {
 				still = append(still, t)
 			}
 		}
-		if len(still) > 0 {
-			d.Status, d.Error = retention.StatusFailed, "the registry accepted the DELETE, but "+joinTags(still)+" still listed afterwards"
-			r.log.Error("deletion not confirmed", "digest", d.Digest, "tags", joinTags(still))
+		if len(still) == 0 {
+			continue
 		}
+		if d.Kind != retention.KindTag && r.dangling(ctx, d, still) {
+			continue
+		}
+		d.Status, d.Error = retention.StatusFailed, "the registry accepted the DELETE, but "+joinTags(still)+" still listed afterwards"
+		r.log.Error("deletion not confirmed", "digest", d.Digest, "tags", joinTags(still))
 	}
+}
+
+// dangling finishes a digest delete that left its tags listed although
+// the manifest is gone (go-containerregistry's registry keeps tags that
+// point at nothing): the tags were to go with it, so they are deleted
+// now, and the registry gets tags first for the rest of the run. A
+// manifest still there was not deleted at all.
+func (r *repoRun) dangling(ctx context.Context, d *retention.Deletion, still []string) bool {
+	exists, err := r.reg.Exists(ctx, r.rp.Repository, d.Digest)
+	if err != nil || exists {
+		return false
+	}
+	r.shared.setTagsFirst(r.rp.Repository, r.log)
+	if err := r.untag(ctx, still); err != nil {
+		r.log.Warn("could not delete the tags left on a deleted manifest", "digest", d.Digest, "tags", joinTags(still), "error", err)
+		return false
+	}
+	return true
 }
 
 // byDigest inverts tag → digest into digest → sorted tags, leaving out

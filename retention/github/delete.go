@@ -17,11 +17,6 @@ import (
 	"github.com/regprune/regprune/retention"
 )
 
-// DigestDeletionTakesTags tells the executor that deleting a version
-// removes every tag on it, so a manifest is deleted without untagging it
-// first (on GHCR each untag is a placeholder push and a deletion).
-func (c *Client) DigestDeletionTakesTags(string) bool { return true }
-
 // Referrers answers that GHCR has no referrers API (its referrers are
 // untagged versions with a subject, which the listing shows), without a
 // request.

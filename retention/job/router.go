@@ -24,12 +24,11 @@ type Router struct {
 }
 
 var (
-	_ planner.Lister          = (*Router)(nil)
-	_ planner.Deepener        = (*Router)(nil)
-	_ planner.Scoper          = (*Router)(nil)
-	_ planner.ReferrerLister  = (*Router)(nil)
-	_ execute.Registry        = (*Router)(nil)
-	_ execute.DigestTakesTags = (*Router)(nil)
+	_ planner.Lister         = (*Router)(nil)
+	_ planner.Deepener       = (*Router)(nil)
+	_ planner.Scoper         = (*Router)(nil)
+	_ planner.ReferrerLister = (*Router)(nil)
+	_ execute.Registry       = (*Router)(nil)
 )
 
 // NewRouter builds the providers the configuration names. token returns
@@ -152,11 +151,6 @@ func (r *Router) DeleteDigest(ctx context.Context, repo, digest string) error {
 		return g.DeleteDigest(ctx, repo, digest)
 	}
 	return r.oci.DeleteDigest(ctx, repo, digest)
-}
-
-// DigestDeletionTakesTags is true for GitHub's registries.
-func (r *Router) DigestDeletionTakesTags(repo string) bool {
-	return r.provider(repo) != nil
 }
 
 // Waited is how long the GitHub clients waited so far: held back by

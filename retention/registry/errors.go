@@ -28,7 +28,12 @@ var (
 	ErrUnsupported        = retention.ErrUnsupported
 	ErrTruncated          = retention.ErrTruncated
 	ErrRateLimited        = retention.ErrRateLimited
+	ErrTagsRemain         = retention.ErrTagsRemain
 )
+
+// danglingTagCode is the error code of Google's registries (Container
+// Registry, Artifact Registry) for a digest delete while tags remain.
+const danglingTagCode transport.ErrorCode = "GOOGLE_MANIFEST_DANGLING_TAG"
 
 // IsUnsupported reports whether err says the registry does not support
 // the operation: HTTP 405 or the error code UNSUPPORTED. Registries that
@@ -52,7 +57,7 @@ func classify(err error) error {
 	if err == nil {
 		return nil
 	}
-	for _, s := range []error{ErrNotFound, ErrRepositoryNotFound, ErrDenied, ErrUnreachable, ErrTLS, ErrUnsupported, ErrTruncated, ErrRateLimited} {
+	for _, s := range []error{ErrNotFound, ErrRepositoryNotFound, ErrDenied, ErrUnreachable, ErrTLS, ErrUnsupported, ErrTruncated, ErrRateLimited, ErrTagsRemain} {
 		if errors.Is(err, s) {
 			return err
 		}
@@ -70,6 +75,8 @@ func sentinelFor(err error) error {
 	var te *transport.Error
 	if errors.As(err, &te) {
 		switch {
+		case hasCode(te, danglingTagCode):
+			return ErrTagsRemain
 		case hasCode(te, transport.NameUnknownErrorCode):
 			return ErrRepositoryNotFound
 		case te.StatusCode == http.StatusUnauthorized, te.StatusCode == http.StatusForbidden,
