@@ -23,6 +23,10 @@ type Config struct {
 	// (Google, Amazon ECR, Azure ACR, each used for its own hosts only),
 	// leaving the Docker config and GITHUB_TOKEN. Default (nil) on.
 	CloudLogins *bool `mapstructure:"cloudLogins" json:"cloudLogins,omitempty" yaml:"cloudLogins,omitempty"`
+	// StateDir is the state directory (the journal of deletions in
+	// progress); --state-dir and REGPRUNE_STATE_DIR override it. Default:
+	// regprune/state under the user cache directory.
+	StateDir string `mapstructure:"stateDir" json:"stateDir,omitempty" yaml:"stateDir,omitempty"`
 	// Policies are the retention rules.
 	Policies []Policy `mapstructure:"policies" json:"policies" yaml:"policies"`
 	// Local configures the pruning of local caches.

@@ -16,6 +16,7 @@ func newApplyCmd(e *env) *cobra.Command {
 		f        runFlags
 		planFile string
 		dryRun   bool
+		stateDir string
 	)
 	cmd := &cobra.Command{
 		Use:   "apply",
@@ -58,7 +59,13 @@ tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
 			if dryRun {
 				out = job.DryRun(p, s.runOptions())
 			} else {
-				out = job.Apply(ctx, router, p, saved != nil, s.runOptions())
+				o := s.runOptions()
+				store := s.openState(stateDir)
+				defer store.Close()
+				if store != nil {
+					o.Journal = store
+				}
+				out = job.Apply(ctx, router, p, saved != nil, o)
 			}
 			err = applyExit(ctx.Err() != nil, out)
 			return s.finish(ctx, out, err)
@@ -67,6 +74,7 @@ tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
 	f.add(cmd)
 	cmd.Flags().StringVar(&planFile, "plan", "", "execute this plan, saved earlier with 'regprune plan -o json'")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print what apply would do, in apply's format; change nothing")
+	cmd.Flags().StringVar(&stateDir, "state-dir", "", "the state directory: the journal that lets the next apply finish an interrupted one (default: "+envStateDir+", stateDir, or regprune/state in the user cache directory)")
 	return cmd
 }
 

@@ -250,6 +250,22 @@ var errAlreadyGone = errors.New("already gone")
 type runState struct {
 	mu         sync.Mutex
 	tagsFirstH map[string]bool // by canonical host
+	journalOff bool
+}
+
+func (s *runState) journalFailed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.journalOff
+}
+
+// failJournal turns the journal off, reporting whether it was on.
+func (s *runState) failJournal() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	was := !s.journalOff
+	s.journalOff = true
+	return was
 }
 
 func (s *runState) tagsFirst(repo string) bool {

@@ -56,6 +56,10 @@ type Options struct {
 	// taken again, and its new tags resolved, before the DELETE. Default
 	// DefaultReverifyWindow.
 	ReverifyWindow time.Duration
+	// Journal, when set, records each repository's deletions before the
+	// first DELETE and settles them as they are done; what an earlier
+	// run left pending is finished first.
+	Journal Journal
 }
 
 // DefaultReverifyWindow bounds how old the listing a digest DELETE relies

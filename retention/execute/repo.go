@@ -24,6 +24,10 @@ type repoRun struct {
 	log   *slog.Logger
 	// shared is what the repositories of this apply share.
 	shared *runState
+	// recovering: an earlier run left deletions pending here; recovered
+	// holds what this run did about them, for the report.
+	recovering bool
+	recovered  []retention.Deletion
 
 	// current maps every tag the registry lists now to the digest it
 	// points at ("" when it could not be resolved).
@@ -70,7 +74,10 @@ type repoRun struct {
 
 func (r *repoRun) run(ctx context.Context) {
 	rp := r.rp
-	if len(rp.Deletions) == 0 {
+	pending := r.pendingFromEarlier()
+	r.recovering = len(pending) > 0
+	defer func() { rp.Deletions = append(rp.Deletions, r.recovered...) }()
+	if len(rp.Deletions) == 0 && !r.recovering {
 		return
 	}
 	if rp.Error != "" {
@@ -94,6 +101,12 @@ func (r *repoRun) run(ctx context.Context) {
 		return
 	}
 	r.status = map[string]retention.Status{}
+	left := r.recover(ctx, pending)
+	if len(rp.Deletions) == 0 && len(left) == 0 {
+		r.finishJournal(ctx)
+		return
+	}
+	r.begin(left)
 	// Phases, in the order that ends in the same state on every registry:
 	// tags alone first (Google refuses a digest delete while tags remain),
 	// then indexes before their children (an interruption never leaves a
@@ -106,6 +119,7 @@ func (r *repoRun) run(ctx context.Context) {
 		}
 	}
 	r.confirm(ctx)
+	r.finishJournal(ctx)
 	if r.unsupported {
 		host := retention.Host(rp.Repository)
 		rp.Error = fmt.Sprintf("registry %s refuses DELETE (405 or UNSUPPORTED): on CNCF Distribution set storage.delete.enabled: true (REGISTRY_STORAGE_DELETE_ENABLED=true); Docker Hub and GHCR accept deletions only through their own APIs", host)
@@ -321,6 +335,7 @@ func (r *repoRun) phase(ctx context.Context, kind retention.Kind) {
 		forEach(ctx, r.opts.Concurrency, len(wave), func(ctx context.Context, i int) {
 			d := &r.rp.Deletions[wave[i]]
 			r.execute(ctx, d)
+			r.settle(d)
 			r.mu.Lock()
 			r.status[d.Digest] = d.Status
 			r.mu.Unlock()
@@ -449,7 +464,9 @@ func later(a, b *time.Time) *time.Time {
 // the plan says (a saved plan may be stale or edited). One GET per
 // distinct tagged index; none when the plan deletes no untagged manifest.
 func (r *repoRun) protectTaggedIndexes(ctx context.Context, indexes map[string]bool) error {
-	untagged := false
+	// Untagged deletions, and those an earlier run left pending, must
+	// spare what a tagged index lists.
+	untagged := r.recovering
 	for _, d := range r.rp.Deletions {
 		untagged = untagged || d.Kind == retention.KindUntagged
 	}

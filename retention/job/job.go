@@ -50,6 +50,9 @@ type Options struct {
 	// repositories are planned and deletions are settled.
 	PlanProgress   func(done, total, tags int)
 	DeleteProgress func(execute.Counts)
+	// Journal, when set, lets Apply finish what an interrupted apply left
+	// (see execute.Journal); retention/state's Store is one.
+	Journal execute.Journal
 }
 
 func (o *Options) defaults() {
@@ -118,7 +121,7 @@ func Apply(ctx context.Context, reg execute.Registry, p *retention.Plan, saved b
 	o.defaults()
 	out := execute.Apply(ctx, reg, o.Rules, p, o.Now, execute.Options{
 		MaxDeletions: o.MaxDeletions, Saved: saved, Concurrency: o.Concurrency, Logger: o.Logger,
-		Progress: o.DeleteProgress,
+		Progress: o.DeleteProgress, Journal: o.Journal,
 	})
 	switch {
 	case out.Aborted != "":

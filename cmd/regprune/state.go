@@ -1,0 +1,53 @@
+package main
+
+import (
+	"path/filepath"
+	"time"
+
+	"github.com/regprune/regprune/retention/state"
+)
+
+// envStateDir names the state directory, under --state-dir and over the
+// configuration's stateDir.
+const envStateDir = "REGPRUNE_STATE_DIR"
+
+// stateWait is how long a run waits for another to release the state
+// directory before it goes on without state.
+const stateWait = 30 * time.Second
+
+// stateDir is the state directory of the run: the flag, the variable,
+// the configuration, else regprune/state under the user cache directory
+// (XDG_CACHE_HOME, else HOME/.cache); "" when none can be named.
+func (s *session) stateDir(flag string) string {
+	for _, d := range []string{flag, s.e.getenv(envStateDir), s.cfg.StateDir} {
+		if d != "" {
+			return d
+		}
+	}
+	if c := s.e.getenv("XDG_CACHE_HOME"); c != "" {
+		return filepath.Join(c, "regprune", "state")
+	}
+	if h := s.e.getenv("HOME"); h != "" {
+		return filepath.Join(h, ".cache", "regprune", "state")
+	}
+	return ""
+}
+
+// openState opens the state directory, or says once why the run goes on
+// without state: a state problem never fails a run.
+func (s *session) openState(flag string) *state.Store {
+	dir := s.stateDir(flag)
+	if dir == "" {
+		s.log.Warn("no state directory (set --state-dir, " + envStateDir + " or HOME): an interrupted apply cannot be finished by the next one")
+		return nil
+	}
+	store, note, err := state.Open(dir, stateWait)
+	if note != "" {
+		s.log.Warn(note)
+	}
+	if err != nil {
+		s.log.Warn("the state directory cannot be used: going on without state (an interrupted apply cannot be finished by the next one)", "dir", dir, "error", err)
+		return nil
+	}
+	return store
+}

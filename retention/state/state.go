@@ -1,0 +1,184 @@
+// Package state is regprune's state directory: one embedded bbolt
+// database (state.db) holding the journal of deletions in progress, so
+// that an apply killed halfway is finished by the next one.
+//
+// State is an aid, never a condition: Open reports why a directory
+// cannot be used, and the caller runs without state. Two runs sharing a
+// directory never corrupt it: bbolt locks the file, and the second run
+// waits up to the timeout for the first, then runs without state.
+package state
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/regprune/regprune/retention"
+)
+
+// File is the database's name in the state directory.
+const File = "state.db"
+
+var journalBucket = []byte("journal")
+
+// Store is an open state directory.
+type Store struct {
+	db *bolt.DB
+}
+
+// ErrLocked: another run holds the state directory.
+var ErrLocked = errors.New("another regprune run holds the state directory")
+
+// Open opens (creating it when missing) the state directory dir,
+// waiting up to timeout for another run to release it. A database that
+// is not one (corrupt, or another file) is moved aside to
+// state.db.corrupt-TIME and a new one created, which the returned note
+// says. Any error means: run without state.
+func Open(dir string, timeout time.Duration) (s *Store, note string, err error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, "", fmt.Errorf("creating the state directory %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, File)
+	db, err := open(path, timeout)
+	if err != nil && !errors.Is(err, ErrLocked) && !errors.Is(err, os.ErrPermission) {
+		if _, statErr := os.Stat(path); statErr == nil {
+			aside := fmt.Sprintf("%s.corrupt-%s", path, time.Now().UTC().Format("20060102T150405Z"))
+			if os.Rename(path, aside) == nil {
+				note = fmt.Sprintf("the state database %s could not be read (%v): moved aside to %s, starting afresh", path, err, aside)
+				db, err = open(path, timeout)
+			}
+		}
+	}
+	if err != nil {
+		return nil, note, err
+	}
+	return &Store{db: db}, note, nil
+}
+
+func open(path string, timeout time.Duration) (db *bolt.DB, err error) {
+	// bbolt panics on some malformed files instead of returning an error.
+	defer func() {
+		if r := recover(); r != nil {
+			db, err = nil, fmt.Errorf("opening %s: %v", path, r)
+		}
+	}()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return nil, fmt.Errorf("%w (%s, waited %s)", ErrLocked, path, timeout)
+	case err != nil:
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(journalBucket)
+		return err
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// Close releases the state directory.
+func (s *Store) Close() error {
+	if s == nil {
+		return nil
+	}
+	return s.db.Close()
+}
+
+// Each repository with deletions in progress has a bucket in the
+// journal: one key per deletion ("KIND DIGEST"), whose value is the
+// deletion with its place in the plan's order.
+type journaled struct {
+	Seq      int                `json:"seq"`
+	Deletion retention.Deletion `json:"deletion"`
+}
+
+func key(kind retention.Kind, digest string) []byte { return []byte(string(kind) + " " + digest) }
+
+// Begin records, before a repository's first DELETE, every deletion
+// apply is about to make in it (replacing what an earlier run left).
+func (s *Store) Begin(repo string, dels []retention.Deletion) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		j := tx.Bucket(journalBucket)
+		if j.Bucket([]byte(repo)) != nil {
+			if err := j.DeleteBucket([]byte(repo)); err != nil {
+				return err
+			}
+		}
+		bk, err := j.CreateBucket([]byte(repo))
+		if err != nil {
+			return err
+		}
+		for i, d := range dels {
+			d.Status, d.Error = "", ""
+			b, err := json.Marshal(journaled{Seq: i, Deletion: d})
+			if err != nil {
+				return err
+			}
+			if err := bk.Put(key(d.Kind, d.Digest), b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Settle marks a deletion of repo as settled (deleted, skipped or
+// failed): the next run does not take it up. Concurrent calls share one
+// write.
+func (s *Store) Settle(repo, digest string, kind retention.Kind) error {
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		bk := tx.Bucket(journalBucket).Bucket([]byte(repo))
+		if bk == nil {
+			return nil
+		}
+		return bk.Delete(key(kind, digest))
+	})
+}
+
+// Pending returns the deletions of repo that a run began and did not
+// settle, in the plan's order.
+func (s *Store) Pending(repo string) ([]retention.Deletion, error) {
+	var js []journaled
+	err := s.db.View(func(tx *bolt.Tx) error {
+		bk := tx.Bucket(journalBucket).Bucket([]byte(repo))
+		if bk == nil {
+			return nil
+		}
+		return bk.ForEach(func(_, v []byte) error {
+			var j journaled
+			if err := json.Unmarshal(v, &j); err != nil {
+				return fmt.Errorf("reading the journal of %s: %w", repo, err)
+			}
+			js = append(js, j)
+			return nil
+		})
+	})
+	sort.Slice(js, func(a, b int) bool { return js[a].Seq < js[b].Seq })
+	out := make([]retention.Deletion, 0, len(js))
+	for _, j := range js {
+		out = append(out, j.Deletion)
+	}
+	return out, err
+}
+
+// Clear forgets repo's journal: everything in it is settled.
+func (s *Store) Clear(repo string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		err := tx.Bucket(journalBucket).DeleteBucket([]byte(repo))
+		if errors.Is(err, berrors.ErrBucketNotFound) {
+			return nil
+		}
+		return err
+	})
+}
