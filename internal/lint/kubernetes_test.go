@@ -50,6 +50,8 @@ func newObject(apiVersion, kind string) (any, error) {
 		return &batchv1.Job{}, nil
 	case "v1 ConfigMap":
 		return &corev1.ConfigMap{}, nil
+	case "v1 PersistentVolumeClaim":
+		return &corev1.PersistentVolumeClaim{}, nil
 	case "v1 Secret":
 		return &corev1.Secret{}, nil
 	case "kustomize.config.k8s.io/v1beta1 Kustomization":
@@ -155,7 +157,7 @@ func only[T any](t *testing.T, all map[string][]any, file string) *T {
 // file decodes into its API type with unknown fields refused.
 func TestManifestsDecodeStrictly(t *testing.T) {
 	all := manifests(t)
-	for _, f := range []string{"cronjob.yaml", "indexed-job.yaml", "configmap.yaml", "secret.example.yaml", "kustomization.yaml"} {
+	for _, f := range []string{"cronjob.yaml", "indexed-job.yaml", "configmap.yaml", "secret.example.yaml", "state-pvc.yaml", "kustomization.yaml"} {
 		if _, ok := all[f]; !ok {
 			t.Errorf("%s/%s is missing or did not decode", manifestDir, f)
 		}
