@@ -27,6 +27,9 @@ type Config struct {
 	// progress); --state-dir and REGPRUNE_STATE_DIR override it. Default:
 	// regprune/state under the user cache directory.
 	StateDir string `mapstructure:"stateDir" json:"stateDir,omitempty" yaml:"stateDir,omitempty"`
+	// CacheExpiry drops a manifest cached in the state directory that no
+	// run has seen for this long. Default 30d.
+	CacheExpiry Duration `mapstructure:"cacheExpiry" json:"cacheExpiry,omitempty" yaml:"cacheExpiry,omitempty"`
 	// Policies are the retention rules.
 	Policies []Policy `mapstructure:"policies" json:"policies" yaml:"policies"`
 	// Local configures the pruning of local caches.

@@ -16,7 +16,6 @@ func newApplyCmd(e *env) *cobra.Command {
 		f        runFlags
 		planFile string
 		dryRun   bool
-		stateDir string
 	)
 	cmd := &cobra.Command{
 		Use:   "apply",
@@ -39,7 +38,12 @@ tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
 				job.Narrow(saved, s.runOptions())
 			}
 			ctx := cmd.Context()
+			store := s.openState()
+			defer store.Close()
 			opts := []registry.Option{registry.WithConcurrency(s.cfg.Concurrency), registry.WithLogger(s.log), registry.WithCloudLogins(s.cfg.CloudLoginsOn())}
+			if store != nil {
+				opts = append(opts, registry.WithCache(store))
+			}
 			if !dryRun {
 				opts = append(opts, registry.WithDeleteScope())
 			}
@@ -60,8 +64,6 @@ tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
 				out = job.DryRun(p, s.runOptions())
 			} else {
 				o := s.runOptions()
-				store := s.openState(stateDir)
-				defer store.Close()
 				if store != nil {
 					o.Journal = store
 				}
@@ -74,7 +76,6 @@ tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
 	f.add(cmd)
 	cmd.Flags().StringVar(&planFile, "plan", "", "execute this plan, saved earlier with 'regprune plan -o json'")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print what apply would do, in apply's format; change nothing")
-	cmd.Flags().StringVar(&stateDir, "state-dir", "", "the state directory: the journal that lets the next apply finish an interrupted one (default: "+envStateDir+", stateDir, or regprune/state in the user cache directory)")
 	return cmd
 }
 

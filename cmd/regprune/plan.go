@@ -20,8 +20,14 @@ func newPlanCmd(e *env) *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
+			store := s.openState()
+			defer store.Close()
 			// Pull scope only: a plan never holds a token that can delete.
-			client, err := registry.New(s.cfg.Registries, registry.WithConcurrency(s.cfg.Concurrency), registry.WithLogger(s.log), registry.WithCloudLogins(s.cfg.CloudLoginsOn()))
+			opts := []registry.Option{registry.WithConcurrency(s.cfg.Concurrency), registry.WithLogger(s.log), registry.WithCloudLogins(s.cfg.CloudLoginsOn())}
+			if store != nil {
+				opts = append(opts, registry.WithCache(store))
+			}
+			client, err := registry.New(s.cfg.Registries, opts...)
 			if err != nil {
 				return err
 			}

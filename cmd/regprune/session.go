@@ -35,6 +35,7 @@ type runFlags struct {
 	scope       string
 	pushgateway string
 	metricsFile string
+	stateDir    string
 }
 
 func (f *runFlags) add(cmd *cobra.Command) {
@@ -44,6 +45,7 @@ func (f *runFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.scope, "scope", scopeAll, "what to cover: remote (registries), local (local caches) or all")
 	cmd.Flags().StringVar(&f.pushgateway, "pushgateway", "", "push the run's metrics to this Prometheus Pushgateway URL")
 	cmd.Flags().StringVar(&f.metricsFile, "metrics-file", "", "write the run's metrics to this file (node-exporter textfile collector)")
+	cmd.Flags().StringVar(&f.stateDir, "state-dir", "", "the state directory: a cache of what manifests said, and the journal that lets the next apply finish an interrupted one (default: "+envStateDir+", stateDir, or regprune/state in the user cache directory)")
 }
 
 // session is what a planning command has set up before it contacts any

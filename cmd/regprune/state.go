@@ -18,8 +18,8 @@ const stateWait = 30 * time.Second
 // stateDir is the state directory of the run: the flag, the variable,
 // the configuration, else regprune/state under the user cache directory
 // (XDG_CACHE_HOME, else HOME/.cache); "" when none can be named.
-func (s *session) stateDir(flag string) string {
-	for _, d := range []string{flag, s.e.getenv(envStateDir), s.cfg.StateDir} {
+func (s *session) stateDir() string {
+	for _, d := range []string{s.f.stateDir, s.e.getenv(envStateDir), s.cfg.StateDir} {
 		if d != "" {
 			return d
 		}
@@ -35,8 +35,8 @@ func (s *session) stateDir(flag string) string {
 
 // openState opens the state directory, or says once why the run goes on
 // without state: a state problem never fails a run.
-func (s *session) openState(flag string) *state.Store {
-	dir := s.stateDir(flag)
+func (s *session) openState() *state.Store {
+	dir := s.stateDir()
 	if dir == "" {
 		s.log.Warn("no state directory (set --state-dir, " + envStateDir + " or HOME): an interrupted apply cannot be finished by the next one")
 		return nil
@@ -48,6 +48,11 @@ func (s *session) openState(flag string) *state.Store {
 	if err != nil {
 		s.log.Warn("the state directory cannot be used: going on without state (an interrupted apply cannot be finished by the next one)", "dir", dir, "error", err)
 		return nil
+	}
+	if n, err := store.Expire(time.Duration(s.cfg.CacheExpiry)); err != nil {
+		s.log.Warn("could not drop old entries of the state directory's cache", "error", err)
+	} else if n > 0 {
+		s.log.Info("dropped cached manifests not seen for a while", "entries", n)
 	}
 	return store
 }

@@ -85,27 +85,43 @@ func (s timeSource) Config(ctx context.Context, digest string) (retention.Config
 func (l *lister) config(ctx context.Context, desc v1.Descriptor) (retention.ConfigFacts, error) {
 	digest := desc.Digest.String()
 	return l.configs.do(ctx, digest, func() (retention.ConfigFacts, error) {
-		body := desc.Data
-		if body == nil || digestOf(body) != digest {
-			resp, err := l.rc.do(ctx, http.MethodGet, "blobs/"+digest, nil, maxJSONBytes, http.StatusOK)
-			if err != nil {
-				return retention.ConfigFacts{}, err
-			}
-			body = resp.body
-			if desc.Digest.Algorithm == "sha256" && digestOf(body) != digest {
-				return retention.ConfigFacts{}, fmt.Errorf("verifying config blob %s: content has digest %s", digest, digestOf(body))
+		cache := l.c.opts.cache
+		if cache != nil {
+			if f, ok := cache.Config(l.rc.name, digest); ok {
+				return f, nil
 			}
 		}
-		cfg, err := retention.ParseConfigTimes(body)
-		if err != nil {
-			// An odd config (an artifact's YAML, a bare array) dates
-			// nothing: the manifest's time is unknown, so it is kept, and
-			// the rest of the repository is planned.
-			l.c.opts.logger.DebugContext(ctx, "config blob says nothing about creation", "repository", l.rc.name, "digest", digest, "reason", err.Error())
-			return retention.ConfigFacts{}, nil
+		f, err := l.readConfig(ctx, desc)
+		if err == nil && cache != nil {
+			cache.PutConfig(l.rc.name, digest, f)
 		}
-		return cfg, nil
+		return f, err
 	})
+}
+
+// readConfig reads what a config blob says of creation.
+func (l *lister) readConfig(ctx context.Context, desc v1.Descriptor) (retention.ConfigFacts, error) {
+	digest := desc.Digest.String()
+	body := desc.Data
+	if body == nil || digestOf(body) != digest {
+		resp, err := l.rc.do(ctx, http.MethodGet, "blobs/"+digest, nil, maxJSONBytes, http.StatusOK)
+		if err != nil {
+			return retention.ConfigFacts{}, err
+		}
+		body = resp.body
+		if desc.Digest.Algorithm == "sha256" && digestOf(body) != digest {
+			return retention.ConfigFacts{}, fmt.Errorf("verifying config blob %s: content has digest %s", digest, digestOf(body))
+		}
+	}
+	cfg, err := retention.ParseConfigTimes(body)
+	if err != nil {
+		// An odd config (an artifact's YAML, a bare array) dates
+		// nothing: the manifest's time is unknown, so it is kept, and
+		// the rest of the repository is planned.
+		l.c.opts.logger.DebugContext(ctx, "config blob says nothing about creation", "repository", l.rc.name, "digest", digest, "reason", err.Error())
+		return retention.ConfigFacts{}, nil
+	}
+	return cfg, nil
 }
 
 func digestOf(b []byte) string {

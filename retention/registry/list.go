@@ -38,7 +38,7 @@ func (c *Client) List(ctx context.Context, repo string, needTime bool, now time.
 	if err != nil {
 		return retention.Listing{}, fmt.Errorf("listing tags of %s: %w", repo, err)
 	}
-	l := &lister{c: c, rc: rc, now: now}
+	l := &lister{c: c, rc: rc, now: now, knows: c.opts.cache != nil && c.opts.cache.Knows(repo)}
 	listing := retention.Listing{
 		Repository: repo,
 		Tags:       make([]retention.Tag, len(tags)),
@@ -161,11 +161,17 @@ type lister struct {
 	manifests memo[*manifest]             // by manifest digest
 	configs   memo[retention.ConfigFacts] // by config digest
 	times     memo[retention.Created]     // by manifest digest
+	// knows: the cache holds something of this repository, so tags are
+	// resolved with HEAD and read from it.
+	knows bool
 }
 
 // byDigest returns the manifest of digest, fetching it once.
 func (l *lister) byDigest(ctx context.Context, digest string) (*manifest, error) {
 	return l.manifests.do(ctx, digest, func() (*manifest, error) {
+		if m := l.rc.cachedManifest(digest); m != nil {
+			return m, nil
+		}
 		return l.rc.getManifest(ctx, digest)
 	})
 }
@@ -269,6 +275,12 @@ func (l *lister) placeMissing(ctx context.Context, listing *retention.Listing, s
 // resolve reads the manifest a listed tag points at; a tag whose manifest
 // answers 404 sets *gone and is no error.
 func (l *lister) resolve(ctx context.Context, tag string, gone *bool) (*manifest, error) {
+	if m, err := l.resolveCached(ctx, tag); m != nil || err != nil {
+		if m != nil {
+			l.manifests.put(m.digest, m)
+		}
+		return m, err
+	}
 	m, err := l.rc.getManifest(ctx, tag)
 	if errors.Is(err, ErrNotFound) {
 		*gone = true

@@ -54,6 +54,9 @@ func (rc *repoConn) getManifest(ctx context.Context, ref string) (*manifest, err
 		return nil, fmt.Errorf("parsing manifest %s (%s): %w", ref, digest, err)
 	}
 	m.digest = digest
+	if c := rc.c.opts.cache; c != nil {
+		c.PutManifest(rc.name, digest, resp.body, resp.header.Get("Content-Type"))
+	}
 	return m, nil
 }
 

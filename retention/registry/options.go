@@ -33,6 +33,8 @@ type options struct {
 	headerTimeout time.Duration
 	// bodyIdle bounds a pause in the middle of a response body.
 	bodyIdle time.Duration
+	// cache, when set, keeps manifests and creation times across runs.
+	cache Cache
 }
 
 func defaultOptions() options {

@@ -1,6 +1,8 @@
 // Package state is regprune's state directory: one embedded bbolt
 // database (state.db) holding the journal of deletions in progress, so
-// that an apply killed halfway is finished by the next one.
+// that an apply killed halfway is finished by the next one, and a cache
+// of what was read from manifests, which never goes stale since a
+// digest's content never changes.
 //
 // State is an aid, never a condition: Open reports why a directory
 // cannot be used, and the caller runs without state. Two runs sharing a
@@ -77,8 +79,12 @@ func open(path string, timeout time.Duration) (db *bolt.DB, err error) {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(journalBucket)
-		return err
+		for _, b := range [][]byte{journalBucket, manifestsBucket} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		db.Close()

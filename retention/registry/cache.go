@@ -1,0 +1,77 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/regprune/regprune/retention"
+)
+
+// Cache keeps what was read from manifests, by repository and digest,
+// across runs: a digest's content never changes, so an entry is never
+// stale. retention/state's Store is one. With a cache, a repository seen
+// before has its tags resolved with HEAD (no body), and no manifest or
+// config it has cached is read again.
+type Cache interface {
+	Manifest(repo, digest string) (raw []byte, contentType string, ok bool)
+	PutManifest(repo, digest string, raw []byte, contentType string)
+	// Config and PutConfig keep what a config blob says of creation,
+	// by its digest: the creation time is then worked out again without
+	// a request, with the same result.
+	Config(repo, digest string) (retention.ConfigFacts, bool)
+	PutConfig(repo, digest string, f retention.ConfigFacts)
+	// Knows reports whether anything of repo is cached.
+	Knows(repo string) bool
+}
+
+// WithCache makes the client read through c. Default: no cache.
+func WithCache(c Cache) Option {
+	return func(o *options) error {
+		if c == nil {
+			return errors.New("WithCache: nil cache")
+		}
+		o.cache = c
+		return nil
+	}
+}
+
+// cachedManifest returns the manifest of digest from the cache, parsed,
+// or nil. Its bytes hash to digest (checked), so the cache cannot
+// answer for another manifest.
+func (rc *repoConn) cachedManifest(digest string) *manifest {
+	c := rc.c.opts.cache
+	if c == nil {
+		return nil
+	}
+	raw, ct, ok := c.Manifest(rc.name, digest)
+	if !ok || digestOf(raw) != digest {
+		return nil
+	}
+	m, err := parseManifest(raw, ct)
+	if err != nil {
+		return nil
+	}
+	m.digest = digest
+	return m
+}
+
+// resolveCached resolves tag with one HEAD and reads its manifest from
+// the cache; nil when the cache cannot answer (then the caller GETs).
+func (l *lister) resolveCached(ctx context.Context, tag string) (*manifest, error) {
+	if l.c.opts.cache == nil || !l.knows {
+		return nil, nil
+	}
+	resp, err := l.rc.do(ctx, "HEAD", "manifests/"+tag, manifestAccept, 0, 200, 404)
+	if err != nil {
+		return nil, fmt.Errorf("resolving tag %s:%s: %w", l.rc.name, tag, err)
+	}
+	if resp.status == 404 {
+		return nil, nil // the GET says it is gone, the usual way
+	}
+	d := resp.header.Get("Docker-Content-Digest")
+	if d == "" {
+		return nil, nil
+	}
+	return l.rc.cachedManifest(d), nil
+}

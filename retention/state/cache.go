@@ -1,0 +1,140 @@
+package state
+
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/regprune/regprune/retention"
+)
+
+var manifestsBucket = []byte("manifests")
+
+// DefaultCacheExpiry drops a cached manifest not seen for this long.
+const DefaultCacheExpiry = 30 * 24 * time.Hour
+
+// cached is what is kept of one manifest of one repository. A digest's
+// content never changes, so an entry is never stale; it only ages out.
+type cached struct {
+	ContentType string `json:"contentType"`
+	Raw         []byte `json:"raw"`
+	// Config is what a config blob says of creation (an entry of a
+	// config digest).
+	Config    *retention.ConfigFacts `json:"config,omitempty"`
+	FirstSeen time.Time              `json:"firstSeen"`
+	LastSeen  time.Time              `json:"lastSeen"`
+}
+
+func manifestKey(repo, digest string) []byte {
+	return []byte(retention.CanonicalName(repo) + "@" + digest)
+}
+
+func (s *Store) getCached(repo, digest string) (cached, bool) {
+	var c cached
+	ok := false
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(manifestsBucket).Get(manifestKey(repo, digest))
+		ok = b != nil && json.Unmarshal(b, &c) == nil
+		return nil
+	})
+	return c, ok
+}
+
+// update changes one entry (creating it), in a batched write.
+func (s *Store) update(repo, digest string, change func(*cached)) {
+	now := time.Now().UTC()
+	_ = s.db.Batch(func(tx *bolt.Tx) error {
+		bk := tx.Bucket(manifestsBucket)
+		k := manifestKey(repo, digest)
+		var c cached
+		if b := bk.Get(k); b == nil || json.Unmarshal(b, &c) != nil {
+			c = cached{FirstSeen: now}
+		}
+		c.LastSeen = now
+		change(&c)
+		b, err := json.Marshal(c)
+		if err != nil {
+			return err
+		}
+		return bk.Put(k, b)
+	})
+}
+
+// Manifest returns the cached bytes of repo's manifest digest. A hit
+// older than a day is marked seen again, so that it does not age out.
+func (s *Store) Manifest(repo, digest string) ([]byte, string, bool) {
+	c, ok := s.getCached(repo, digest)
+	if !ok || len(c.Raw) == 0 {
+		return nil, "", false
+	}
+	if time.Since(c.LastSeen) > 24*time.Hour {
+		s.update(repo, digest, func(*cached) {})
+	}
+	return c.Raw, c.ContentType, true
+}
+
+// PutManifest caches the bytes of a manifest read from the registry.
+func (s *Store) PutManifest(repo, digest string, raw []byte, contentType string) {
+	s.update(repo, digest, func(c *cached) {
+		c.Raw, c.ContentType = bytes.Clone(raw), contentType
+	})
+}
+
+// Config returns what repo's config blob digest says of creation.
+func (s *Store) Config(repo, digest string) (retention.ConfigFacts, bool) {
+	c, ok := s.getCached(repo, digest)
+	if !ok || c.Config == nil {
+		return retention.ConfigFacts{}, false
+	}
+	return *c.Config, true
+}
+
+// PutConfig caches what a config blob says of creation.
+func (s *Store) PutConfig(repo, digest string, f retention.ConfigFacts) {
+	s.update(repo, digest, func(c *cached) { c.Config = &f })
+}
+
+// FirstSeen returns when regprune first saw repo's manifest digest.
+func (s *Store) FirstSeen(repo, digest string) (time.Time, bool) {
+	c, ok := s.getCached(repo, digest)
+	return c.FirstSeen, ok && !c.FirstSeen.IsZero()
+}
+
+// Knows reports whether anything of repo is cached: a repository seen
+// for the first time is read with GETs straight away, not HEAD first.
+func (s *Store) Knows(repo string) bool {
+	prefix := []byte(retention.CanonicalName(repo) + "@")
+	found := false
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(manifestsBucket).Cursor().Seek(prefix)
+		found = k != nil && bytes.HasPrefix(k, prefix)
+		return nil
+	})
+	return found
+}
+
+// Expire drops the entries not seen for longer than after (0: the
+// default) and returns how many.
+func (s *Store) Expire(after time.Duration) (int, error) {
+	if after <= 0 {
+		after = DefaultCacheExpiry
+	}
+	cutoff := time.Now().Add(-after)
+	n := 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		c := tx.Bucket(manifestsBucket).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			var e cached
+			if json.Unmarshal(v, &e) != nil || e.LastSeen.Before(cutoff) {
+				if err := c.Delete(); err != nil {
+					return err
+				}
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}
