@@ -103,3 +103,43 @@ func TestOpenFailures(t *testing.T) {
 		t.Errorf("the corrupt file was not kept aside: %v", m)
 	}
 }
+
+func TestCache(t *testing.T) {
+	s, _, err := Open(t.TempDir(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const repo = "Reg.Example:443/app"
+	if s.Knows(repo) {
+		t.Error("an empty cache knows the repository")
+	}
+	s.PutManifest(repo, "sha256:a", []byte(`{"x":1}`), "application/json")
+	s.PutConfig(repo, "sha256:c", retention.ConfigFacts{Created: "2024-01-01T00:00:00Z"})
+	// One registry under any spelling of its host.
+	if !s.Knows("reg.example/app") || s.Knows("reg.example/ap") || s.Knows("reg.example/app2") {
+		t.Error("Knows does not match the repository exactly, under its canonical name")
+	}
+	if raw, ct, ok := s.Manifest("reg.example/app", "sha256:a"); !ok || string(raw) != `{"x":1}` || ct != "application/json" {
+		t.Errorf("Manifest = %q %q %v", raw, ct, ok)
+	}
+	if f, ok := s.Config(repo, "sha256:c"); !ok || f.Created != "2024-01-01T00:00:00Z" {
+		t.Errorf("Config = %+v %v", f, ok)
+	}
+	if _, _, ok := s.Manifest(repo, "sha256:c"); ok {
+		t.Error("a config entry answered for a manifest")
+	}
+	if first, ok := s.FirstSeen(repo, "sha256:a"); !ok || time.Since(first) > time.Minute {
+		t.Errorf("FirstSeen = %s %v", first, ok)
+	}
+	if n, err := s.Expire(time.Hour); err != nil || n != 0 {
+		t.Errorf("Expire(1h) dropped %d (%v), want none", n, err)
+	}
+	time.Sleep(10 * time.Millisecond)
+	if n, err := s.Expire(time.Millisecond); err != nil || n != 2 {
+		t.Errorf("Expire(1ms) dropped %d (%v), want 2", n, err)
+	}
+	if s.Knows(repo) {
+		t.Error("the repository is still known after expiry")
+	}
+}
