@@ -32,6 +32,10 @@ func Decide(now time.Time, r *Rules, l Listing) RepoPlan {
 			p := t.Pushed.UTC()
 			td.Pushed = &p
 		}
+		if m.Created.IsZero() && !m.FirstSeen.IsZero() {
+			f := m.FirstSeen.UTC()
+			td.FirstSeen = &f
+		}
 		rp.Tags = append(rp.Tags, td)
 		if _, ok := AttachmentSubject(t.Name); ok {
 			attachments = append(attachments, i)
@@ -41,7 +45,7 @@ func Decide(now time.Time, r *Rules, l Listing) RepoPlan {
 			placeholders = append(placeholders, i)
 			continue
 		}
-		ordinary = append(ordinary, candidate{idx: i, tag: t.Name, digest: t.Digest, created: m.Created, pushed: t.Pushed})
+		ordinary = append(ordinary, candidate{idx: i, tag: t.Name, digest: t.Digest, created: m.Created, pushed: t.Pushed, firstSeen: m.FirstSeen})
 	}
 
 	// Each policy decides on the tags it governs; a tag is deleted only
@@ -566,6 +570,8 @@ func timeName(word string) string {
 		return "arrival time"
 	case ClockPushed:
 		return "push time"
+	case ClockFirstSeen:
+		return "first-seen time"
 	}
 	return "creation time"
 }

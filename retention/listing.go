@@ -72,6 +72,12 @@ type Manifest struct {
 	Children []string
 	// Subject is the digest this manifest refers to (OCI subject field).
 	Subject string
+	// FirstSeen is when regprune first saw this digest in the repository
+	// (from the state directory's cache); zero when unknown. Where the
+	// creation time is unknown (reproducible builds write 1970), minAge
+	// reads it: a digest first seen longer ago than minAge is at least
+	// that old.
+	FirstSeen time.Time
 	// Placeholder marks the empty index regprune pushes onto a tag to
 	// remove that tag alone on GHCR, which cannot delete a tag; one that
 	// is still there was left by a run that failed before deleting it.

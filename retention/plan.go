@@ -150,9 +150,12 @@ type TagDecision struct {
 	MediaType string     `json:"mediaType,omitempty"`
 	Created   *time.Time `json:"created"`
 	// Pushed is when the registry received the manifest, where it says.
-	Pushed  *time.Time `json:"pushed,omitempty"`
-	Action  Action     `json:"action"`
-	Reasons []string   `json:"reasons"`
+	Pushed *time.Time `json:"pushed,omitempty"`
+	// FirstSeen is when regprune first saw the digest, given when the
+	// creation time is unknown: minAge then reads it.
+	FirstSeen *time.Time `json:"firstSeen,omitempty"`
+	Action    Action     `json:"action"`
+	Reasons   []string   `json:"reasons"`
 	// Clock says which time decided a local image: arrived (the engine's
 	// LastTagTime) or created.
 	Clock string `json:"clock,omitempty"`

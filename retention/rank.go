@@ -28,6 +28,9 @@ type candidate struct {
 	digest  string
 	created time.Time // zero: unknown
 	pushed  time.Time // the registry's push time; zero: unknown
+	// firstSeen is when regprune first saw the digest; minAge reads it
+	// when neither of the others is known.
+	firstSeen time.Time
 }
 
 // byPush returns the candidates with their push time as the time the
@@ -45,8 +48,11 @@ func byPush(cs []candidate) []candidate {
 // later of the creation and push times that are known (a manifest pushed
 // yesterday is young, whatever its build date says).
 func (c candidate) age(word string) (time.Time, string) {
-	if c.pushed.After(c.created) {
+	switch {
+	case c.pushed.After(c.created):
 		return c.pushed, ClockPushed
+	case c.created.IsZero() && !c.firstSeen.IsZero():
+		return c.firstSeen, ClockFirstSeen
 	}
 	return c.created, word
 }

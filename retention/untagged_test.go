@@ -280,3 +280,44 @@ func TestDecidePlaceholder(t *testing.T) {
 		}
 	}
 }
+
+// TestDecideFirstSeen: where the creation time is unknown (a 1970
+// reproducible build), minAge reads when regprune first saw the digest,
+// and the reason says so; ranking never does.
+func TestDecideFirstSeen(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	l := listing(repo, img{id: "a", tags: []string{"v1.0.0"}}, img{id: "b", tags: []string{"v1.1.0"}}, img{id: "c", tags: []string{"v2.0.0"}})
+	seen := func(id string, ago time.Duration) {
+		m := l.Manifests[dg(id)]
+		m.FirstSeen = now.Add(-ago)
+		l.Manifests[dg(id)] = m
+	}
+	seen("a", 72*time.Hour)
+	seen("b", time.Hour)
+	cfg := Config{MinAge: Duration(24 * time.Hour), Policies: []Policy{{Repositories: []string{repo}, Keep: []KeepRule{{Semver: &SemverRule{Highest: 1}}}}}}
+	rp := Decide(now, compile(t, cfg), l)
+	want := map[string]struct {
+		action Action
+		reason string
+	}{
+		"v1.0.0": {Delete, "no keep rule keeps it"},
+		"v1.1.0": {Keep, "first seen 1h ago, younger than minAge 1d"},
+		"v2.0.0": {Keep, "semver"},
+	}
+	for _, td := range rp.Tags {
+		w := want[td.Tag]
+		if td.Action != w.action || !strings.Contains(strings.Join(td.Reasons, " "), w.reason) {
+			t.Errorf("%s: %s %q, want %s with %q", td.Tag, td.Action, td.Reasons, w.action, w.reason)
+		}
+		if (td.FirstSeen != nil) != (td.Tag != "v2.0.0") {
+			t.Errorf("%s: firstSeen %v", td.Tag, td.FirstSeen)
+		}
+	}
+	// Without a first-seen time, an unknown creation time is never old.
+	l2 := listing(repo, img{id: "a", tags: []string{"v1.0.0"}}, img{id: "c", tags: []string{"v2.0.0"}})
+	for _, td := range Decide(now, compile(t, cfg), l2).Tags {
+		if td.Tag == "v1.0.0" && (td.Action != Keep || !strings.Contains(strings.Join(td.Reasons, " "), "unknown")) {
+			t.Errorf("v1.0.0 without first-seen: %s %q", td.Action, td.Reasons)
+		}
+	}
+}

@@ -141,6 +141,11 @@ func (r *repoRun) verify(ctx context.Context) error {
 	for _, td := range r.rp.Tags {
 		planned[td.Tag] = td.Digest
 		r.created[td.Tag] = later(td.Created, td.Pushed)
+		if r.created[td.Tag] == nil {
+			// Creation unknown (a 1970 reproducible build): minAge reads
+			// when regprune first saw the digest.
+			r.created[td.Tag] = td.FirstSeen
+		}
 	}
 	involved := map[string]bool{}
 	for _, d := range r.rp.Deletions {

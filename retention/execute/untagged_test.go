@@ -81,3 +81,40 @@ func TestForgedUntaggedDeletions(t *testing.T) {
 		})
 	}
 }
+
+// TestMinAgeByFirstSeen: at apply, a tag of unknown creation time is
+// held to minAge by the first-seen time the plan recorded, and kept
+// without one.
+func TestMinAgeByFirstSeen(t *testing.T) {
+	const repo = "reg.example/app"
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	old, kept := fakeDigest("a"), fakeDigest("c")
+	rules := compile(t, retention.Config{MinAge: retention.Duration(24 * time.Hour), Policies: []retention.Policy{keepPolicy([]string{repo}, "keep")}})
+	for _, tc := range []struct {
+		name      string
+		firstSeen *time.Time
+		status    retention.Status
+	}{
+		{"first seen long ago", ptrTime(now.Add(-72 * time.Hour)), retention.StatusDeleted},
+		{"first seen just now", ptrTime(now.Add(-time.Hour)), retention.StatusSkipped},
+		{"never seen", nil, retention.StatusSkipped},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeRegistry{tags: map[string]string{"keep": kept, "old": old}}
+			plan := &retention.Plan{SchemaVersion: retention.SchemaVersion, Mode: retention.ModePlan, Repositories: []retention.RepoPlan{{
+				Repository: repo,
+				Tags: []retention.TagDecision{
+					{Tag: "keep", Digest: kept, Action: retention.Keep},
+					{Tag: "old", Digest: old, Action: retention.Delete, FirstSeen: tc.firstSeen},
+				},
+				Deletions: []retention.Deletion{{Digest: old, Tags: []string{"old"}, Kind: retention.KindImage, Reason: "every tag on it is deleted"}},
+			}}}
+			out := execute.Apply(context.Background(), f, rules, plan, now, execute.Options{Saved: true})
+			if got := out.Repositories[0].Deletions[0]; got.Status != tc.status {
+				t.Errorf("%s (%q), want %s", got.Status, got.Reason, tc.status)
+			}
+		})
+	}
+}
+
+func ptrTime(t time.Time) *time.Time { return &t }

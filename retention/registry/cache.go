@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/regprune/regprune/retention"
 )
@@ -23,6 +24,8 @@ type Cache interface {
 	PutConfig(repo, digest string, f retention.ConfigFacts)
 	// Knows reports whether anything of repo is cached.
 	Knows(repo string) bool
+	// FirstSeen is when a manifest was first cached.
+	FirstSeen(repo, digest string) (time.Time, bool)
 }
 
 // WithCache makes the client read through c. Default: no cache.

@@ -112,6 +112,11 @@ func (l *lister) record(listing *retention.Listing) {
 		if ct, ok := times[d]; ok {
 			rec.Created, rec.CreatedSource = ct.Time, ct.Source
 		}
+		if c := l.c.opts.cache; c != nil && rec.Created.IsZero() {
+			if first, ok := c.FirstSeen(l.rc.name, d); ok {
+				rec.FirstSeen = first
+			}
+		}
 		listing.Manifests[d] = rec
 	}
 	for _, m := range fetched {
