@@ -60,13 +60,16 @@ const (
 // Plan is what a run would do (mode "plan") or did (mode "apply"). Its
 // JSON form is a contract: a saved plan is executed later by apply.
 type Plan struct {
-	SchemaVersion int        `json:"schemaVersion"`
-	Mode          Mode       `json:"mode"`
-	DryRun        bool       `json:"dryRun,omitempty"`
-	GeneratedAt   time.Time  `json:"generatedAt"`
-	Repositories  []RepoPlan `json:"repositories"`
-	Summary       Summary    `json:"summary"`
-	Aborted       string     `json:"aborted,omitempty"`
+	SchemaVersion int  `json:"schemaVersion"`
+	Mode          Mode `json:"mode"`
+	// RunID names an apply whose deleted manifests were recorded in the
+	// state directory: `regprune restore --run RUNID` puts them back.
+	RunID        string     `json:"runId,omitempty"`
+	DryRun       bool       `json:"dryRun,omitempty"`
+	GeneratedAt  time.Time  `json:"generatedAt"`
+	Repositories []RepoPlan `json:"repositories"`
+	Summary      Summary    `json:"summary"`
+	Aborted      string     `json:"aborted,omitempty"`
 	// Local holds the plans of local caches, when the configuration has
 	// a local section and the scope includes it.
 	Local []CachePlan `json:"local,omitempty"`

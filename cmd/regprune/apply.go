@@ -65,7 +65,7 @@ tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
 			} else {
 				o := s.runOptions()
 				if store != nil {
-					o.Journal = store
+					o.Journal, o.Recorder, o.RunID = store, store, newRunID(s.now)
 				}
 				out = job.Apply(ctx, router, p, saved != nil, o)
 			}

@@ -161,7 +161,7 @@ or invalid configuration; 3 safety abort (maxDeletions), nothing deleted.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.AddCommand(newPlanCmd(e), newApplyCmd(e), newValidateCmd(e), newVersionCmd(e), newDemoCmd(e), newInitCmd(e))
+	root.AddCommand(newPlanCmd(e), newApplyCmd(e), newValidateCmd(e), newVersionCmd(e), newDemoCmd(e), newInitCmd(e), newRestoreCmd(e))
 	return root
 }
 

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"path/filepath"
 	"time"
 
@@ -55,4 +57,12 @@ func (s *session) openState() *state.Store {
 		s.log.Info("dropped cached manifests not seen for a while", "entries", n)
 	}
 	return store
+}
+
+// newRunID names an apply: its start time and a random suffix, so that
+// two runs started in one second differ.
+func newRunID(now time.Time) string {
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
 }

@@ -172,6 +172,7 @@ func (r *repoRun) extraTags(d *retention.Deletion) []string {
 
 // deleteTags removes the tags of a tag-only deletion.
 func (r *repoRun) deleteTags(ctx context.Context, d *retention.Deletion) error {
+	r.record(ctx, d)
 	return r.untag(ctx, d.Tags)
 }
 
@@ -234,6 +235,7 @@ func (r *repoRun) deleteDigest(ctx context.Context, d *retention.Deletion) error
 		}
 		return &skipError{why}
 	}
+	r.record(ctx, d)
 	err := r.reg.DeleteDigest(ctx, r.rp.Repository, d.Digest)
 	if errors.Is(err, retention.ErrNotFound) {
 		// Already gone: the goal is reached, but not by this run; two

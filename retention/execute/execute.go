@@ -60,6 +60,10 @@ type Options struct {
 	// first DELETE and settles them as they are done; what an earlier
 	// run left pending is finished first.
 	Journal Journal
+	// Recorder, with RunID, keeps every manifest before its deletion,
+	// for restore (the registry must be a RawReader).
+	Recorder Recorder
+	RunID    string
 }
 
 // DefaultReverifyWindow bounds how old the listing a digest DELETE relies

@@ -53,6 +53,9 @@ type Options struct {
 	// Journal, when set, lets Apply finish what an interrupted apply left
 	// (see execute.Journal); retention/state's Store is one.
 	Journal execute.Journal
+	// Recorder and RunID keep every manifest Apply deletes, for restore.
+	Recorder execute.Recorder
+	RunID    string
 }
 
 func (o *Options) defaults() {
@@ -121,7 +124,7 @@ func Apply(ctx context.Context, reg execute.Registry, p *retention.Plan, saved b
 	o.defaults()
 	out := execute.Apply(ctx, reg, o.Rules, p, o.Now, execute.Options{
 		MaxDeletions: o.MaxDeletions, Saved: saved, Concurrency: o.Concurrency, Logger: o.Logger,
-		Progress: o.DeleteProgress, Journal: o.Journal,
+		Progress: o.DeleteProgress, Journal: o.Journal, Recorder: o.Recorder, RunID: o.RunID,
 	})
 	switch {
 	case out.Aborted != "":
@@ -132,6 +135,9 @@ func Apply(ctx context.Context, reg execute.Registry, p *retention.Plan, saved b
 		applyLocal(ctx, out, &o)
 	}
 	noteWaits(out, reg)
+	if o.Recorder != nil && o.RunID != "" && out.Aborted == "" {
+		out.RunID = o.RunID
+	}
 	return out
 }
 

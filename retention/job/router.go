@@ -137,6 +137,11 @@ func (r *Router) Exists(ctx context.Context, repo, digest string) (bool, error) 
 	return r.oci.Exists(ctx, repo, digest)
 }
 
+// RawManifest reads a manifest's bytes over the OCI API.
+func (r *Router) RawManifest(ctx context.Context, repo, digest string) ([]byte, string, error) {
+	return r.oci.RawManifest(ctx, repo, digest)
+}
+
 // DeleteTag deletes one tag through repo's provider.
 func (r *Router) DeleteTag(ctx context.Context, repo, tag string) error {
 	if g := r.provider(repo); g != nil {

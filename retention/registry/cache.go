@@ -78,3 +78,26 @@ func (l *lister) resolveCached(ctx context.Context, tag string) (*manifest, erro
 	}
 	return l.rc.cachedManifest(d), nil
 }
+
+// RawManifest returns the bytes and content type of repo's manifest
+// digest: from the cache when it has them, else with one GET (checked
+// against the digest). Restore puts them back byte for byte.
+func (c *Client) RawManifest(ctx context.Context, repo, digest string) ([]byte, string, error) {
+	rc, err := c.repoTransport(ctx, repo)
+	if err != nil {
+		return nil, "", fmt.Errorf("reading %s@%s: %w", repo, digest, err)
+	}
+	if cache := c.opts.cache; cache != nil {
+		if raw, ct, ok := cache.Manifest(repo, digest); ok && digestOf(raw) == digest {
+			return raw, ct, nil
+		}
+	}
+	resp, err := rc.do(ctx, "GET", "manifests/"+digest, manifestAccept, maxManifestBytes, 200)
+	if err != nil {
+		return nil, "", fmt.Errorf("reading %s@%s: %w", repo, digest, err)
+	}
+	if digestOf(resp.body) != digest {
+		return nil, "", fmt.Errorf("verifying %s@%s: content has digest %s", repo, digest, digestOf(resp.body))
+	}
+	return resp.body, resp.header.Get("Content-Type"), nil
+}

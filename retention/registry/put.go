@@ -41,9 +41,10 @@ func (c *Client) PutManifest(ctx context.Context, repo, tag, mediaType string, b
 		return "", classify(err)
 	}
 	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxJSONBytes))
 	if resp.StatusCode != http.StatusCreated {
+		// CheckError reads the registry's answer (MANIFEST_BLOB_UNKNOWN...).
 		return "", classify(transport.CheckError(resp, http.StatusCreated))
 	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxJSONBytes))
 	return fmt.Sprintf("sha256:%x", sha256.Sum256(body)), nil
 }

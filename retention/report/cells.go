@@ -139,6 +139,9 @@ func summaryLines(p *retention.Plan) []string {
 			line += fmt.Sprintf(", %d untagged (image kept)", s.Untagged)
 		}
 		lines = append(lines, line)
+		if p.RunID != "" {
+			lines = append(lines, fmt.Sprintf("%s run %s: regprune restore --run %s puts its deletions back", t, p.RunID, p.RunID))
+		}
 	}
 	if s.LocalCaches > 0 {
 		line := fmt.Sprintf("%s local: %s", t, plural(s.LocalCaches, "cache", "caches"))

@@ -117,6 +117,9 @@ func writeMarkdownSummary(b *bytes.Buffer, p *retention.Plan) {
 	b.WriteString("|" + strings.Repeat("---:|", len(head)) + "\n")
 	mdRow(b, row...)
 	b.WriteByte('\n')
+	if p.RunID != "" {
+		fmt.Fprintf(b, "Run `%s`: `regprune restore --run %s` puts its deletions back.\n\n", p.RunID, p.RunID)
+	}
 }
 
 func (w *markdownWriter) repo(r retention.RepoPlan) {

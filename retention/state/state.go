@@ -79,7 +79,7 @@ func open(path string, timeout time.Duration) (db *bolt.DB, err error) {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{journalBucket, manifestsBucket} {
+		for _, b := range [][]byte{journalBucket, manifestsBucket, runsBucket} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

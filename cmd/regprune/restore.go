@@ -1,0 +1,154 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/job"
+	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/state"
+)
+
+func newRestoreCmd(e *env) *cobra.Command {
+	var (
+		f          runFlags
+		runID      string
+		reportFile string
+		repository string
+		dryRun     bool
+		list       bool
+	)
+	cmd := &cobra.Command{
+		Use:   "restore",
+		Short: "Put back what an apply deleted (recorded in the state directory under its run id)",
+		Long: `restore puts back every manifest that the apply --run ID (or the one whose
+JSON report --report names) deleted, byte for byte, with its tags: children
+and images before the indexes that list them. The configuration supplies the
+registries and their credentials, as for apply. A manifest the registry
+cannot take back (its blobs garbage-collected since) is reported with the
+registry's answer. --list shows the recorded runs.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.output != "text" && f.output != "json" {
+				return usageError("--output: %q is not text or json", f.output)
+			}
+			cfg, _, err := f.load(cmd, e)
+			if err != nil {
+				return err
+			}
+			log, err := f.loggerTo(e, e.stderr)
+			if err != nil {
+				return err
+			}
+			s := &session{e: e, f: &f, cfg: cfg, log: log, now: e.now()}
+			store := s.openState()
+			if store == nil {
+				return &exitError{code: exitFailure, err: fmt.Errorf("restore needs the state directory %q, which could not be opened", s.stateDir())}
+			}
+			defer store.Close()
+			if list {
+				return listRuns(e, store)
+			}
+			if reportFile != "" {
+				if runID, err = runOfReport(reportFile); err != nil {
+					return err
+				}
+			}
+			if runID == "" {
+				return usageError("restore: give --run ID, --report FILE or --list")
+			}
+			recorded, err := store.Deletions(runID)
+			if err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
+			client, err := registry.New(cfg.Registries, registry.WithConcurrency(cfg.Concurrency), registry.WithLogger(log), registry.WithCloudLogins(cfg.CloudLoginsOn()))
+			if err != nil {
+				return err
+			}
+			out := job.Restore(cmd.Context(), client, recorded, job.RestoreOptions{
+				Repository: repository, DryRun: dryRun,
+				Skip: func(repo string) string {
+					if cfg.APIFor(retention.Host(repo)) == retention.APIGitHub {
+						return "GHCR: restore the version in the package's settings (or the Packages API's restore call) within 30 days; regprune does not yet"
+					}
+					return ""
+				},
+			})
+			return writeRestored(e, f.output, out)
+		},
+	}
+	f.addConfigFlags(cmd)
+	cmd.Flags().StringVarP(&f.output, "output", "o", "text", "report format: text or json")
+	cmd.Flags().StringVar(&f.stateDir, "state-dir", "", "the state directory the apply recorded its deletions in (default as for apply)")
+	cmd.Flags().StringVar(&runID, "run", "", "the run id of the apply to undo (its report's runId)")
+	cmd.Flags().StringVar(&reportFile, "report", "", "the JSON report of the apply to undo")
+	cmd.Flags().StringVar(&repository, "repository", "", "restore this repository only")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "say what would be restored; change nothing")
+	cmd.Flags().BoolVar(&list, "list", false, "list the recorded runs")
+	return cmd
+}
+
+func runOfReport(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", usageError("--report: %v", err)
+	}
+	var p retention.Plan
+	if err := json.Unmarshal(b, &p); err != nil {
+		return "", usageError("--report %s: not a JSON report: %v", path, err)
+	}
+	if p.RunID == "" {
+		return "", usageError("--report %s: the report has no runId (an apply without a state directory records nothing)", path)
+	}
+	return p.RunID, nil
+}
+
+func listRuns(e *env, store *state.Store) error {
+	runs, err := store.Runs()
+	if err != nil {
+		return &exitError{code: exitFailure, err: err}
+	}
+	w := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "RUN\tSTARTED\tMANIFESTS")
+	for _, r := range runs {
+		fmt.Fprintf(w, "%s\t%s\t%d\n", r.ID, r.Started.Format(time.RFC3339), r.Manifests)
+	}
+	return w.Flush()
+}
+
+func writeRestored(e *env, format string, out []job.Restored) error {
+	failed := 0
+	for _, r := range out {
+		if r.Status == "failed" {
+			failed++
+		}
+	}
+	switch format {
+	case "json":
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	case "text", "":
+		w := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "STATUS\tKIND\tREPOSITORY\tDIGEST\tTAGS\tERROR")
+		for _, r := range out {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%v\t%s\n", r.Status, r.Kind, r.Repository, r.Digest, r.Tags, r.Error)
+		}
+		_ = w.Flush()
+		fmt.Fprintf(e.stdout, "restore: %d manifests, %d failed\n", len(out), failed)
+	default:
+		return usageError("--output: %q is not text or json", format)
+	}
+	if failed > 0 {
+		return &exitError{code: exitFailure, err: fmt.Errorf("%d of %d manifests could not be restored", failed, len(out))}
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+package state
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/regprune/regprune/retention"
+)
+
+var runsBucket = []byte("runs")
+
+// Deleted is one manifest an apply deleted, as it was: what restore
+// puts back.
+type Deleted struct {
+	Repository  string         `json:"repository"`
+	Digest      string         `json:"digest"`
+	Kind        retention.Kind `json:"kind"`
+	Parent      string         `json:"parent,omitempty"`
+	Tags        []string       `json:"tags,omitempty"`
+	ContentType string         `json:"contentType"`
+	Raw         []byte         `json:"raw"`
+	DeletedAt   time.Time      `json:"deletedAt"`
+}
+
+// Run is a recorded apply.
+type Run struct {
+	ID        string
+	Started   time.Time
+	Manifests int
+}
+
+// Record keeps a manifest apply is about to delete, under the run's id.
+func (s *Store) Record(runID string, d Deleted) error {
+	d.DeletedAt = time.Now().UTC()
+	b, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		run, err := tx.Bucket(runsBucket).CreateBucketIfNotExists([]byte(runID))
+		if err != nil {
+			return err
+		}
+		return run.Put([]byte(retention.CanonicalName(d.Repository)+"@"+d.Digest), b)
+	})
+}
+
+// Deletions returns what run runID recorded, in the order it deleted.
+func (s *Store) Deletions(runID string) ([]Deleted, error) {
+	var out []Deleted
+	err := s.db.View(func(tx *bolt.Tx) error {
+		run := tx.Bucket(runsBucket).Bucket([]byte(runID))
+		if run == nil {
+			return fmt.Errorf("no run %s is recorded in the state directory (regprune restore --list shows those that are)", runID)
+		}
+		return run.ForEach(func(_, v []byte) error {
+			var d Deleted
+			if err := json.Unmarshal(v, &d); err != nil {
+				return fmt.Errorf("reading run %s: %w", runID, err)
+			}
+			out = append(out, d)
+			return nil
+		})
+	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].DeletedAt.Before(out[j].DeletedAt) })
+	return out, err
+}
+
+// Runs lists the recorded runs, newest first.
+func (s *Store) Runs() ([]Run, error) {
+	var out []Run
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(runsBucket).ForEachBucket(func(k []byte) error {
+			r := Run{ID: string(k)}
+			_ = tx.Bucket(runsBucket).Bucket(k).ForEach(func(_, v []byte) error {
+				var d Deleted
+				if json.Unmarshal(v, &d) == nil && (r.Started.IsZero() || d.DeletedAt.Before(r.Started)) {
+					r.Started = d.DeletedAt
+				}
+				r.Manifests++
+				return nil
+			})
+			out = append(out, r)
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Started.After(out[j].Started) })
+	return out, err
+}
+
+// RecordDeletion is Record in the executor's terms (execute.Recorder).
+func (s *Store) RecordDeletion(runID, repo string, d retention.Deletion, raw []byte, contentType string) error {
+	return s.Record(runID, Deleted{Repository: repo, Digest: d.Digest, Kind: d.Kind, Parent: d.Parent, Tags: d.Tags, ContentType: contentType, Raw: raw})
+}
