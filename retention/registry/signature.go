@@ -33,11 +33,11 @@ func (l *lister) placeSubject(ctx context.Context, subject string, sigs []*manif
 			if string(layer.MediaType) != mediaTypeSimpleSigning {
 				continue
 			}
-			resp, err := l.rc.do(ctx, http.MethodGet, "blobs/"+layer.Digest.String(), nil, maxPayloadBytes, http.StatusOK)
+			payload, err := l.payload(ctx, layer.Digest.String())
 			if err != nil {
 				return false, "", fmt.Errorf("reading the signature payload %s: %w", layer.Digest, err)
 			}
-			ref, ok := signedRepository(resp.body)
+			ref, ok := signedRepository(payload)
 			switch {
 			case !ok:
 				continue
@@ -49,6 +49,25 @@ func (l *lister) placeSubject(ctx context.Context, subject string, sigs []*manif
 		}
 	}
 	return false, "subject " + subject + " is not in this repository, and no signature payload names where it lives (it may be stored apart, as with COSIGN_REPOSITORY), so it is kept", nil
+}
+
+// payload reads a signature payload blob, through the cache (content
+// addressed like a manifest: its bytes are checked against the digest).
+func (l *lister) payload(ctx context.Context, digest string) ([]byte, error) {
+	c := l.c.opts.cache
+	if c != nil {
+		if raw, _, ok := c.Manifest(l.rc.name, digest); ok && digestOf(raw) == digest {
+			return raw, nil
+		}
+	}
+	resp, err := l.rc.do(ctx, http.MethodGet, "blobs/"+digest, nil, maxPayloadBytes, http.StatusOK)
+	if err != nil {
+		return nil, err
+	}
+	if c != nil && digestOf(resp.body) == digest {
+		c.PutManifest(l.rc.name, digest, resp.body, mediaTypeSimpleSigning)
+	}
+	return resp.body, nil
 }
 
 // signedRepository reads the repository a simple-signing payload names
