@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -70,7 +71,8 @@ policies:
 	env := map[string]string{"GHCR_TOKEN": tok}
 	// A limit hit while listing is waited out and reported.
 	g.FailNext(registrytest.GHCRFault{PathContains: "/versions", Status: http.StatusTooManyRequests, RetryAfter: 1})
-	r = runCLI(t, env, "apply", "-c", cfg, "-o", "json")
+	stateDir := filepath.Join(t.TempDir(), "state")
+	r = runCLI(t, env, "apply", "-c", cfg, "-o", "json", "--state-dir", stateDir)
 	if r.code != exitOK {
 		t.Fatalf("apply: exit %d; stderr:\n%s", r.code, r.stderr)
 	}
@@ -108,5 +110,32 @@ policies:
 	}
 	if deletes != 2 || ociDeletes != 0 {
 		t.Errorf("want 2 version deletions and no OCI deletes, got %d and %d", deletes, ociDeletes)
+	}
+
+	// Restore: GitHub's restore call brings the versions back, and their
+	// tags are pushed again.
+	r = runCLI(t, env, "restore", "-c", cfg, "--state-dir", stateDir, "--run", p.RunID)
+	if r.code != 0 {
+		t.Fatalf("restore: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	back := map[string][]string{}
+	for _, v := range g.Versions("acme", "app") {
+		if v.DeletedAt.IsZero() {
+			back[v.Digest] = v.Tags
+		}
+	}
+	for tag, d := range digests {
+		if !slices.Contains(back[d], tag) {
+			t.Errorf("after restore %s is not on %s: %v", tag, d, back)
+		}
+	}
+	restores := 0
+	for _, req := range g.Requests() {
+		if req.Side == "rest" && req.Method == http.MethodPost && strings.HasSuffix(req.Path, "/restore") {
+			restores++
+		}
+	}
+	if restores != 2 {
+		t.Errorf("%d restore calls, want 2", restores)
 	}
 }

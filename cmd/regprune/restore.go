@@ -71,15 +71,11 @@ registry's answer. --list shows the recorded runs.`,
 			if err != nil {
 				return err
 			}
-			out := job.Restore(cmd.Context(), client, recorded, job.RestoreOptions{
-				Repository: repository, DryRun: dryRun,
-				Skip: func(repo string) string {
-					if cfg.APIFor(retention.Host(repo)) == retention.APIGitHub {
-						return "GHCR: restore the version in the package's settings (or the Packages API's restore call) within 30 days; regprune does not yet"
-					}
-					return ""
-				},
-			})
+			router, err := s.router(e, client)
+			if err != nil {
+				return err
+			}
+			out := job.Restore(cmd.Context(), router, recorded, job.RestoreOptions{Repository: repository, DryRun: dryRun})
 			return writeRestored(e, f.output, out)
 		},
 	}

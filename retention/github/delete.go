@@ -133,3 +133,32 @@ func (c *Client) DeleteTag(ctx context.Context, repo, tag string) error {
 	}
 	return nil
 }
+
+// RestoreVersion brings back the deleted package version of digest
+// through the Packages API's restore call (GitHub keeps deleted versions
+// for 30 days). GitHub restores the version without its tags; the
+// caller puts them back.
+func (c *Client) RestoreVersion(ctx context.Context, repo, digest string) error {
+	ownerName, pkg, err := split(repo)
+	if err != nil {
+		return err
+	}
+	o, err := c.ownerOf(ctx, ownerName)
+	if err != nil {
+		return err
+	}
+	deleted, err := c.versionsIn(ctx, o, pkg, "deleted")
+	if err != nil {
+		return fmt.Errorf("listing the deleted versions of %s: %w", repo, err)
+	}
+	for _, v := range deleted {
+		if v.GetName() == digest {
+			path := fmt.Sprintf("%s/packages/container/%s/versions/%d/restore", o.path(), url.PathEscape(pkg), v.GetID())
+			if err := c.send(ctx, "POST", path); err != nil {
+				return fmt.Errorf("restoring %s@%s: %w", repo, digest, explain(err))
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("%s@%s is not among the package's deleted versions (GitHub keeps them 30 days): %w", repo, digest, retention.ErrNotFound)
+}

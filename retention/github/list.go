@@ -19,9 +19,15 @@ import (
 // following Link to the end. A listing cut short is an error, never a
 // shorter list.
 func (c *Client) versions(ctx context.Context, o owner, pkg string) ([]*gh.PackageVersion, error) {
+	return c.versionsIn(ctx, o, pkg, "active")
+}
+
+// versionsIn lists the versions of a package in a state: active, or
+// deleted (restorable for 30 days).
+func (c *Client) versionsIn(ctx context.Context, o owner, pkg, state string) ([]*gh.PackageVersion, error) {
 	var all []*gh.PackageVersion
 	for page := 1; page != 0; {
-		u := fmt.Sprintf("%s/packages/container/%s/versions?per_page=100&page=%d&state=active", o.path(), url.PathEscape(pkg), page)
+		u := fmt.Sprintf("%s/packages/container/%s/versions?per_page=100&page=%d&state=%s", o.path(), url.PathEscape(pkg), page, state)
 		req, err := c.api.NewRequest(ctx, "GET", u, nil)
 		if err != nil {
 			return nil, err

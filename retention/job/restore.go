@@ -30,9 +30,6 @@ type RestoreOptions struct {
 	// Repository, when set, restores that repository only.
 	Repository string
 	DryRun     bool
-	// Skip says why a repository cannot be restored this way ("" when
-	// it can): GHCR's versions come back through its own restore call.
-	Skip func(repo string) string
 }
 
 // Restore puts back what a recorded apply deleted: in the reverse of
@@ -47,9 +44,7 @@ func Restore(ctx context.Context, p Pusher, recorded []state.Deleted, o RestoreO
 			continue
 		}
 		r := Restored{Repository: d.Repository, Digest: d.Digest, Kind: d.Kind, Tags: d.Tags}
-		switch why := skip(o, d.Repository); {
-		case why != "":
-			r.Status, r.Error = "failed", why
+		switch {
 		case o.DryRun:
 			r.Status = "planned"
 		default:
@@ -63,16 +58,18 @@ func Restore(ctx context.Context, p Pusher, recorded []state.Deleted, o RestoreO
 	return out
 }
 
-func skip(o RestoreOptions, repo string) string {
-	if o.Skip == nil {
-		return ""
-	}
-	return o.Skip(repo)
-}
-
 func restoreOne(ctx context.Context, p Pusher, d state.Deleted) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted before it was restored")
+	}
+	if vr, ok := p.(versionRestorer); ok && d.Kind != retention.KindTag {
+		handled, err := vr.RestoreVersion(ctx, d.Repository, d.Digest)
+		if err != nil {
+			return err
+		}
+		if handled {
+			return putTags(ctx, p, d)
+		}
 	}
 	if d.Kind != retention.KindTag {
 		got, err := p.PutManifest(ctx, d.Repository, d.Digest, d.ContentType, d.Raw)
@@ -83,6 +80,18 @@ func restoreOne(ctx context.Context, p Pusher, d state.Deleted) error {
 			return fmt.Errorf("putting back %s: the registry stored %s", d.Digest, got)
 		}
 	}
+	return putTags(ctx, p, d)
+}
+
+// versionRestorer brings a manifest back through a provider's own
+// restore (GHCR's deleted versions); handled is false where there is
+// none, and the manifest is pushed again.
+type versionRestorer interface {
+	RestoreVersion(ctx context.Context, repo, digest string) (handled bool, err error)
+}
+
+// putTags points d's tags at its manifest again.
+func putTags(ctx context.Context, p Pusher, d state.Deleted) error {
 	for _, t := range d.Tags {
 		if _, err := p.PutManifest(ctx, d.Repository, t, d.ContentType, d.Raw); err != nil {
 			return fmt.Errorf("putting back tag %s: %w", t, err)

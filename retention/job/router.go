@@ -137,6 +137,20 @@ func (r *Router) Exists(ctx context.Context, repo, digest string) (bool, error) 
 	return r.oci.Exists(ctx, repo, digest)
 }
 
+// PutManifest pushes a manifest over the OCI API (restore).
+func (r *Router) PutManifest(ctx context.Context, repo, ref, mediaType string, body []byte) (string, error) {
+	return r.oci.PutManifest(ctx, repo, ref, mediaType, body)
+}
+
+// RestoreVersion brings a deleted manifest back through its provider's
+// own restore, where it has one (GitHub); handled is false elsewhere.
+func (r *Router) RestoreVersion(ctx context.Context, repo, digest string) (handled bool, err error) {
+	if g := r.provider(repo); g != nil {
+		return true, g.RestoreVersion(ctx, repo, digest)
+	}
+	return false, nil
+}
+
 // RawManifest reads a manifest's bytes over the OCI API.
 func (r *Router) RawManifest(ctx context.Context, repo, digest string) ([]byte, string, error) {
 	return r.oci.RawManifest(ctx, repo, digest)
