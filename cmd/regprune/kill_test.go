@@ -20,6 +20,7 @@ import (
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/registrytest"
+	"github.com/regprune/regprune/retention/state"
 )
 
 // TestKilledApplyFinishedByTheNext kills apply with SIGKILL right after
@@ -219,5 +220,33 @@ func TestStateDirectoryUnusable(t *testing.T) {
 	var p retention.Plan
 	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil || p.Summary.Deleted != 2 {
 		t.Errorf("apply without state: %v %+v", err, p.Summary)
+	}
+}
+
+// TestStateDirectoryHeld: a state directory another run holds makes
+// apply wait, then go on without state and say so. Not parallel: it
+// shortens the wait for the whole package.
+func TestStateDirectoryHeld(t *testing.T) {
+	defer func(w time.Duration) { stateWait = w }(stateWait)
+	stateWait = 200 * time.Millisecond
+	reg := registrytest.StartDistribution(t)
+	seedReleases(t, reg, 3)
+	dir := filepath.Join(t.TempDir(), "state")
+	held, _, err := state.Open(dir, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	cfg := releasesConfig(t, "", reg.Host, reg.Repo("acme/app"))
+	r := runCLI(t, nil, "apply", "-c", cfg, "--state-dir", dir, "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "another regprune run holds the state directory") || !strings.Contains(r.stderr, "going on without state") {
+		t.Errorf("the run should say it goes on without state because another holds it:\n%s", r.stderr)
+	}
+	var p retention.Plan
+	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil || p.Summary.Deleted != 2 || p.RunID != "" {
+		t.Errorf("apply without state: %v %+v runId %q", err, p.Summary, p.RunID)
 	}
 }

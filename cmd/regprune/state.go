@@ -15,7 +15,7 @@ const envStateDir = "REGPRUNE_STATE_DIR"
 
 // stateWait is how long a run waits for another to release the state
 // directory before it goes on without state.
-const stateWait = 30 * time.Second
+var stateWait = 30 * time.Second
 
 // stateDir is the state directory of the run: the flag, the variable,
 // the configuration, else regprune/state under the user cache directory
