@@ -23,19 +23,7 @@ func Decide(now time.Time, r *Rules, l Listing) RepoPlan {
 	var attachments, placeholders []int
 	for i, t := range l.Tags {
 		m := l.Manifests[t.Digest]
-		td := TagDecision{Tag: t.Name, Digest: t.Digest, MediaType: m.MediaType}
-		if !m.Created.IsZero() {
-			c := m.Created.UTC()
-			td.Created = &c
-		}
-		if !t.Pushed.IsZero() {
-			p := t.Pushed.UTC()
-			td.Pushed = &p
-		}
-		if m.Created.IsZero() && !m.FirstSeen.IsZero() {
-			f := m.FirstSeen.UTC()
-			td.FirstSeen = &f
-		}
+		td := tagDecision(t, m)
 		rp.Tags = append(rp.Tags, td)
 		if _, ok := AttachmentSubject(t.Name); ok {
 			attachments = append(attachments, i)
@@ -118,6 +106,24 @@ func decidePlaceholder(now time.Time, r *Rules, policies []*CompiledPolicy, t Ta
 	td.Action = Delete
 	td.Reasons = []string{"a placeholder left by an earlier run that was removing this tag (" + PlaceholderAnnotation + ")"}
 	applyOverrides(now, ClockPushed, r, td, t.Pushed)
+}
+
+// tagDecision starts a tag's decision with the times the listing knows.
+func tagDecision(t Tag, m Manifest) TagDecision {
+	td := TagDecision{Tag: t.Name, Digest: t.Digest, MediaType: m.MediaType}
+	if !m.Created.IsZero() {
+		c := m.Created.UTC()
+		td.Created = &c
+	}
+	if !t.Pushed.IsZero() {
+		p := t.Pushed.UTC()
+		td.Pushed = &p
+	}
+	if m.Created.IsZero() && !m.FirstSeen.IsZero() {
+		f := m.FirstSeen.UTC()
+		td.FirstSeen = &f
+	}
+	return td
 }
 
 // verdict collects what one policy's keep rules say of one tag.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/registrytest"
 )
 
 // demoConfig is the policy the demo runs, shaped like config.example.yaml.
@@ -64,21 +66,12 @@ func newDemoCmd(e *env) *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
-			host, stop, err := startDemoRegistry()
+			now := e.now()
+			host, ghcr, stop, err := startDemoRegistries(ctx, now, logger)
 			if err != nil {
 				return &exitError{code: exitFailure, err: err}
 			}
 			defer stop()
-			now := e.now()
-			ghcr, err := startDemoGHCR(ctx, now)
-			if err != nil {
-				return &exitError{code: exitFailure, err: err}
-			}
-			defer ghcr.Close()
-			logger.Info("seeding the embedded registry", "host", host)
-			if err := seedDemo(ctx, host, now); err != nil {
-				return &exitError{code: exitFailure, err: fmt.Errorf("seeding the demo registry: %w", err)}
-			}
 			dir, err := os.MkdirTemp("", "regprune-demo-")
 			if err != nil {
 				return &exitError{code: exitFailure, err: err}
@@ -88,10 +81,9 @@ func newDemoCmd(e *env) *cobra.Command {
 			if err := seedDemoLayout(layoutDir, now); err != nil {
 				return &exitError{code: exitFailure, err: fmt.Errorf("seeding the demo layout: %w", err)}
 			}
-			demo := strings.NewReplacer("GHCRREGISTRY\n", demoGHCRRegistry, "GHCRPOLICY", demoGHCRPolicy).Replace(demoConfig)
-			demo = strings.NewReplacer("GHOST", ghcr.Host, "GAPI", ghcr.APIURL, "HOST", host, "LAYOUT", layoutDir).Replace(demo)
 			f.configPath = filepath.Join(dir, "regprune.yaml")
-			if err := os.WriteFile(f.configPath, []byte(demo), 0o600); err != nil {
+			demo, err := writeDemoConfig(f.configPath, host, ghcr.Host, ghcr.APIURL, layoutDir)
+			if err != nil {
 				return &exitError{code: exitFailure, err: err}
 			}
 			// From here the demo is plan and apply, as those commands run.
@@ -106,11 +98,7 @@ func newDemoCmd(e *env) *cobra.Command {
 				narrate = e.stderr
 			}
 			fmt.Fprintf(narrate, "regprune demo: an embedded registry at %s, seeded with two repositories; a GHCR emulator at %s (its Packages API at %s), seeded with one package; and an OCI layout cache at %s.\nPolicy:\n\n%s\n\n== regprune plan\n", host, ghcr.Host, ghcr.APIURL, layoutDir, indent(demo))
-			client, err := registry.New(s.cfg.Registries, registry.WithConcurrency(s.cfg.Concurrency), registry.WithLogger(s.log), registry.WithDeleteScope())
-			if err != nil {
-				return err
-			}
-			router, err := s.router(e, client)
+			router, err := s.demoRouter(e)
 			if err != nil {
 				return err
 			}
@@ -136,6 +124,44 @@ func newDemoCmd(e *env) *cobra.Command {
 	cmd.Flags().Lookup("log-level").DefValue = "warn"
 	f.logLevel = "warn"
 	return cmd
+}
+
+// startDemoRegistries starts and seeds the embedded registry and the
+// GHCR emulator; stop stops both.
+func startDemoRegistries(ctx context.Context, now time.Time, logger *slog.Logger) (host string, ghcr *registrytest.GHCR, stop func(), err error) {
+	host, stopReg, err := startDemoRegistry()
+	if err != nil {
+		return "", nil, nil, err
+	}
+	ghcr, err = startDemoGHCR(ctx, now)
+	if err != nil {
+		stopReg()
+		return "", nil, nil, err
+	}
+	stop = func() { ghcr.Close(); stopReg() }
+	logger.Info("seeding the embedded registry", "host", host)
+	if err := seedDemo(ctx, host, now); err != nil {
+		stop()
+		return "", nil, nil, fmt.Errorf("seeding the demo registry: %w", err)
+	}
+	return host, ghcr, stop, nil
+}
+
+// writeDemoConfig writes the demo's configuration, for the embedded
+// registry at host, the GHCR emulator and the layout, and returns it.
+func writeDemoConfig(path, host, ghcrHost, ghcrAPI, layoutDir string) (string, error) {
+	demo := strings.NewReplacer("GHCRREGISTRY\n", demoGHCRRegistry, "GHCRPOLICY", demoGHCRPolicy).Replace(demoConfig)
+	demo = strings.NewReplacer("GHOST", ghcrHost, "GAPI", ghcrAPI, "HOST", host, "LAYOUT", layoutDir).Replace(demo)
+	return demo, os.WriteFile(path, []byte(demo), 0o600)
+}
+
+// demoRouter is the demo's registry access, as apply's.
+func (s *session) demoRouter(e *env) (*job.Router, error) {
+	client, err := registry.New(s.cfg.Registries, registry.WithConcurrency(s.cfg.Concurrency), registry.WithLogger(s.log), registry.WithDeleteScope())
+	if err != nil {
+		return nil, err
+	}
+	return s.router(e, client)
 }
 
 // narrateRemains shows what the demo's apply left: the tags of every
