@@ -146,6 +146,17 @@ func split(repo string) (string, string, error) {
 	return o, pkg, nil
 }
 
+// packageOf returns the owner (resolved) and the package of a
+// repository HOST/OWNER/PACKAGE.
+func (c *Client) packageOf(ctx context.Context, repo string) (owner, string, error) {
+	ownerName, pkg, err := split(repo)
+	if err != nil {
+		return owner{}, "", err
+	}
+	o, err := c.ownerOf(ctx, ownerName)
+	return o, pkg, err
+}
+
 // ownerOf resolves an owner once: an organization, the token's user, or
 // another user.
 func (c *Client) ownerOf(ctx context.Context, name string) (owner, error) {

@@ -51,11 +51,7 @@ func (c *Client) versionID(ctx context.Context, repo, digest string) (int64, err
 // is confirmed by reading the version: still there, the deletion failed
 // for lack of permission.
 func (c *Client) DeleteDigest(ctx context.Context, repo, digest string) error {
-	ownerName, pkg, err := split(repo)
-	if err != nil {
-		return err
-	}
-	o, err := c.ownerOf(ctx, ownerName)
+	o, pkg, err := c.packageOf(ctx, repo)
 	if err != nil {
 		return err
 	}
@@ -139,11 +135,7 @@ func (c *Client) DeleteTag(ctx context.Context, repo, tag string) error {
 // for 30 days). GitHub restores the version without its tags; the
 // caller puts them back.
 func (c *Client) RestoreVersion(ctx context.Context, repo, digest string) error {
-	ownerName, pkg, err := split(repo)
-	if err != nil {
-		return err
-	}
-	o, err := c.ownerOf(ctx, ownerName)
+	o, pkg, err := c.packageOf(ctx, repo)
 	if err != nil {
 		return err
 	}

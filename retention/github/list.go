@@ -80,11 +80,7 @@ func (c *Client) Deepen(ctx context.Context, l retention.Listing, now time.Time)
 }
 
 func (c *Client) shallow(ctx context.Context, repo string) (retention.Listing, error) {
-	ownerName, pkg, err := split(repo)
-	if err != nil {
-		return retention.Listing{}, err
-	}
-	o, err := c.ownerOf(ctx, ownerName)
+	o, pkg, err := c.packageOf(ctx, repo)
 	if err != nil {
 		return retention.Listing{}, fmt.Errorf("listing %s: %w", repo, err)
 	}
