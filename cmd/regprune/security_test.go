@@ -86,6 +86,17 @@ policies:
 	if !strings.Contains(strings.Join(outputs, ""), "readable by other users") && !strings.Contains(strings.Join(outputs, ""), "other users can read it") {
 		t.Errorf("a world-readable config with a literal password got no warning")
 	}
+	// validate warns too, for the literal password only, never for ${VAR}.
+	for _, c := range []struct {
+		path string
+		want bool
+	}{{literal, true}, {viaEnv, false}} {
+		r := runCLI(t, env, "validate", "-c", c.path)
+		outputs = append(outputs, r.stdout, r.stderr)
+		if got := strings.Contains(r.stdout, "other users can read it"); got != c.want {
+			t.Errorf("validate %s: warned %v, want %v:\n%s", filepath.Base(c.path), got, c.want, r.stdout)
+		}
+	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*"))
 	for _, f := range files {
 		b, err := os.ReadFile(f)

@@ -231,20 +231,31 @@ func (s *session) appendStepSummary(path string, p *retention.Plan) error {
 // password and other users can read it.
 func (s *session) warnReadableSecrets() {
 	path := config.Path(s.f.configPath, s.e.getenv)
+	if host := readableSecret(path, s.cfg); host != "" {
+		s.log.Warn(readableSecretWarning, "file", path, "registry", host)
+	}
+}
+
+const readableSecretWarning = "the configuration file holds a literal password and other users can read it: use password: ${VAR} or chmod 600"
+
+// readableSecret names a registry whose password is written literally in
+// the configuration file at path while other users may read the file;
+// "" when there is none (a ${VAR} password is never literal).
+func readableSecret(path string, cfg *retention.Config) string {
 	st, err := os.Stat(path)
 	if err != nil || st.Mode().Perm()&0o044 == 0 {
-		return
+		return ""
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return
+		return ""
 	}
-	for _, r := range s.cfg.Registries {
+	for _, r := range cfg.Registries {
 		if r.Password != "" && strings.Contains(string(data), r.Password.Reveal()) {
-			s.log.Warn("the configuration file holds a literal password and other users can read it: use password: ${VAR} or chmod 600", "file", path, "registry", r.Host)
-			return
+			return r.Host
 		}
 	}
+	return ""
 }
 
 // progress returns a progress callback that redraws the status line, or
