@@ -2,6 +2,8 @@ package config
 
 import (
 	"errors"
+	"math"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -42,10 +44,21 @@ func withLines(data []byte, err error) error {
 		}
 		out = append(out, e)
 	}
+	// In file order; errors without a line keep their order, after.
+	sort.SliceStable(out, func(i, j int) bool { return lineNumber(out[i]) < lineNumber(out[j]) })
 	if len(out) == 1 {
 		return out[0]
 	}
 	return errors.Join(out...)
+}
+
+// lineNumber sorts an error by its line; one without comes last.
+func lineNumber(err error) int {
+	var le *lineError
+	if errors.As(err, &le) {
+		return le.line
+	}
+	return math.MaxInt
 }
 
 // keyOf is the key path an error is at, or "".

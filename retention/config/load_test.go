@@ -302,6 +302,10 @@ var badInputs = []struct {
 	file: "registries:\n  - host: localhost:5000\n    pacing: {concurrency: 4}\n" + minimal,
 	want: []string{`regprune.yaml: line 3: registries[0].pacing: only api: github is paced`},
 }, {
+	name: "problems in file order",
+	file: "policies:\n  - repositories: [\"localhost:5000/app\"]\n    clock: arrived\n    keep: [{newest: 1}]\nregistries:\n  - host: ghcr.io\n    api: rest\n",
+	want: []string{"regprune.yaml: line 3: policies[0].clock: must be created or pushed (got \"arrived\")\nregprune.yaml: line 7: registries[0].api"},
+}, {
 	name: "bad clock",
 	file: "local: {docker: {policies: [{repositories: [acme/*], clock: pulled, keep: [{newest: 1}]}]}}\n",
 	want: []string{`regprune.yaml: line 1: local.docker.policies[0].clock: must be arrived or created (got "pulled")`},
