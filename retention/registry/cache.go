@@ -62,6 +62,9 @@ func (rc *repoConn) cachedManifest(digest string) *manifest {
 // resolveCached resolves tag with one HEAD and reads its manifest from
 // the cache; nil when the cache cannot answer (then the caller GETs).
 func (l *lister) resolveCached(ctx context.Context, tag string) (*manifest, error) {
+	if m := l.probed[tag]; m != nil {
+		return m, nil
+	}
 	if l.c.opts.cache == nil || !l.knows {
 		return nil, nil
 	}
@@ -100,4 +103,29 @@ func (c *Client) RawManifest(ctx context.Context, repo, digest string) ([]byte, 
 		return nil, "", fmt.Errorf("verifying %s@%s: content has digest %s", repo, digest, digestOf(resp.body))
 	}
 	return resp.body, resp.header.Get("Content-Type"), nil
+}
+
+// probeHeaders reads tag's manifest with a GET and says whether the
+// registry's Docker-Content-Digest header is the hash of what it serves.
+// The cache resolves tags by that header alone, so a listing reads one
+// tag whole first, and a registry whose header lies is read with GETs,
+// as without a cache, where every digest is the body's hash. The tag
+// read stays resolved (l.probed).
+func (l *lister) probeHeaders(ctx context.Context, tag string) (trusted bool) {
+	resp, err := l.rc.do(ctx, "GET", "manifests/"+tag, manifestAccept, maxManifestBytes, 200)
+	if err != nil {
+		return false
+	}
+	digest := digestOf(resp.body)
+	m, err := parseManifest(resp.body, resp.header.Get("Content-Type"))
+	if err != nil {
+		return false
+	}
+	m.digest = digest
+	l.probed = map[string]*manifest{tag: m}
+	if c := l.c.opts.cache; c != nil {
+		c.PutManifest(l.rc.name, digest, resp.body, resp.header.Get("Content-Type"))
+	}
+	h := resp.header.Get("Docker-Content-Digest")
+	return h != "" && h == digest
 }

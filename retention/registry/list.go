@@ -45,6 +45,9 @@ func (c *Client) List(ctx context.Context, repo string, needTime bool, now time.
 		Manifests:  map[string]retention.Manifest{},
 		Missing:    map[string]bool{},
 	}
+	if l.knows && len(tags) > 0 && !l.probeHeaders(ctx, tags[0]) {
+		l.knows = false
+	}
 	if err := l.resolveTags(ctx, &listing, tags); err != nil {
 		return retention.Listing{}, err
 	}
@@ -167,8 +170,10 @@ type lister struct {
 	configs   memo[retention.ConfigFacts] // by config digest
 	times     memo[retention.Created]     // by manifest digest
 	// knows: the cache holds something of this repository, so tags are
-	// resolved with HEAD and read from it.
-	knows bool
+	// resolved with HEAD and read from it; probed holds the one tag read
+	// whole to check the registry's digest header first.
+	knows  bool
+	probed map[string]*manifest
 }
 
 // byDigest returns the manifest of digest, fetching it once.
