@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -90,8 +92,16 @@ policies:
 		deletes int
 		cmd     *exec.Cmd
 		refused *http.Request
+		pid     atomic.Int64 // set once the process runs
 	)
 	dead := make(chan struct{})
+	// The process is made before the hook that may kill it is set.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd = exec.CommandContext(ctx, os.Args[0], "apply", "-c", cfg, "--state-dir", stateDir, "-o", "json")
+	cmd.Env = []string{envRunMain + "=1", "HOME=" + dir, "PATH=" + os.Getenv("PATH")}
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
 	proxy.Before(func(r *http.Request) {
 		if r.Method != http.MethodDelete {
 			return
@@ -101,7 +111,9 @@ policies:
 		n := deletes
 		mu.Unlock()
 		if n == k+1 {
-			_ = cmd.Process.Kill()
+			if p := pid.Load(); p > 0 { // never 0: that would be our own group
+				_ = syscall.Kill(int(p), syscall.SIGKILL)
+			}
 			<-dead
 			mu.Lock()
 			refused = r
@@ -113,15 +125,10 @@ policies:
 		defer mu.Unlock()
 		return r == refused
 	}, Status: http.StatusServiceUnavailable})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd = exec.CommandContext(ctx, os.Args[0], "apply", "-c", cfg, "--state-dir", stateDir, "-o", "json")
-	cmd.Env = []string{envRunMain + "=1", "HOME=" + dir, "PATH=" + os.Getenv("PATH")}
-	var stderr lockedBuffer
-	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	pid.Store(int64(cmd.Process.Pid))
 	go func() { _ = cmd.Wait(); close(dead) }()
 	select {
 	case <-dead:
