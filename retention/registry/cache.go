@@ -26,6 +26,10 @@ type Cache interface {
 	Knows(repo string) bool
 	// FirstSeen is when a manifest was first cached.
 	FirstSeen(repo, digest string) (time.Time, bool)
+	// TagDigest and PutTagDigest keep the digest a tag pointed at when
+	// its manifest was last read whole (the body's hash).
+	TagDigest(repo, tag string) (string, bool)
+	PutTagDigest(repo, tag, digest string)
 }
 
 // WithCache makes the client read through c. Default: no cache.
@@ -60,26 +64,29 @@ func (rc *repoConn) cachedManifest(digest string) *manifest {
 }
 
 // resolveCached resolves tag with one HEAD and reads its manifest from
-// the cache; nil when the cache cannot answer (then the caller GETs).
+// the cache; nil when the cache cannot answer (then the caller GETs). A
+// HEAD's digest is the registry's Docker-Content-Digest header, not the
+// hash of a body, so it is taken only when it is the very digest the tag
+// had when its manifest was last read whole: a tag that moved, or a
+// header that lies, is read whole again, and every digest in a listing
+// stays the hash of what the registry serves.
 func (l *lister) resolveCached(ctx context.Context, tag string) (*manifest, error) {
-	if m := l.probed[tag]; m != nil {
-		return m, nil
+	c := l.c.opts.cache
+	if c == nil || !l.knows {
+		return nil, nil
 	}
-	if l.c.opts.cache == nil || !l.knows {
+	last, ok := c.TagDigest(l.rc.name, tag)
+	if !ok {
 		return nil, nil
 	}
 	resp, err := l.rc.do(ctx, "HEAD", "manifests/"+tag, manifestAccept, 0, 200, 404)
 	if err != nil {
 		return nil, fmt.Errorf("resolving tag %s:%s: %w", l.rc.name, tag, err)
 	}
-	if resp.status == 404 {
-		return nil, nil // the GET says it is gone, the usual way
-	}
-	d := resp.header.Get("Docker-Content-Digest")
-	if d == "" {
+	if resp.status == 404 || resp.header.Get("Docker-Content-Digest") != last {
 		return nil, nil
 	}
-	return l.rc.cachedManifest(d), nil
+	return l.rc.cachedManifest(last), nil
 }
 
 // RawManifest returns the bytes and content type of repo's manifest
@@ -103,29 +110,4 @@ func (c *Client) RawManifest(ctx context.Context, repo, digest string) ([]byte, 
 		return nil, "", fmt.Errorf("verifying %s@%s: content has digest %s", repo, digest, digestOf(resp.body))
 	}
 	return resp.body, resp.header.Get("Content-Type"), nil
-}
-
-// probeHeaders reads tag's manifest with a GET and says whether the
-// registry's Docker-Content-Digest header is the hash of what it serves.
-// The cache resolves tags by that header alone, so a listing reads one
-// tag whole first, and a registry whose header lies is read with GETs,
-// as without a cache, where every digest is the body's hash. The tag
-// read stays resolved (l.probed).
-func (l *lister) probeHeaders(ctx context.Context, tag string) (trusted bool) {
-	resp, err := l.rc.do(ctx, "GET", "manifests/"+tag, manifestAccept, maxManifestBytes, 200)
-	if err != nil {
-		return false
-	}
-	digest := digestOf(resp.body)
-	m, err := parseManifest(resp.body, resp.header.Get("Content-Type"))
-	if err != nil {
-		return false
-	}
-	m.digest = digest
-	l.probed = map[string]*manifest{tag: m}
-	if c := l.c.opts.cache; c != nil {
-		c.PutManifest(l.rc.name, digest, resp.body, resp.header.Get("Content-Type"))
-	}
-	h := resp.header.Get("Docker-Content-Digest")
-	return h != "" && h == digest
 }

@@ -45,9 +45,6 @@ func (c *Client) List(ctx context.Context, repo string, needTime bool, now time.
 		Manifests:  map[string]retention.Manifest{},
 		Missing:    map[string]bool{},
 	}
-	if l.knows && len(tags) > 0 && !l.probeHeaders(ctx, tags[0]) {
-		l.knows = false
-	}
 	if err := l.resolveTags(ctx, &listing, tags); err != nil {
 		return retention.Listing{}, err
 	}
@@ -170,10 +167,8 @@ type lister struct {
 	configs   memo[retention.ConfigFacts] // by config digest
 	times     memo[retention.Created]     // by manifest digest
 	// knows: the cache holds something of this repository, so tags are
-	// resolved with HEAD and read from it; probed holds the one tag read
-	// whole to check the registry's digest header first.
-	knows  bool
-	probed map[string]*manifest
+	// resolved with HEAD and read from it.
+	knows bool
 }
 
 // byDigest returns the manifest of digest, fetching it once.
@@ -292,6 +287,9 @@ func (l *lister) resolve(ctx context.Context, tag string, gone *bool) (*manifest
 		return m, err
 	}
 	m, err := l.rc.getManifest(ctx, tag)
+	if err == nil && l.c.opts.cache != nil {
+		l.c.opts.cache.PutTagDigest(l.rc.name, tag, m.digest)
+	}
 	if errors.Is(err, ErrNotFound) {
 		*gone = true
 		l.c.opts.logger.WarnContext(ctx, "tag listed but its manifest is gone", "repository", l.rc.name, "tag", tag, "reason", err.Error())

@@ -22,20 +22,33 @@ type cached struct {
 	Raw         []byte `json:"raw"`
 	// Config is what a config blob says of creation (an entry of a
 	// config digest).
-	Config    *retention.ConfigFacts `json:"config,omitempty"`
-	FirstSeen time.Time              `json:"firstSeen"`
-	LastSeen  time.Time              `json:"lastSeen"`
+	Config *retention.ConfigFacts `json:"config,omitempty"`
+	// Digest is, for a tag's entry, the hash of the manifest it pointed
+	// at when last read whole.
+	Digest    string    `json:"digest,omitempty"`
+	FirstSeen time.Time `json:"firstSeen"`
+	LastSeen  time.Time `json:"lastSeen"`
 }
 
 func manifestKey(repo, digest string) []byte {
 	return []byte(retention.CanonicalName(repo) + "@" + digest)
 }
 
+// tagKey is the key of a tag's last digest: REPO:TAG never collides with
+// REPO@DIGEST, and Knows' prefix REPO@ does not match it.
+func tagKey(repo, tag string) []byte {
+	return []byte(retention.CanonicalName(repo) + ":" + tag)
+}
+
 func (s *Store) getCached(repo, digest string) (cached, bool) {
+	return s.getKey(manifestKey(repo, digest))
+}
+
+func (s *Store) getKey(key []byte) (cached, bool) {
 	var c cached
 	ok := false
 	_ = s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(manifestsBucket).Get(manifestKey(repo, digest))
+		b := tx.Bucket(manifestsBucket).Get(key)
 		ok = b != nil && json.Unmarshal(b, &c) == nil
 		return nil
 	})
@@ -44,10 +57,13 @@ func (s *Store) getCached(repo, digest string) (cached, bool) {
 
 // update changes one entry (creating it), in a batched write.
 func (s *Store) update(repo, digest string, change func(*cached)) {
+	s.updateKey(manifestKey(repo, digest), change)
+}
+
+func (s *Store) updateKey(k []byte, change func(*cached)) {
 	now := time.Now().UTC()
 	_ = s.db.Batch(func(tx *bolt.Tx) error {
 		bk := tx.Bucket(manifestsBucket)
-		k := manifestKey(repo, digest)
 		var c cached
 		if b := bk.Get(k); b == nil || json.Unmarshal(b, &c) != nil {
 			c = cached{FirstSeen: now}
@@ -94,6 +110,21 @@ func (s *Store) Config(repo, digest string) (retention.ConfigFacts, bool) {
 // PutConfig caches what a config blob says of creation.
 func (s *Store) PutConfig(repo, digest string, f retention.ConfigFacts) {
 	s.update(repo, digest, func(c *cached) { c.Config = &f })
+}
+
+// TagDigest returns the digest repo's tag pointed at when it was last
+// read whole (the hash of the manifest served, not a header).
+func (s *Store) TagDigest(repo, tag string) (string, bool) {
+	c, ok := s.getKey(tagKey(repo, tag))
+	if ok && time.Since(c.LastSeen) > 24*time.Hour {
+		s.updateKey(tagKey(repo, tag), func(*cached) {})
+	}
+	return c.Digest, ok && c.Digest != ""
+}
+
+// PutTagDigest records the hash of the manifest tag pointed at.
+func (s *Store) PutTagDigest(repo, tag, digest string) {
+	s.updateKey(tagKey(repo, tag), func(c *cached) { c.Digest = digest })
 }
 
 // FirstSeen returns when regprune first saw repo's manifest digest.
