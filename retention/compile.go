@@ -112,9 +112,7 @@ func (c *Config) Compile() (*Rules, error) {
 			add(key, "username and password go together")
 		}
 		switch reg.API {
-		case "", APIOCI, APIGitHub:
-		case APIDockerHub:
-			add(key+".api", "dockerhub is not supported yet: use api: oci (plans work; Docker Hub refuses OCI deletes)")
+		case "", APIOCI, APIGitHub, APIDockerHub:
 		default:
 			add(key+".api", "must be oci, github or dockerhub (got %q)", reg.API)
 		}
@@ -132,8 +130,8 @@ func (c *Config) Compile() (*Rules, error) {
 		if reg.APIURL != "" {
 			if u, err := url.Parse(reg.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 				add(key+".apiURL", "%q is not an http(s) URL", reg.APIURL)
-			} else if !reg.isGitHub() {
-				add(key+".apiURL", "only api: github takes an apiURL")
+			} else if !reg.isGitHub() && !reg.isDockerHub() {
+				add(key+".apiURL", "only api: github and api: dockerhub take an apiURL")
 			}
 		}
 	}

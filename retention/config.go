@@ -56,11 +56,13 @@ type Registry struct {
 	Password Secret `mapstructure:"password" json:"password,omitempty" yaml:"password,omitempty"`
 	// API says how the registry is listed and how deletions are made:
 	// oci (the OCI distribution API), github (the GitHub Packages API)
-	// or dockerhub. Default: github for ghcr.io, oci for any other host
-	// (dockerhub is not supported yet). Manifests are read over the OCI
-	// API whatever it says.
+	// or dockerhub (the Docker Hub API). Default: github for ghcr.io,
+	// dockerhub for docker.io (and index.docker.io, registry-1.docker.io),
+	// oci for any other host. Manifests are read over the OCI API
+	// whatever it says.
 	API string `mapstructure:"api" json:"api,omitempty" yaml:"api,omitempty"`
-	// APIURL is the REST base of api: github; default
+	// APIURL is the REST base of api: github or dockerhub; default
+	// https://hub.docker.com for dockerhub, and for github
 	// https://api.github.com, https://HOST/api/v3 on GitHub Enterprise
 	// Server (whose registry host is containers.HOST).
 	APIURL string `mapstructure:"apiURL" json:"apiURL,omitempty" yaml:"apiURL,omitempty"`
@@ -91,6 +93,12 @@ func (r Registry) isGitHub() bool {
 	return r.API == APIGitHub || (r.API == "" && CanonicalHost(r.Host) == "ghcr.io")
 }
 
+// isDockerHub reports whether the registry's api is dockerhub, by its key
+// or by its host's default.
+func (r Registry) isDockerHub() bool {
+	return r.API == APIDockerHub || (r.API == "" && CanonicalHost(r.Host) == "docker.io")
+}
+
 // APIFor returns the API of a registry host under the configuration:
 // its registries entry's api, else the host's default.
 func (c *Config) APIFor(host string) string {
@@ -99,8 +107,11 @@ func (c *Config) APIFor(host string) string {
 			return r.API
 		}
 	}
-	if CanonicalHost(host) == "ghcr.io" {
+	switch CanonicalHost(host) {
+	case "ghcr.io":
 		return APIGitHub
+	case "docker.io":
+		return APIDockerHub
 	}
 	return APIOCI
 }

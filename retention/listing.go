@@ -34,6 +34,10 @@ type Listing struct {
 	// Packages API can, the OCI API cannot.
 	Untagged      []Untagged
 	ListsUntagged bool
+	// ReportsPulls says the registry reports pull times (Tag.Pulled):
+	// Docker Hub does; where it does not, pulledWithin keeps every tag it
+	// selects (unknown is not old).
+	ReportsPulls bool
 	// Shallow says no manifest was read: media types, index children and
 	// subjects are unknown. Such a listing may only decide that nothing
 	// is deleted; before any deletion the planner reads the manifests
@@ -56,6 +60,10 @@ type Tag struct {
 	// created_at, Docker Hub's tag_last_pushed); zero when the registry
 	// does not say (the OCI API never does).
 	Pushed time.Time
+	// Pulled is when the tag was last pulled (Docker Hub's
+	// tag_last_pulled); zero when never, or when the registry does not
+	// say (see Listing.ReportsPulls).
+	Pulled time.Time
 }
 
 // Manifest is what the planner needs to know of one manifest.

@@ -282,17 +282,13 @@ var badInputs = []struct {
 	file: "registries:\n  - host: ghcr.io\n    api: rest\n" + minimal,
 	want: []string{`regprune.yaml: line 3: registries[0].api: must be oci, github or dockerhub (got "rest")`},
 }, {
-	name: "dockerhub api not yet",
-	file: "registries:\n  - host: docker.io\n    api: dockerhub\n" + minimal,
-	want: []string{`regprune.yaml: line 3: registries[0].api: dockerhub is not supported yet`},
-}, {
 	name: "apiURL not a URL",
 	file: "registries:\n  - host: containers.ghe.example\n    api: github\n    apiURL: ghe.example/api/v3\n" + minimal,
 	want: []string{`regprune.yaml: line 4: registries[0].apiURL: "ghe.example/api/v3" is not an http(s) URL`},
 }, {
 	name: "apiURL on an oci registry",
 	file: "registries:\n  - host: localhost:5000\n    apiURL: https://api.github.com\n" + minimal,
-	want: []string{`regprune.yaml: line 3: registries[0].apiURL: only api: github takes an apiURL`},
+	want: []string{`regprune.yaml: line 3: registries[0].apiURL: only api: github and api: dockerhub take an apiURL`},
 }, {
 	name: "negative pacing",
 	file: "registries:\n  - host: ghcr.io\n    pacing:\n      pointsPerMinute: -5\n" + minimal,

@@ -9,18 +9,38 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/dockerhub"
 	"github.com/regprune/regprune/retention/execute"
 	"github.com/regprune/regprune/retention/github"
 	"github.com/regprune/regprune/retention/planner"
 	"github.com/regprune/regprune/retention/registry"
 )
 
+// provider is a registry reached through its own API (GitHub Packages,
+// Docker Hub): it lists and deletes there, and reads manifests over the
+// OCI API. The OCI client is the provider of every other registry.
+type provider interface {
+	Catalog(ctx context.Context, scope string) ([]string, error)
+	List(ctx context.Context, repo string, needTime bool, now time.Time) (retention.Listing, error)
+	Deepen(ctx context.Context, l retention.Listing, now time.Time) (retention.Listing, error)
+	ListTags(ctx context.Context, repo string) ([]string, error)
+	DeleteTag(ctx context.Context, repo, tag string) error
+	DeleteDigest(ctx context.Context, repo, digest string) error
+	Waited() (paced, limited time.Duration)
+}
+
+var (
+	_ provider = (*github.Client)(nil)
+	_ provider = (*dockerhub.Client)(nil)
+)
+
 // Router sends each repository to its registry's provider: the GitHub
-// Packages provider for registries whose api is github, the OCI client
-// for the others. It is what plan and apply are given.
+// Packages provider for registries whose api is github, the Docker Hub
+// provider for dockerhub, the OCI client for the others. It is what plan
+// and apply are given.
 type Router struct {
-	oci    *registry.Client
-	github map[string]*github.Client // by canonical host
+	oci       *registry.Client
+	providers map[string]provider // by canonical host
 }
 
 var (
@@ -35,42 +55,54 @@ var (
 // the REST token of a github registry when its password is empty
 // (GITHUB_TOKEN for ghcr.io); it may be nil.
 func NewRouter(cfg *retention.Config, oci *registry.Client, token func(host string) string, log *slog.Logger) (*Router, error) {
-	r := &Router{oci: oci, github: map[string]*github.Client{}}
+	r := &Router{oci: oci, providers: map[string]provider{}}
 	hosts := map[string]retention.Registry{}
 	for _, reg := range cfg.Registries {
 		hosts[retention.CanonicalHost(reg.Host)] = reg
 	}
-	if _, ok := hosts["ghcr.io"]; !ok {
-		hosts["ghcr.io"] = retention.Registry{Host: "ghcr.io"}
+	for _, h := range []string{"ghcr.io", "docker.io"} {
+		if _, ok := hosts[h]; !ok {
+			hosts[h] = retention.Registry{Host: h}
+		}
 	}
 	for canon, reg := range hosts {
-		if cfg.APIFor(reg.Host) != retention.APIGitHub {
-			continue
+		switch cfg.APIFor(reg.Host) {
+		case retention.APIGitHub:
+			gc, err := newGitHub(oci, reg, token, log)
+			if err != nil {
+				return nil, err
+			}
+			r.providers[canon] = gc
+		case retention.APIDockerHub:
+			r.providers[canon] = dockerhub.New(oci, dockerhub.Options{APIURL: reg.APIURL, Username: reg.Username, Secret: reg.Password.Reveal(), Logger: log})
 		}
-		tok := reg.Password.Reveal()
-		if tok == "" && token != nil {
-			tok = token(reg.Host)
-		}
-		o := github.Options{Host: reg.Host, APIURL: reg.APIURL, Token: tok, Logger: log}
-		if p := reg.Pacing; p != nil {
-			o.Pacing = &github.Pacing{PointsPerMinute: p.PointsPerMinute, Concurrency: p.Concurrency}
-		}
-		gc, err := github.New(oci, o)
-		if err != nil {
-			return nil, fmt.Errorf("registries: %s: %w", reg.Host, err)
-		}
-		r.github[canon] = gc
 	}
 	return r, nil
 }
 
-// provider is the GitHub client of repo's host, or nil for OCI.
-func (r *Router) provider(repo string) *github.Client {
-	return r.github[retention.CanonicalHost(retention.Host(repo))]
+func newGitHub(oci *registry.Client, reg retention.Registry, token func(string) string, log *slog.Logger) (*github.Client, error) {
+	tok := reg.Password.Reveal()
+	if tok == "" && token != nil {
+		tok = token(reg.Host)
+	}
+	o := github.Options{Host: reg.Host, APIURL: reg.APIURL, Token: tok, Logger: log}
+	if p := reg.Pacing; p != nil {
+		o.Pacing = &github.Pacing{PointsPerMinute: p.PointsPerMinute, Concurrency: p.Concurrency}
+	}
+	gc, err := github.New(oci, o)
+	if err != nil {
+		return nil, fmt.Errorf("registries: %s: %w", reg.Host, err)
+	}
+	return gc, nil
 }
 
-// Scope is the scope a glob is expanded in: HOST/OWNER on GitHub's
-// registries, which list packages per owner; the host elsewhere.
+// provider is the provider of repo's host, or nil for OCI.
+func (r *Router) provider(repo string) provider {
+	return r.providers[retention.CanonicalHost(retention.Host(repo))]
+}
+
+// Scope is the scope a glob is expanded in: HOST/OWNER on registries
+// listed per owner or namespace (GitHub, Docker Hub); the host elsewhere.
 func (r *Router) Scope(pattern string) string {
 	if r.provider(pattern) != nil {
 		return github.Scope(pattern)
@@ -79,18 +111,18 @@ func (r *Router) Scope(pattern string) string {
 }
 
 // Catalog lists the repositories of a scope: a host's catalog, or a
-// GitHub owner's container packages.
+// GitHub owner's packages, or a Docker Hub namespace's repositories.
 func (r *Router) Catalog(ctx context.Context, scope string) ([]string, error) {
-	if g := r.provider(scope); g != nil {
-		return g.Catalog(ctx, scope)
+	if p := r.provider(scope); p != nil {
+		return p.Catalog(ctx, scope)
 	}
 	return r.oci.Catalog(ctx, scope)
 }
 
 // List lists one repository through its provider.
 func (r *Router) List(ctx context.Context, repo string, needTime bool, now time.Time) (retention.Listing, error) {
-	if g := r.provider(repo); g != nil {
-		return g.List(ctx, repo, needTime, now)
+	if p := r.provider(repo); p != nil {
+		return p.List(ctx, repo, needTime, now)
 	}
 	return r.oci.List(ctx, repo, needTime, now)
 }
@@ -100,8 +132,8 @@ func (r *Router) Deepen(ctx context.Context, l retention.Listing, now time.Time)
 	return r.oci.Describe(ctx, l, false, now)
 }
 
-// Referrers asks the OCI referrers API; GHCR has none (its referrers
-// are untagged versions with a subject, which its listing shows).
+// Referrers asks the OCI referrers API; the providers' registries have
+// none (their referrers are in their listings).
 func (r *Router) Referrers(ctx context.Context, repo, digest string) ([]v1.Descriptor, bool, error) {
 	if r.provider(repo) != nil {
 		return nil, false, nil
@@ -111,8 +143,8 @@ func (r *Router) Referrers(ctx context.Context, repo, digest string) ([]v1.Descr
 
 // ListTags lists the tags of repo.
 func (r *Router) ListTags(ctx context.Context, repo string) ([]string, error) {
-	if g := r.provider(repo); g != nil {
-		return g.ListTags(ctx, repo)
+	if p := r.provider(repo); p != nil {
+		return p.ListTags(ctx, repo)
 	}
 	return r.oci.ListTags(ctx, repo)
 }
@@ -145,7 +177,7 @@ func (r *Router) PutManifest(ctx context.Context, repo, ref, mediaType string, b
 // RestoreVersion brings a deleted manifest back through its provider's
 // own restore, where it has one (GitHub); handled is false elsewhere.
 func (r *Router) RestoreVersion(ctx context.Context, repo, digest string) (handled bool, err error) {
-	if g := r.provider(repo); g != nil {
+	if g, ok := r.provider(repo).(*github.Client); ok {
 		return true, g.RestoreVersion(ctx, repo, digest)
 	}
 	return false, nil
@@ -158,26 +190,26 @@ func (r *Router) RawManifest(ctx context.Context, repo, digest string) ([]byte, 
 
 // DeleteTag deletes one tag through repo's provider.
 func (r *Router) DeleteTag(ctx context.Context, repo, tag string) error {
-	if g := r.provider(repo); g != nil {
-		return g.DeleteTag(ctx, repo, tag)
+	if p := r.provider(repo); p != nil {
+		return p.DeleteTag(ctx, repo, tag)
 	}
 	return r.oci.DeleteTag(ctx, repo, tag)
 }
 
 // DeleteDigest deletes a manifest through repo's provider.
 func (r *Router) DeleteDigest(ctx context.Context, repo, digest string) error {
-	if g := r.provider(repo); g != nil {
-		return g.DeleteDigest(ctx, repo, digest)
+	if p := r.provider(repo); p != nil {
+		return p.DeleteDigest(ctx, repo, digest)
 	}
 	return r.oci.DeleteDigest(ctx, repo, digest)
 }
 
-// Waited is how long the GitHub clients waited so far: held back by
-// their pacing, and after answers that a limit was hit.
+// Waited is how long the providers waited so far: held back by their
+// pacing, and after answers that a limit was hit.
 func (r *Router) Waited() (paced, limited time.Duration) {
-	for _, g := range r.github {
-		p, l := g.Waited()
-		paced += p
+	for _, p := range r.providers {
+		pp, l := p.Waited()
+		paced += pp
 		limited += l
 	}
 	return paced, limited

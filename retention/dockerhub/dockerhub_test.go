@@ -1,0 +1,193 @@
+package dockerhub_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/dockerhub"
+	"github.com/regprune/regprune/retention/execute"
+	"github.com/regprune/regprune/retention/planner"
+	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/registrytest"
+)
+
+func client(t *testing.T, h *registrytest.Hub, secret string) *dockerhub.Client {
+	t.Helper()
+	oci, err := registry.New([]retention.Registry{{Host: h.Host, Insecure: true}}, registry.WithRetry(0, time.Millisecond, time.Millisecond, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dockerhub.New(oci, dockerhub.Options{APIURL: h.APIURL, Username: "acme", Secret: secret, MinWait: time.Millisecond})
+}
+
+func push(t *testing.T, ref string) string {
+	t.Helper()
+	img, _ := random.Image(64, 1)
+	r, err := name.ParseReference(ref, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(r, img); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := img.Digest()
+	return d.String()
+}
+
+func compile(t *testing.T, c retention.Config) *retention.Rules {
+	t.Helper()
+	r, err := c.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestPlanAndApplyOnHub: the tags come from the Hub API with their push
+// times, no manifest is read for clock: pushed until something is to be
+// deleted, a manifest is deleted by removing its tags through the Hub
+// API and then its digest over the OCI API, and a tag that goes alone is
+// one Hub API DELETE.
+func TestPlanAndApplyOnHub(t *testing.T) {
+	ctx := context.Background()
+	h := registrytest.NewHub(t)
+	repo := h.Repo("acme", "app")
+	now := time.Now()
+	old := push(t, repo+":v1")
+	mid := push(t, repo+":v2")
+	push(t, repo+":v3")
+	r, _ := name.ParseReference(repo+":v3", name.Insecure)
+	desc, _ := remote.Get(r)
+	if err := remote.Tag(r.Context().Tag("edge"), desc); err != nil {
+		t.Fatal(err)
+	}
+	h.SetTimes("acme", "app", "v1", now.Add(-30*24*time.Hour), time.Time{})
+	h.SetTimes("acme", "app", "v2", now.Add(-20*24*time.Hour), time.Time{})
+	h.SetTimes("acme", "app", "v3", now.Add(-time.Hour), time.Time{})
+	h.SetTimes("acme", "app", "edge", now.Add(-time.Hour), time.Time{})
+	c := client(t, h, "dckr_pat_test")
+	rules := compile(t, retention.Config{Policies: []retention.Policy{
+		{Repositories: []string{repo}, Tags: []string{"v*"}, Clock: retention.ClockPushed, Keep: []retention.KeepRule{{Newest: 1}}},
+		{Repositories: []string{repo}, Tags: []string{"edge"}, Keep: []retention.KeepRule{{Tags: []string{"nothing"}}}},
+	}})
+	plan := planner.Plan(ctx, c, rules, now, planner.Options{})
+	rp := plan.Repositories[0]
+	if rp.Error != "" {
+		t.Fatalf("plan: %s", rp.Error)
+	}
+	kinds := map[string]retention.Kind{}
+	for _, d := range rp.Deletions {
+		kinds[d.Digest] = d.Kind
+	}
+	if kinds[old] != retention.KindImage || kinds[mid] != retention.KindImage || len(kinds) != 3 {
+		t.Fatalf("planned %v", rp.Deletions)
+	}
+	report := execute.Apply(ctx, c, rules, plan, now, execute.Options{})
+	if s := report.Summary; s.DeletionsFailed != 0 || s.Deleted != 3 {
+		t.Fatalf("apply: %+v %+v", s, report.Repositories[0].Deletions)
+	}
+	tags := h.Tags("acme", "app")
+	if len(tags) != 1 || tags["v3"].Digest == "" {
+		t.Errorf("tags left: %v, want v3 alone", tags)
+	}
+	var hubDeletes, ociDeletes int
+	for _, req := range h.Requests() {
+		switch {
+		case req.Method != http.MethodDelete:
+		case req.Side == "api":
+			hubDeletes++
+		case strings.Contains(req.Path, "sha256:") && req.Status == http.StatusAccepted:
+			ociDeletes++
+		default:
+			t.Errorf("unexpected %s %s %s: %d", req.Side, req.Method, req.Path, req.Status)
+		}
+	}
+	if hubDeletes != 3 || ociDeletes != 2 {
+		t.Errorf("%d Hub tag DELETEs and %d digest DELETEs, want 3 and 2", hubDeletes, ociDeletes)
+	}
+	for _, d := range []string{old, mid} {
+		if ok, _ := c.Exists(ctx, repo, d); ok {
+			t.Errorf("%s is still there", d)
+		}
+	}
+}
+
+// TestHubAuthAndLimits: an expired token is renewed and the run goes
+// on; wrong credentials fail the repository naming them; a 429 is waited
+// out and reported.
+func TestHubAuthAndLimits(t *testing.T) {
+	ctx := context.Background()
+	clock := time.Now()
+	h := registrytest.NewHub(t, registrytest.WithHubTokenTTL(time.Minute), registrytest.WithHubClock(func() time.Time { return clock }))
+	repo := h.Repo("acme", "app")
+	push(t, repo+":v1")
+	c := client(t, h, "dckr_pat_test")
+	if _, err := c.ListTags(ctx, repo); err != nil {
+		t.Fatal(err)
+	}
+	clock = clock.Add(2 * time.Minute) // the token has expired
+	h.FailNext(registrytest.HubFault{PathContains: "/tags", Status: 429, RetryAfter: 1})
+	tags, err := c.ListTags(ctx, repo)
+	if err != nil || len(tags) != 1 {
+		t.Fatalf("after expiry and a 429: %v %v", tags, err)
+	}
+	if _, limited := c.Waited(); limited != time.Second {
+		t.Errorf("waited %s, want 1s", limited)
+	}
+	logins := 0
+	for _, r := range h.Requests() {
+		if r.Path == "/v2/auth/token" {
+			logins++
+		}
+	}
+	if logins != 2 {
+		t.Errorf("%d logins, want 2 (the first, and the renewal)", logins)
+	}
+	if _, err := client(t, h, "wrong").ListTags(ctx, repo); err == nil || !strings.Contains(err.Error(), "refused the credentials of acme") {
+		t.Errorf("wrong credentials: %v", err)
+	}
+}
+
+// TestHubPlanRequests: planning a repository of 1,000 tags with clock:
+// pushed and nothing to delete is 10 tag-list requests and no manifest
+// GET (plus the login and the images list).
+func TestHubPlanRequests(t *testing.T) {
+	ctx := context.Background()
+	h := registrytest.NewHub(t)
+	repo := h.Repo("acme", "big")
+	img, _ := random.Image(64, 1)
+	for i := 0; i < 1000; i++ {
+		r, _ := name.ParseReference(fmt.Sprintf("%s:t%04d", repo, i), name.Insecure)
+		if err := remote.Write(r, img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := client(t, h, "dckr_pat_test")
+	rules := compile(t, retention.Config{Policies: []retention.Policy{{Repositories: []string{repo}, Clock: retention.ClockPushed, Keep: []retention.KeepRule{{YoungerThan: retention.Duration(24 * time.Hour)}}}}})
+	before := len(h.Requests())
+	plan := planner.Plan(ctx, c, rules, time.Now(), planner.Options{})
+	if rp := plan.Repositories[0]; rp.Error != "" || len(rp.Tags) != 1000 || len(rp.Deletions) != 0 {
+		t.Fatalf("plan: %s, %d tags, %d deletions", rp.Error, len(rp.Tags), len(rp.Deletions))
+	}
+	pages, manifests := 0, 0
+	for _, r := range h.Requests()[before:] {
+		switch {
+		case r.Side == "api" && strings.HasSuffix(r.Path, "/tags"):
+			pages++
+		case r.Side == "registry" && strings.Contains(r.Path, "/manifests/") && r.Method == http.MethodGet:
+			manifests++
+		}
+	}
+	if pages != 10 || manifests != 0 {
+		t.Errorf("%d tag-list pages and %d manifest GETs, want 10 and 0", pages, manifests)
+	}
+}

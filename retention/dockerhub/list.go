@@ -1,0 +1,182 @@
+package dockerhub
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/regprune/regprune/retention"
+)
+
+// hubPage is a page of the Hub API's lists.
+type hubPage[T any] struct {
+	Count   int     `json:"count"`
+	Next    *string `json:"next"`
+	Results []T     `json:"results"`
+}
+
+type hubTag struct {
+	Name          string  `json:"name"`
+	Digest        string  `json:"digest"`
+	TagLastPushed *string `json:"tag_last_pushed"`
+	TagLastPulled *string `json:"tag_last_pulled"`
+}
+
+type hubImage struct {
+	Digest     string `json:"digest"`
+	LastPushed string `json:"last_pushed"`
+}
+
+// pages follows a list's next URLs to the end; a page that fails fails
+// the whole list, never a shorter one. The next URL must stay on the API.
+func pages[T any](ctx context.Context, c *Client, first string, each func(T)) (int, error) {
+	for u := first; u != ""; {
+		if !strings.HasPrefix(u, c.api+"/") {
+			return 0, fmt.Errorf("%w: the Docker Hub API's next page %q is not on %s", retention.ErrTruncated, u, c.api)
+		}
+		var p hubPage[T]
+		status, err := c.call(ctx, http.MethodGet, u, &p)
+		if err != nil {
+			return 0, err
+		}
+		if status != http.StatusOK {
+			return status, hubError(status, u)
+		}
+		for _, r := range p.Results {
+			each(r)
+		}
+		u = ""
+		if p.Next != nil {
+			u = *p.Next
+		}
+	}
+	return http.StatusOK, nil
+}
+
+func hubError(status int, u string) error {
+	switch status {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return fmt.Errorf("%w: the Docker Hub API answered %d to %s", retention.ErrDenied, status, u)
+	case http.StatusNotFound:
+		return fmt.Errorf("%w: the Docker Hub API answered 404 to %s", retention.ErrRepositoryNotFound, u)
+	}
+	return fmt.Errorf("the Docker Hub API answered %d to %s", status, u)
+}
+
+func parseTime(s *string) time.Time {
+	if s == nil {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, *s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// shallow lists a repository from the Hub API alone: every tag with its
+// digest, push and pull times (100 a page), and, where the account's plan
+// allows it, the untagged manifests.
+func (c *Client) shallow(ctx context.Context, repo string) (retention.Listing, error) {
+	ns, name, err := split(repo)
+	if err != nil {
+		return retention.Listing{}, err
+	}
+	l := retention.Listing{Repository: repo, Manifests: map[string]retention.Manifest{}, Missing: map[string]bool{}, Shallow: true, ReportsPulls: true}
+	var bad []string
+	byDigest := map[string][]string{}
+	tagsURL := fmt.Sprintf("%s/v2/namespaces/%s/repositories/%s/tags?page_size=100", c.api, url.PathEscape(ns), url.PathEscape(name))
+	if _, err := pages(ctx, c, tagsURL, func(t hubTag) {
+		if t.Digest == "" {
+			bad = append(bad, t.Name)
+			return
+		}
+		l.Tags = append(l.Tags, retention.Tag{Name: t.Name, Digest: t.Digest, Pushed: parseTime(t.TagLastPushed), Pulled: parseTime(t.TagLastPulled)})
+		byDigest[t.Digest] = append(byDigest[t.Digest], t.Name)
+	}); err != nil {
+		return retention.Listing{}, fmt.Errorf("listing tags of %s: %w", repo, err)
+	}
+	if len(bad) > 0 {
+		// A tag whose digest is unknown might point at anything: nothing
+		// may be deleted on the strength of this listing.
+		return retention.Listing{}, fmt.Errorf("%w: the Docker Hub API gives no digest for tag(s) %s of %s", retention.ErrTruncated, strings.Join(bad, ", "), repo)
+	}
+	sort.Slice(l.Tags, func(i, j int) bool { return l.Tags[i].Name < l.Tags[j].Name })
+	imagesURL := fmt.Sprintf("%s/v2/namespaces/%s/repositories/%s/images?currently_tagged=false&page_size=100", c.api, url.PathEscape(ns), url.PathEscape(name))
+	status, err := pages(ctx, c, imagesURL, func(im hubImage) {
+		if len(byDigest[im.Digest]) == 0 {
+			l.Untagged = append(l.Untagged, retention.Untagged{Digest: im.Digest, Pushed: parseTime(&im.LastPushed)})
+		}
+	})
+	switch {
+	case status == http.StatusForbidden:
+		l.Untagged = nil
+		l.Notes = append(l.Notes, "untagged: Docker Hub lists untagged manifests only on paid plans (the images list answered 403), so untagged deletes nothing here")
+	case err != nil:
+		return retention.Listing{}, fmt.Errorf("listing untagged manifests of %s: %w", repo, err)
+	default:
+		l.ListsUntagged = true
+	}
+	c.mu.Lock()
+	c.tagsOf[repo] = byDigest
+	c.mu.Unlock()
+	return l, nil
+}
+
+// List lists repo; with needTime, its manifests are read over the OCI
+// API for creation times (once per digest).
+func (c *Client) List(ctx context.Context, repo string, needTime bool, now time.Time) (retention.Listing, error) {
+	l, err := c.shallow(ctx, repo)
+	if err != nil || !needTime {
+		return l, err
+	}
+	return c.Describe(ctx, l, true, now)
+}
+
+// Deepen reads the manifests of a shallow listing (no configs).
+func (c *Client) Deepen(ctx context.Context, l retention.Listing, now time.Time) (retention.Listing, error) {
+	return c.Describe(ctx, l, false, now)
+}
+
+// ListTags lists the tags of repo from the Hub API.
+func (c *Client) ListTags(ctx context.Context, repo string) ([]string, error) {
+	l, err := c.shallow(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(l.Tags))
+	for _, t := range l.Tags {
+		out = append(out, t.Name)
+	}
+	return out, nil
+}
+
+// Catalog lists the repositories of a namespace, given HOST/NAMESPACE.
+func (c *Client) Catalog(ctx context.Context, scope string) ([]string, error) {
+	host, ns, ok := strings.Cut(scope, "/")
+	if !ok {
+		return nil, fmt.Errorf("%s has no catalog: a glob there must name its namespace (%s/NAMESPACE/*)", scope, scope)
+	}
+	var out []string
+	u := fmt.Sprintf("%s/v2/repositories/%s/?page_size=100", c.api, url.PathEscape(ns))
+	if _, err := pages(ctx, c, u, func(r struct {
+		Name string `json:"name"`
+	}) {
+		out = append(out, host+"/"+ns+"/"+r.Name)
+	}); err != nil {
+		return nil, fmt.Errorf("listing the repositories of %s: %w", scope, err)
+	}
+	return out, nil
+}
+
+// Referrers answers that the Hub API gives none (signature tags are
+// listed with the tags).
+func (c *Client) Referrers(context.Context, string, string) ([]v1.Descriptor, bool, error) {
+	return nil, false, nil
+}
