@@ -53,6 +53,8 @@ type CompiledRule struct {
 	Semver      *SemverRule
 	Newest      int
 	YoungerThan time.Duration
+	// PulledWithin keeps tags pulled less than this long ago.
+	PulledWithin time.Duration
 }
 
 // TimeBased reports whether the rule ranks or filters by creation time.
@@ -286,7 +288,7 @@ func compileRepos(key string, repos []string, compile func(string) (Pattern, err
 // compileRule checks one keep rule (at key, the j-th of its policy) and
 // labels it for the reasons it gives.
 func compileRule(rk string, j int, k KeepRule, errs *fieldErrors) CompiledRule {
-	rule := CompiledRule{Semver: k.Semver, Newest: k.Newest, YoungerThan: time.Duration(k.YoungerThan)}
+	rule := CompiledRule{Semver: k.Semver, Newest: k.Newest, YoungerThan: time.Duration(k.YoungerThan), PulledWithin: time.Duration(k.PulledWithin)}
 	var err error
 	if rule.Tags, err = CompilePatterns(k.Tags); err != nil {
 		errs.add(rk+".tags"+keyIndex(err), "%s", stripIndex(err))
@@ -323,11 +325,18 @@ func compileRule(rk string, j int, k KeepRule, errs *fieldErrors) CompiledRule {
 		kinds++
 		label = "youngerThan " + k.YoungerThan.String()
 	}
+	if k.PulledWithin < 0 {
+		errs.add(rk+".pulledWithin", "must not be negative")
+	}
+	if k.PulledWithin > 0 {
+		kinds++
+		label = "pulledWithin " + k.PulledWithin.String()
+	}
 	if kinds > 1 {
-		errs.add(rk, "a rule takes one of semver, newest and youngerThan; write two rules to keep what either keeps")
+		errs.add(rk, "a rule takes one of semver, newest, youngerThan and pulledWithin; write two rules to keep what either keeps")
 	}
 	if kinds == 0 && len(k.Tags) == 0 {
-		errs.add(rk, "an empty rule would keep every tag; give it tags, semver, newest or youngerThan")
+		errs.add(rk, "an empty rule would keep every tag; give it tags, semver, newest, youngerThan or pulledWithin")
 	}
 	if kinds == 0 {
 		label = "tags " + strings.Join(k.Tags, ", ")

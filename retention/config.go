@@ -157,6 +157,11 @@ type KeepRule struct {
 	Semver      *SemverRule `mapstructure:"semver" json:"semver,omitempty" yaml:"semver,omitempty"`
 	Newest      int         `mapstructure:"newest" json:"newest,omitempty" yaml:"newest,omitempty"`
 	YoungerThan Duration    `mapstructure:"youngerThan" json:"youngerThan,omitempty" yaml:"youngerThan,omitempty"`
+	// PulledWithin keeps tags pulled less than this long ago, where the
+	// registry reports pull times (Docker Hub's tag_last_pulled). A tag
+	// never pulled does not match; on a registry that reports no pull
+	// times the rule keeps every tag it selects (unknown is not old).
+	PulledWithin Duration `mapstructure:"pulledWithin" json:"pulledWithin,omitempty" yaml:"pulledWithin,omitempty"`
 }
 
 // SemverRule keeps the highest semantic versions of the selection.

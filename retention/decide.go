@@ -33,7 +33,7 @@ func Decide(now time.Time, r *Rules, l Listing) RepoPlan {
 			placeholders = append(placeholders, i)
 			continue
 		}
-		ordinary = append(ordinary, candidate{idx: i, tag: t.Name, digest: t.Digest, created: m.Created, pushed: t.Pushed, firstSeen: m.FirstSeen})
+		ordinary = append(ordinary, candidate{idx: i, tag: t.Name, digest: t.Digest, created: m.Created, pushed: t.Pushed, firstSeen: m.FirstSeen, pulled: t.Pulled, pullsKnown: l.ReportsPulls})
 	}
 
 	// Each policy decides on the tags it governs; a tag is deleted only
@@ -168,6 +168,20 @@ func applyRule(now time.Time, word, policy string, rule CompiledRule, sel []cand
 				v.kept = append(v.kept, prefix+word+" "+Ago(now, c.created))
 			default:
 				v.notes = append(v.notes, rule.Label+": "+word+" "+Ago(now, c.created))
+			}
+		}
+	case rule.PulledWithin > 0:
+		for _, c := range sel {
+			v := of(c)
+			switch {
+			case !c.pullsKnown:
+				v.kept = append(v.kept, prefix+"the registry reports no pull times (unknown is not old)")
+			case c.pulled.IsZero():
+				v.notes = append(v.notes, rule.Label+": never pulled")
+			case now.Sub(c.pulled) < rule.PulledWithin:
+				v.kept = append(v.kept, prefix+"pulled "+Ago(now, c.pulled))
+			default:
+				v.notes = append(v.notes, rule.Label+": pulled "+Ago(now, c.pulled))
 			}
 		}
 	default:
@@ -593,7 +607,7 @@ func selectedByKeepRule(policies []*CompiledPolicy, tag string) string {
 			continue
 		}
 		for _, k := range p.Keep {
-			if k.Semver != nil || k.Newest > 0 || k.YoungerThan > 0 {
+			if k.Semver != nil || k.Newest > 0 || k.YoungerThan > 0 || k.PulledWithin > 0 {
 				continue
 			}
 			if _, ok := k.Tags.Match(tag); len(k.Tags) > 0 && !ok {

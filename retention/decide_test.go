@@ -540,6 +540,8 @@ func TestProviderWarnings(t *testing.T) {
 		{"untagged on an OCI registry", nil, untagged, []string{"registry.example/app"}, []string{"policies[0].untagged: registry.example cannot list untagged manifests"}},
 		{"untagged on GHES", []Registry{{Host: "containers.ghe.example", API: APIGitHub}}, untagged, []string{"containers.ghe.example/acme/app"}, nil},
 		{"created on an OCI registry", nil, Policy{Keep: []KeepRule{{Newest: 1}}}, []string{"registry.example/app"}, nil},
+		{"pulledWithin on ghcr.io", nil, Policy{Keep: []KeepRule{{PulledWithin: Duration(time.Hour)}}}, []string{"ghcr.io/acme/app"}, []string{"policies[0].keep[0].pulledWithin: ghcr.io reports no pull times"}},
+		{"pulledWithin on Docker Hub", nil, Policy{Keep: []KeepRule{{PulledWithin: Duration(time.Hour)}}}, []string{"docker.io/acme/app"}, nil},
 	} {
 		tc.pol.Repositories = tc.repos
 		c := Config{Registries: tc.regs, Policies: []Policy{tc.pol}}

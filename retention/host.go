@@ -124,5 +124,18 @@ func (c *Config) ProviderWarnings() []string {
 			out = append(out, fmt.Sprintf("policies[%d].untagged: %s cannot list untagged manifests over the OCI API, so nothing untagged is deleted there", i, strings.Join(hosts, ", ")))
 		}
 	}
+	for i, p := range c.Policies {
+		var hosts []string
+		for _, r := range p.Repositories {
+			if h := Host(r); c.APIFor(h) != APIDockerHub && !slices.Contains(hosts, h) {
+				hosts = append(hosts, h)
+			}
+		}
+		for j, k := range p.Keep {
+			if k.PulledWithin > 0 && len(hosts) > 0 {
+				out = append(out, fmt.Sprintf("policies[%d].keep[%d].pulledWithin: %s reports no pull times, so the rule keeps every tag it selects there", i, j, strings.Join(hosts, ", ")))
+			}
+		}
+	}
 	return out
 }

@@ -31,6 +31,10 @@ type candidate struct {
 	// firstSeen is when regprune first saw the digest; minAge reads it
 	// when neither of the others is known.
 	firstSeen time.Time
+	// pulled is when the tag was last pulled (zero: never), where
+	// pullsKnown says the registry reports it.
+	pulled     time.Time
+	pullsKnown bool
 }
 
 // byPush returns the candidates with their push time as the time the

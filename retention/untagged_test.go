@@ -321,3 +321,40 @@ func TestDecideFirstSeen(t *testing.T) {
 		}
 	}
 }
+
+// TestDecidePulledWithin: pulledWithin keeps what was pulled lately,
+// however old, and not what was never pulled, however young; where the
+// registry reports no pull times it keeps everything it selects.
+func TestDecidePulledWithin(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	base := func(reports bool) Listing {
+		l := listing(repo,
+			img{id: "a", tags: []string{"old-pulled"}, created: now.Add(-300 * 24 * time.Hour)},
+			img{id: "b", tags: []string{"young-unpulled"}, created: now.Add(-time.Hour)},
+			img{id: "c", tags: []string{"pulled-long-ago"}, created: now.Add(-200 * 24 * time.Hour)})
+		for i := range l.Tags {
+			switch l.Tags[i].Name {
+			case "old-pulled":
+				l.Tags[i].Pulled = now.Add(-2 * 24 * time.Hour)
+			case "pulled-long-ago":
+				l.Tags[i].Pulled = now.Add(-90 * 24 * time.Hour)
+			}
+		}
+		l.ReportsPulls = reports
+		return l
+	}
+	cfg := Config{Policies: []Policy{{Repositories: []string{repo}, Keep: []KeepRule{{PulledWithin: Duration(30 * 24 * time.Hour)}}}}}
+	for _, tc := range []struct {
+		reports bool
+		want    map[string]Action
+	}{
+		{true, map[string]Action{"old-pulled": Keep, "young-unpulled": Delete, "pulled-long-ago": Delete}},
+		{false, map[string]Action{"old-pulled": Keep, "young-unpulled": Keep, "pulled-long-ago": Keep}},
+	} {
+		for _, td := range Decide(now, compile(t, cfg), base(tc.reports)).Tags {
+			if td.Action != tc.want[td.Tag] {
+				t.Errorf("reports pulls %v: %s %s %q, want %s", tc.reports, td.Tag, td.Action, td.Reasons, tc.want[td.Tag])
+			}
+		}
+	}
+}

@@ -191,3 +191,34 @@ func TestHubPlanRequests(t *testing.T) {
 		t.Errorf("%d tag-list pages and %d manifest GETs, want 10 and 0", pages, manifests)
 	}
 }
+
+// TestPulledWithinOnHub: pulledWithin keeps an old tag pulled lately and
+// drops a young one that was never pulled, from the Hub API's pull times.
+func TestPulledWithinOnHub(t *testing.T) {
+	ctx := context.Background()
+	h := registrytest.NewHub(t)
+	repo := h.Repo("acme", "app")
+	now := time.Now()
+	old := push(t, repo+":old")
+	young := push(t, repo+":young")
+	h.SetTimes("acme", "app", "old", now.Add(-300*24*time.Hour), now.Add(-2*24*time.Hour))
+	h.SetTimes("acme", "app", "young", now.Add(-time.Hour), time.Time{})
+	c := client(t, h, "dckr_pat_test")
+	rules := compile(t, retention.Config{Policies: []retention.Policy{{Repositories: []string{repo}, Keep: []retention.KeepRule{{PulledWithin: retention.Duration(30 * 24 * time.Hour)}}}}})
+	plan := planner.Plan(ctx, c, rules, now, planner.Options{})
+	rp := plan.Repositories[0]
+	if rp.Error != "" || len(rp.Deletions) != 1 || rp.Deletions[0].Digest != young {
+		t.Fatalf("plan: %s %+v", rp.Error, rp.Deletions)
+	}
+	for _, td := range rp.Tags {
+		if td.Tag == "old" && (td.Action != retention.Keep || !strings.Contains(strings.Join(td.Reasons, " "), "pulled 2d ago")) {
+			t.Errorf("old: %s %q", td.Action, td.Reasons)
+		}
+	}
+	if report := execute.Apply(ctx, c, rules, plan, now, execute.Options{}); report.Summary.Deleted != 1 {
+		t.Errorf("apply: %+v", report.Summary)
+	}
+	if tags := h.Tags("acme", "app"); len(tags) != 1 || tags["old"].Digest != old {
+		t.Errorf("tags left %v, want old alone", tags)
+	}
+}
