@@ -222,3 +222,27 @@ func TestPulledWithinOnHub(t *testing.T) {
 		t.Errorf("tags left %v, want old alone", tags)
 	}
 }
+
+// TestPullLimit: reading manifests that would pass Docker Hub's pull
+// limit fails the repository before the first GET, and nothing is
+// deleted; within the limit the plan says what remained.
+func TestPullLimit(t *testing.T) {
+	ctx := context.Background()
+	h := registrytest.NewHub(t, registrytest.WithHubPullLimit(3))
+	repo := h.Repo("acme", "app")
+	for _, tag := range []string{"v1", "v2", "v3", "v4"} {
+		push(t, repo+":"+tag)
+	}
+	c := client(t, h, "dckr_pat_test")
+	rules := compile(t, retention.Config{Policies: []retention.Policy{{Repositories: []string{repo}, Keep: []retention.KeepRule{{Newest: 1}}}}})
+	plan := planner.Plan(ctx, c, rules, time.Now(), planner.Options{})
+	rp := plan.Repositories[0]
+	if !strings.Contains(rp.Error, "would pass Docker Hub's pull limit (3 pulls remaining)") || len(rp.Deletions) != 0 {
+		t.Errorf("over the limit: error %q, %d deletions", rp.Error, len(rp.Deletions))
+	}
+	for _, r := range h.Requests() {
+		if r.Side == "registry" && r.Method == http.MethodGet && strings.Contains(r.Path, "/manifests/") {
+			t.Errorf("a manifest was pulled: %s", r.Path)
+		}
+	}
+}

@@ -136,12 +136,39 @@ func (c *Client) List(ctx context.Context, repo string, needTime bool, now time.
 	if err != nil || !needTime {
 		return l, err
 	}
-	return c.Describe(ctx, l, true, now)
+	return c.describe(ctx, l, true, now)
 }
 
 // Deepen reads the manifests of a shallow listing (no configs).
 func (c *Client) Deepen(ctx context.Context, l retention.Listing, now time.Time) (retention.Listing, error) {
-	return c.Describe(ctx, l, false, now)
+	return c.describe(ctx, l, false, now)
+}
+
+// describe reads a listing's manifests over the OCI API, where every
+// manifest GET counts against Docker Hub's pull limit: it first reads
+// what remains (a HEAD, which does not count) and refuses, keeping
+// everything, when the reads would use it up.
+func (c *Client) describe(ctx context.Context, l retention.Listing, needTime bool, now time.Time) (retention.Listing, error) {
+	digests := map[string]bool{}
+	for _, t := range l.Tags {
+		digests[t.Digest] = true
+	}
+	for _, u := range l.Untagged {
+		digests[u.Digest] = true
+	}
+	if len(l.Tags) > 0 {
+		left, ok, err := c.PullsRemaining(ctx, l.Repository, l.Tags[0].Name)
+		if err != nil {
+			return retention.Listing{}, err
+		}
+		if ok {
+			l.Notes = append(l.Notes, fmt.Sprintf("Docker Hub pull limit: %d pulls remaining before reading %d manifests", left, len(digests)))
+			if left < len(digests) {
+				return retention.Listing{}, fmt.Errorf("%w: reading the %d manifests of %s would pass Docker Hub's pull limit (%d pulls remaining), so nothing is deleted there; plan again later, or with clock: pushed", retention.ErrRateLimited, len(digests), l.Repository, left)
+			}
+		}
+	}
+	return c.Describe(ctx, l, needTime, now)
 }
 
 // ListTags lists the tags of repo from the Hub API.

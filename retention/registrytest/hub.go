@@ -46,6 +46,7 @@ type Hub struct {
 	faults  []*HubFault
 	reqs    []HubRequest
 	counter int
+	pulls   int // manifest GETs so far, against the pull limit
 }
 
 // HubTag is one tag as the emulator holds it.
@@ -61,8 +62,10 @@ type HubRequest struct {
 	Status                       int
 }
 
-// HubFault makes the next matching API requests fail.
+// HubFault makes the next matching requests fail.
 type HubFault struct {
+	// Side is "api" (default) or "registry".
+	Side                 string
 	Method, PathContains string
 	Status               int
 	// RetryAfter (seconds) sets Retry-After; XRetryAfter sets the older
@@ -78,6 +81,7 @@ type hubConfig struct {
 	pro          bool
 	now          func() time.Time
 	tokenTTL     time.Duration
+	pulls        int // the pull limit; 0: none
 }
 
 // HubOption configures the emulator.
@@ -99,6 +103,11 @@ func WithHubClock(now func() time.Time) HubOption { return func(c *hubConfig) { 
 
 // WithHubTokenTTL sets how long an API token lasts; default 10 minutes.
 func WithHubTokenTTL(d time.Duration) HubOption { return func(c *hubConfig) { c.tokenTTL = d } }
+
+// WithHubPullLimit gives the registry side a pull limit of n manifest
+// GETs: every answer carries RateLimit-Limit and RateLimit-Remaining (a
+// HEAD does not count), and a GET over the limit is 429 TOOMANYREQUESTS.
+func WithHubPullLimit(n int) HubOption { return func(c *hubConfig) { c.pulls = n } }
 
 // NewHub starts the emulator and stops it when the test ends.
 func NewHub(t testing.TB, opts ...HubOption) *Hub {
@@ -177,8 +186,18 @@ func (h *Hub) record(side string, r *http.Request, status int) {
 func (h *Hub) serveRegistry(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	defer func() { h.record("registry", r, rec.status) }()
+	if f := h.fault("registry", r); f != nil {
+		if f.RetryAfter > 0 {
+			rec.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
+		}
+		ociError(rec, f.Status, errorCode(f.Status), "injected fault")
+		return
+	}
 	path := strings.TrimPrefix(r.URL.Path, "/v2/")
 	repo, ref, isManifest := strings.Cut(path, "/manifests/")
+	if isManifest && !h.pullAllowed(rec, r) {
+		return
+	}
 	switch {
 	case !isManifest:
 		h.inner.ServeHTTP(rec, r)
@@ -212,6 +231,27 @@ func (h *Hub) serveRegistry(w http.ResponseWriter, r *http.Request) {
 			h.pulled(repo, ref)
 		}
 	}
+}
+
+// pullAllowed counts a manifest GET against the pull limit and sets the
+// rate-limit headers; over the limit it answers 429 itself.
+func (h *Hub) pullAllowed(w http.ResponseWriter, r *http.Request) bool {
+	if h.cfg.pulls <= 0 {
+		return true
+	}
+	h.mu.Lock()
+	if r.Method == http.MethodGet {
+		h.pulls++
+	}
+	left := h.cfg.pulls - h.pulls
+	h.mu.Unlock()
+	w.Header().Set("RateLimit-Limit", fmt.Sprintf("%d;w=21600", h.cfg.pulls))
+	w.Header().Set("RateLimit-Remaining", fmt.Sprintf("%d;w=21600", max(left, 0)))
+	if left < 0 {
+		ociError(w, http.StatusTooManyRequests, "TOOMANYREQUESTS", "You have reached your pull rate limit.")
+		return false
+	}
+	return true
 }
 
 func (h *Hub) tagsOn(repo, digest string) []string {
@@ -270,7 +310,7 @@ func (h *Hub) apiMux() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() { h.record("api", r, rec.status) }()
-		if f := h.fault(r); f != nil {
+		if f := h.fault("api", r); f != nil {
 			if f.RetryAfter > 0 {
 				rec.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
 			}
@@ -284,12 +324,16 @@ func (h *Hub) apiMux() http.Handler {
 	})
 }
 
-func (h *Hub) fault(r *http.Request) *HubFault {
+func (h *Hub) fault(side string, r *http.Request) *HubFault {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, f := range h.faults {
 		n := max(f.Count, 1)
-		if f.used >= n || (f.Method != "" && f.Method != r.Method) || !strings.Contains(r.URL.Path, f.PathContains) {
+		fs := f.Side
+		if fs == "" {
+			fs = "api"
+		}
+		if fs != side || f.used >= n || (f.Method != "" && f.Method != r.Method) || !strings.Contains(r.URL.Path, f.PathContains) {
 			continue
 		}
 		f.used++

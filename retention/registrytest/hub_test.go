@@ -178,6 +178,12 @@ func TestHubEmulator(t *testing.T) {
 		t.Errorf("fault: %d %v", st, hdr)
 	}
 
+	// The registry side answers 429 with Retry-After too.
+	h.FailNext(registrytest.HubFault{Side: "registry", PathContains: "/manifests/", Status: 429, RetryAfter: 2})
+	if st, hdr, _ := c.do("GET", h.URL+"/v2/acme/app/manifests/v2", ""); st != 429 || hdr.Get("Retry-After") != "2" {
+		t.Errorf("registry fault: %d %v", st, hdr)
+	}
+
 	// Tokens expire after ten minutes.
 	mu.Lock()
 	now = now.Add(11 * time.Minute)
@@ -208,5 +214,24 @@ func TestHubImagesOnAPaidPlan(t *testing.T) {
 	}
 	if got := body["results"].([]any)[0].(map[string]any)["digest"]; got != d.String() {
 		t.Errorf("untagged image %v, want %s", got, d)
+	}
+}
+
+// TestHubPullLimit: manifest GETs count against the pull limit, HEADs do
+// not, and every answer says what remains.
+func TestHubPullLimit(t *testing.T) {
+	h := registrytest.NewHub(t, registrytest.WithHubPullLimit(2))
+	pushHub(t, h.Repo("acme", "app")+":v1")
+	c := hubClient{t: t, h: h}
+	u := h.URL + "/v2/acme/app/manifests/v1"
+	for i, want := range []struct {
+		method    string
+		status    int
+		remaining string
+	}{{"HEAD", 200, "2;w=21600"}, {"GET", 200, "1;w=21600"}, {"GET", 200, "0;w=21600"}, {"GET", 429, "0;w=21600"}} {
+		st, hdr, _ := c.do(want.method, u, "")
+		if st != want.status || hdr.Get("RateLimit-Remaining") != want.remaining {
+			t.Errorf("request %d (%s): %d, remaining %q; want %d, %q", i, want.method, st, hdr.Get("RateLimit-Remaining"), want.status, want.remaining)
+		}
 	}
 }
