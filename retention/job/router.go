@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/regprune/regprune/retention"
@@ -74,10 +76,32 @@ func NewRouter(cfg *retention.Config, oci *registry.Client, token func(host stri
 			}
 			r.providers[canon] = gc
 		case retention.APIDockerHub:
-			r.providers[canon] = dockerhub.New(oci, dockerhub.Options{APIURL: reg.APIURL, Username: reg.Username, Secret: reg.Password.Reveal(), Logger: log})
+			user, secret := hubCredentials(reg)
+			r.providers[canon] = dockerhub.New(oci, dockerhub.Options{APIURL: reg.APIURL, Username: user, Secret: secret, Logger: log})
 		}
 	}
 	return r, nil
+}
+
+// hubCredentials are the registry's username and password, else the
+// Docker config's credentials for Docker Hub (docker login).
+func hubCredentials(reg retention.Registry) (string, string) {
+	if reg.Username != "" {
+		return reg.Username, reg.Password.Reveal()
+	}
+	r, err := name.NewRegistry("index.docker.io")
+	if err != nil {
+		return "", ""
+	}
+	a, err := authn.DefaultKeychain.Resolve(r)
+	if err != nil {
+		return "", ""
+	}
+	cfg, err := a.Authorization()
+	if err != nil || cfg == nil {
+		return "", ""
+	}
+	return cfg.Username, cfg.Password
 }
 
 func newGitHub(oci *registry.Client, reg retention.Registry, token func(string) string, log *slog.Logger) (*github.Client, error) {

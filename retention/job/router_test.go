@@ -2,7 +2,10 @@ package job_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -76,5 +79,45 @@ func TestGlobsOnGitHub(t *testing.T) {
 	}
 	if !slices.Equal(got, []string{g.Repo("acme", "web")}) {
 		t.Errorf("the literal name should still come through, got %v", got)
+	}
+}
+
+// TestDockerHubThroughTheRouter: a glob on a dockerhub registry expands
+// through the namespace's repositories, and without a username in the
+// configuration the Docker config's credentials log in to the Hub API.
+func TestDockerHubThroughTheRouter(t *testing.T) {
+	h := registrytest.NewHub(t, registrytest.WithHubAccount("octo", "dckr_pat_cfg"))
+	for _, repo := range []string{h.Repo("octo", "app"), h.Repo("octo", "web"), h.Repo("other", "app")} {
+		img, _ := random.Image(64, 1)
+		ref, _ := name.ParseReference(repo+":v1", name.Insecure)
+		if err := remote.Write(ref, img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	auth := base64.StdEncoding.EncodeToString([]byte("octo:dckr_pat_cfg"))
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"auths":{"https://index.docker.io/v1/":{"auth":"`+auth+`"}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DOCKER_CONFIG", dir)
+	cfg := &retention.Config{
+		Registries: []retention.Registry{{Host: h.Host, Insecure: true, API: retention.APIDockerHub, APIURL: h.APIURL}},
+		Policies:   []retention.Policy{{Repositories: []string{h.Host + "/octo/*"}, Keep: []retention.KeepRule{{Newest: 1}}}},
+	}
+	rules, err := cfg.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	oci, err := registry.New(cfg.Registries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := job.NewRouter(cfg, oci, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := planner.Expand(context.Background(), r, rules)
+	if want := []string{h.Repo("octo", "app"), h.Repo("octo", "web")}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("octo/*: %v, %v; want %v", got, err, want)
 	}
 }
