@@ -246,3 +246,24 @@ func TestPullLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestLegacyLogin: where /v2/auth/token is missing, the deprecated
+// /v2/users/login logs in.
+func TestLegacyLogin(t *testing.T) {
+	h := registrytest.NewHub(t, registrytest.WithHubLegacyLogin())
+	repo := h.Repo("acme", "app")
+	push(t, repo+":v1")
+	tags, err := client(t, h, "dckr_pat_test").ListTags(context.Background(), repo)
+	if err != nil || len(tags) != 1 {
+		t.Fatalf("%v %v", tags, err)
+	}
+	var paths []string
+	for _, r := range h.Requests() {
+		if r.Side == "api" && r.Method == http.MethodPost {
+			paths = append(paths, fmt.Sprintf("%s %d", r.Path, r.Status))
+		}
+	}
+	if strings.Join(paths, ", ") != "/v2/auth/token 404, /v2/users/login 200" {
+		t.Errorf("logins: %v", paths)
+	}
+}

@@ -82,6 +82,7 @@ type hubConfig struct {
 	now          func() time.Time
 	tokenTTL     time.Duration
 	pulls        int // the pull limit; 0: none
+	legacyOnly   bool
 }
 
 // HubOption configures the emulator.
@@ -108,6 +109,10 @@ func WithHubTokenTTL(d time.Duration) HubOption { return func(c *hubConfig) { c.
 // GETs: every answer carries RateLimit-Limit and RateLimit-Remaining (a
 // HEAD does not count), and a GET over the limit is 429 TOOMANYREQUESTS.
 func WithHubPullLimit(n int) HubOption { return func(c *hubConfig) { c.pulls = n } }
+
+// WithHubLegacyLogin makes /v2/auth/token answer 404, as a deployment
+// without it would: only the deprecated /v2/users/login logs in.
+func WithHubLegacyLogin() HubOption { return func(c *hubConfig) { c.legacyOnly = true } }
 
 // NewHub starts the emulator and stops it when the test ends.
 func NewHub(t testing.TB, opts ...HubOption) *Hub {
@@ -358,6 +363,10 @@ func (h *Hub) issue() string {
 }
 
 func (h *Hub) authToken(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.legacyOnly {
+		hubError(w, http.StatusNotFound, "Not found")
+		return
+	}
 	var req struct{ Identifier, Secret string }
 	if json.NewDecoder(r.Body).Decode(&req) != nil || req.Identifier != h.cfg.user || req.Secret != h.cfg.secret {
 		hubError(w, http.StatusUnauthorized, "Incorrect authentication credentials")
