@@ -27,6 +27,11 @@ var (
 	// while tags point at it (Google's GOOGLE_MANIFEST_DANGLING_TAG): its
 	// tags must be deleted first.
 	ErrTagsRemain = errors.New("the registry refuses to delete a manifest while tags point at it")
+	// ErrReferenced: the registry refuses to delete a manifest that it
+	// says is still referenced (Docker Hub's 403 for the child of a
+	// multi-arch image). A deletion that follows a parent is then
+	// skipped with the registry's message: the manifest stays.
+	ErrReferenced = errors.New("the registry says the manifest is still referenced")
 	// ErrTruncated: a listing looked incomplete or inconsistent. Nothing
 	// may be deleted on the strength of it.
 	ErrTruncated = errors.New("listing looks truncated or inconsistent")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/regprune/regprune/retention"
 )
@@ -45,5 +46,9 @@ func (c *Client) DeleteDigest(ctx context.Context, repo, digest string) error {
 			return err
 		}
 	}
-	return c.Client.DeleteDigest(ctx, repo, digest)
+	err := c.Client.DeleteDigest(ctx, repo, digest)
+	if errors.Is(err, retention.ErrDenied) && strings.Contains(err.Error(), "still be referenced") {
+		return fmt.Errorf("%w: %w", retention.ErrReferenced, err)
+	}
+	return err
 }

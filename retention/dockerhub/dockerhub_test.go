@@ -267,3 +267,45 @@ func TestLegacyLogin(t *testing.T) {
 		t.Errorf("logins: %v", paths)
 	}
 }
+
+// TestUntaggedOnHub: on a paid plan the images list gives the untagged
+// manifests, and untagged deletes them over the OCI API; on a free plan
+// it answers 403, untagged does nothing, and the report says so.
+func TestUntaggedOnHub(t *testing.T) {
+	ctx := context.Background()
+	for _, plan := range []string{"pro", "free"} {
+		t.Run(plan, func(t *testing.T) {
+			h := registrytest.NewHub(t, registrytest.WithHubPlan(plan))
+			repo := h.Repo("acme", "app")
+			push(t, repo+":v1")
+			img, _ := random.Image(64, 1)
+			d, _ := img.Digest()
+			r, _ := name.ParseReference(repo+"@"+d.String(), name.Insecure)
+			if err := remote.Write(r, img); err != nil {
+				t.Fatal(err)
+			}
+			c := client(t, h, "dckr_pat_test")
+			rules := compile(t, retention.Config{Policies: []retention.Policy{{Repositories: []string{repo}, Untagged: &retention.UntaggedRule{}}}})
+			p := planner.Plan(ctx, c, rules, time.Now().Add(time.Hour), planner.Options{})
+			rp := p.Repositories[0]
+			if rp.Error != "" {
+				t.Fatal(rp.Error)
+			}
+			if plan == "free" {
+				if len(rp.Deletions) != 0 || !strings.Contains(strings.Join(rp.Notes, " "), "only on paid plans") {
+					t.Errorf("free plan: %+v, notes %q", rp.Deletions, rp.Notes)
+				}
+				return
+			}
+			if len(rp.Deletions) != 1 || rp.Deletions[0].Kind != retention.KindUntagged || rp.Deletions[0].Digest != d.String() {
+				t.Fatalf("planned %+v", rp.Deletions)
+			}
+			if out := execute.Apply(ctx, c, rules, p, time.Now().Add(time.Hour), execute.Options{}); out.Summary.Deleted != 1 {
+				t.Errorf("apply: %+v %+v", out.Summary, out.Repositories[0].Deletions)
+			}
+			if ok, _ := c.Exists(ctx, repo, d.String()); ok {
+				t.Error("the untagged manifest is still there")
+			}
+		})
+	}
+}

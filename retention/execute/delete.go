@@ -41,6 +41,10 @@ func (r *repoRun) execute(ctx context.Context, d *retention.Deletion) {
 		// Invariant: a registry that cannot delete a tag alone keeps the
 		// tag, and the manifest stays for its other tags.
 		d.Status, d.Reason = retention.StatusSkipped, "the registry refuses to delete a tag alone (405/UNSUPPORTED): the tag stays, and so does the manifest"
+	case errors.Is(err, retention.ErrReferenced) && d.Kind != retention.KindImage && d.Kind != retention.KindIndex:
+		// A child or referrer the registry will not let go: it stays.
+		d.Status, d.Reason = retention.StatusSkipped, "the registry refuses, the manifest stays: "+err.Error()
+		r.log.Info("deletion skipped", "digest", d.Digest, "kind", string(d.Kind), "reason", err.Error())
 	case errors.Is(err, retention.ErrUnsupported):
 		r.setUnsupported()
 		d.Status, d.Error = retention.StatusFailed, "the registry refuses DELETE (see the repository's error)"

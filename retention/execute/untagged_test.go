@@ -2,6 +2,7 @@ package execute_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -118,3 +119,33 @@ func TestMinAgeByFirstSeen(t *testing.T) {
 }
 
 func ptrTime(t time.Time) *time.Time { return &t }
+
+// TestChildTheRegistryKeeps: a child the registry refuses to delete as
+// still referenced (Docker Hub, for a platform image of a multi-arch
+// index) is skipped with the registry's message, not failed.
+func TestChildTheRegistryKeeps(t *testing.T) {
+	const repo = "reg.example/app"
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	idx, child, kept := fakeDigest("b"), fakeDigest("d"), fakeDigest("c")
+	f := &fakeRegistry{tags: map[string]string{"keep": kept, "old": idx}, index: map[string][]string{idx: {child}},
+		fail: map[string]error{"delete " + child: fmt.Errorf("403 The manifest may still be referenced: %w", retention.ErrReferenced)}}
+	plan := &retention.Plan{SchemaVersion: retention.SchemaVersion, Mode: retention.ModePlan, Repositories: []retention.RepoPlan{{
+		Repository: repo,
+		Tags: []retention.TagDecision{
+			{Tag: "keep", Digest: kept, Action: retention.Keep},
+			{Tag: "old", Digest: idx, MediaType: retention.MediaTypeOCIIndex, Action: retention.Delete},
+		},
+		Deletions: []retention.Deletion{
+			{Digest: idx, Tags: []string{"old"}, Kind: retention.KindIndex, Reason: "every tag on it is deleted"},
+			{Digest: child, Kind: retention.KindChild, Parent: idx, Reason: "child of deleted index"},
+		},
+	}}}
+	out := execute.Apply(context.Background(), f, keepRules(t, []string{repo}, "keep"), plan, now, execute.Options{})
+	ds := out.Repositories[0].Deletions
+	if ds[0].Status != retention.StatusDeleted {
+		t.Errorf("index: %s %q", ds[0].Status, ds[0].Error)
+	}
+	if ds[1].Status != retention.StatusSkipped || !strings.Contains(ds[1].Reason, "may still be referenced") {
+		t.Errorf("child: %s (reason %q, error %q), want skipped with the registry's message", ds[1].Status, ds[1].Reason, ds[1].Error)
+	}
+}
