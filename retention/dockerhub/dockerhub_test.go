@@ -143,6 +143,14 @@ func TestHubAuthAndLimits(t *testing.T) {
 	if _, limited := c.Waited(); limited != time.Second {
 		t.Errorf("waited %s, want 1s", limited)
 	}
+	// Older deployments say when, as a unix time, in X-Retry-After.
+	h.FailNext(registrytest.HubFault{PathContains: "/tags", Status: 429, XRetryAfter: time.Now().Add(2 * time.Second)})
+	if _, err := c.ListTags(ctx, repo); err != nil {
+		t.Fatal(err)
+	}
+	if _, limited := c.Waited(); limited < 1500*time.Millisecond {
+		t.Errorf("waited %s in all, want X-Retry-After's second or so more", limited)
+	}
 	logins := 0
 	for _, r := range h.Requests() {
 		if r.Path == "/v2/auth/token" {
