@@ -32,6 +32,7 @@ type Client struct {
 	log      *slog.Logger
 	mu       sync.Mutex
 	jwt      string
+	creds    func() (string, string)
 	tagsOf   map[string]map[string][]string // repo -> digest -> tags, from the last listing
 	waited   time.Duration
 	loginOld bool // /v2/auth/token is missing: /v2/users/login
@@ -42,8 +43,10 @@ type Options struct {
 	// APIURL is the Hub API's base; default https://hub.docker.com.
 	APIURL string
 	// Username and Secret (a password, a personal or an organization
-	// access token) log in to the Hub API.
+	// access token) log in to the Hub API; without them, Credentials is
+	// asked once, at the first login (the Docker config's, say).
 	Username, Secret string
+	Credentials      func() (username, secret string)
 	// MinWait is the least wait after a 429 without a usable retry
 	// header; default one second.
 	MinWait time.Duration
@@ -61,7 +64,7 @@ func New(oci *registry.Client, o Options) *Client {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{Client: oci, api: strings.TrimSuffix(o.APIURL, "/"), user: o.Username, secret: o.Secret, log: o.Logger, tagsOf: map[string]map[string][]string{}}
+	c := &Client{Client: oci, api: strings.TrimSuffix(o.APIURL, "/"), user: o.Username, secret: o.Secret, creds: o.Credentials, log: o.Logger, tagsOf: map[string]map[string][]string{}}
 	c.http = c.httpClient(o.MinWait)
 	return c
 }
@@ -76,6 +79,12 @@ func (c *Client) Waited() (paced, limited time.Duration) {
 // login gets a bearer JWT (it lasts about ten minutes): /v2/auth/token,
 // else the deprecated /v2/users/login where the newer call is missing.
 func (c *Client) login(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	if c.user == "" && c.creds != nil {
+		c.user, c.secret = c.creds()
+		c.creds = nil
+	}
+	c.mu.Unlock()
 	if c.user == "" || c.secret == "" {
 		return "", fmt.Errorf("%w: no credentials for the Docker Hub API: set the registry's username and password (an access token)", retention.ErrDenied)
 	}

@@ -76,19 +76,15 @@ func NewRouter(cfg *retention.Config, oci *registry.Client, token func(host stri
 			}
 			r.providers[canon] = gc
 		case retention.APIDockerHub:
-			user, secret := hubCredentials(reg)
-			r.providers[canon] = dockerhub.New(oci, dockerhub.Options{APIURL: reg.APIURL, Username: user, Secret: secret, Logger: log})
+			r.providers[canon] = dockerhub.New(oci, dockerhub.Options{APIURL: reg.APIURL, Username: reg.Username, Secret: reg.Password.Reveal(), Credentials: dockerConfigCredentials, Logger: log})
 		}
 	}
 	return r, nil
 }
 
-// hubCredentials are the registry's username and password, else the
-// Docker config's credentials for Docker Hub (docker login).
-func hubCredentials(reg retention.Registry) (string, string) {
-	if reg.Username != "" {
-		return reg.Username, reg.Password.Reveal()
-	}
+// dockerConfigCredentials are the Docker config's credentials for Docker
+// Hub (docker login), asked only when the Hub API is first called.
+func dockerConfigCredentials() (string, string) {
 	r, err := name.NewRegistry("index.docker.io")
 	if err != nil {
 		return "", ""
