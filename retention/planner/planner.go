@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -78,11 +79,12 @@ func Plan(ctx context.Context, l Lister, rules *retention.Rules, now time.Time, 
 		log.Info("sharded run", "shard", o.Shard.String(), "repositories", len(repos), "of", len(all))
 	}
 	var done, tags atomic.Int64
+	fl := &failLog{log: log}
 	results := make([]retention.RepoPlan, len(repos))
 	// Every repository gets a plan entry (an interrupted listing is a
 	// failed one), so the pool is never cut short.
 	_ = pool.Each(context.WithoutCancel(ctx), workers, len(repos), func(_ context.Context, i int) error {
-		results[i] = planOne(ctx, l, rules, repos[i], now, log)
+		results[i] = planOne(ctx, l, rules, repos[i], now, log, fl)
 		if o.Progress != nil {
 			o.Progress(int(done.Add(1)), len(repos), int(tags.Add(int64(len(results[i].Tags)))))
 		}
@@ -94,11 +96,11 @@ func Plan(ctx context.Context, l Lister, rules *retention.Rules, now time.Time, 
 	return p
 }
 
-func planOne(ctx context.Context, l Lister, rules *retention.Rules, repo string, now time.Time, log *slog.Logger) retention.RepoPlan {
+func planOne(ctx context.Context, l Lister, rules *retention.Rules, repo string, now time.Time, log *slog.Logger, fl *failLog) retention.RepoPlan {
 	log.Debug("listing", "repository", repo)
 	listing, err := l.List(ctx, repo, rules.NeedsTime(repo), now)
 	if err != nil {
-		return failed(repo, rules, err, log)
+		return fl.failed(repo, rules, err)
 	}
 	rp := retention.Decide(now, rules, listing)
 	if listing.Shallow && len(rp.Deletions) > 0 {
@@ -106,10 +108,10 @@ func planOne(ctx context.Context, l Lister, rules *retention.Rules, repo string,
 		// their children and subjects are known.
 		d, ok := l.(Deepener)
 		if !ok {
-			return failed(repo, rules, errors.New("the lister returned a shallow listing and cannot read its manifests"), log)
+			return fl.failed(repo, rules, errors.New("the lister returned a shallow listing and cannot read its manifests"))
 		}
 		if listing, err = d.Deepen(ctx, listing, now); err != nil {
-			return failed(repo, rules, err, log)
+			return fl.failed(repo, rules, err)
 		}
 		rp = retention.Decide(now, rules, listing)
 	}
@@ -124,9 +126,25 @@ func planOne(ctx context.Context, l Lister, rules *retention.Rules, repo string,
 	return rp
 }
 
+// failLog logs the repositories that could not be listed, and says an
+// authentication failure once per registry: every repository of a
+// registry whose credentials are refused fails the same way, and the
+// report lists each of them.
+type failLog struct {
+	log    *slog.Logger
+	denied sync.Map // canonical host -> true
+}
+
 // failed is the plan of a repository that could not be listed.
-func failed(repo string, rules *retention.Rules, err error, log *slog.Logger) retention.RepoPlan {
-	log.Error("listing failed; nothing in this repository will be deleted", "repository", repo, "error", err)
+func (fl *failLog) failed(repo string, rules *retention.Rules, err error) retention.RepoPlan {
+	host := retention.CanonicalHost(retention.Host(repo))
+	if !errors.Is(err, retention.ErrDenied) {
+		fl.log.Error("listing failed; nothing in this repository will be deleted", "repository", repo, "error", err)
+	} else if _, seen := fl.denied.LoadOrStore(host, true); !seen {
+		fl.log.Error("authentication to "+host+" failed; nothing in its repositories will be deleted (each is in the report)", "registry", host, "repository", repo, "error", err)
+	} else {
+		fl.log.Debug("listing failed: authentication", "repository", repo, "error", err)
+	}
 	rp := retention.RepoPlan{Repository: repo, Error: err.Error(), Policies: []string{}, Tags: []retention.TagDecision{}, Deletions: []retention.Deletion{}}
 	for _, p := range rules.PoliciesFor(repo) {
 		rp.Policies = append(rp.Policies, p.Name)

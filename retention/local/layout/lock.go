@@ -6,18 +6,28 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+	"time"
 )
 
 // LockFile is the advisory lock, relative to the layout's root. Writers
 // that cooperate take flock(LOCK_EX) on it while they change the layout;
-// regprune takes LOCK_SH to plan and LOCK_EX to apply, never waiting.
+// regprune takes LOCK_SH to plan and LOCK_EX to apply, waiting at most
+// lockGrace.
 const LockFile = ".regprune.lock"
+
+// lockGrace is how long acquire tries again on a held lock. A lock this
+// process just released can stay held for a moment by a child forked
+// meanwhile (a credential helper, a test's subprocess): the child shares
+// the open file until it execs. A writer that holds the lock for real is
+// still ErrLocked after it.
+const lockGrace = 500 * time.Millisecond
 
 // lock is a held flock.
 type lock struct{ f *os.File }
 
-// acquire takes the layout's lock without waiting: exclusive to apply,
-// shared to plan. A layout locked by another process is ErrLocked.
+// acquire takes the layout's lock, waiting at most lockGrace: exclusive
+// to apply, shared to plan. A layout locked by another process is
+// ErrLocked.
 func acquire(root string, exclusive bool) (*lock, error) {
 	f, err := openLock(root)
 	if err != nil {
@@ -27,11 +37,15 @@ func acquire(root string, exclusive bool) (*lock, error) {
 	if exclusive {
 		how = syscall.LOCK_EX
 	}
-	for {
+	for deadline := time.Now().Add(lockGrace); ; {
 		err = syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
-		if !errors.Is(err, syscall.EINTR) {
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
 			break
 		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	if err != nil {
 		f.Close()
