@@ -45,6 +45,15 @@ type Listing struct {
 	Shallow bool
 }
 
+// TagNames returns the names of the listing's tags, in listing order.
+func (l Listing) TagNames() []string {
+	out := make([]string, 0, len(l.Tags))
+	for _, t := range l.Tags {
+		out = append(out, t.Name)
+	}
+	return out
+}
+
 // Untagged is a manifest no tag points at.
 type Untagged struct {
 	Digest string

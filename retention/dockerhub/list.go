@@ -177,11 +177,7 @@ func (c *Client) ListTags(ctx context.Context, repo string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, 0, len(l.Tags))
-	for _, t := range l.Tags {
-		out = append(out, t.Name)
-	}
-	return out, nil
+	return l.TagNames(), nil
 }
 
 // Catalog lists the repositories of a namespace, given HOST/NAMESPACE.

@@ -185,9 +185,5 @@ func (c *Client) ListTags(ctx context.Context, repo string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	tags := make([]string, 0, len(l.Tags))
-	for _, t := range l.Tags {
-		tags = append(tags, t.Name)
-	}
-	return tags, nil
+	return l.TagNames(), nil
 }
