@@ -57,21 +57,14 @@ func (notFoundError) Error() string {
 func (notFoundError) Unwrap() error { return fs.ErrNotExist }
 
 // parse does all of Load but reading the file; the fuzz test calls it.
+//
+// Every problem is reported at once, in file order: a value of the wrong
+// type or an unknown key is removed (prune), and the rest is still
+// decoded and validated, so a type error and a semantic error elsewhere
+// come in one message.
 func parse(file string, data []byte, o *options) (*retention.Config, error) {
-	v := viper.New()
-	v.SetConfigType("yaml")
-	// The one place defaults are set. minAge and maxDeletions are 0
-	// (off); they are set anyway so that every key has its default here.
-	v.SetDefault("concurrency", retention.DefaultConcurrency)
-	v.SetDefault("maxDeletions", 0)
-	v.SetDefault("minAge", retention.Duration(0))
-	v.SetDefault("cloudLogins", true)
-
 	if err := checkYAML(data); err != nil {
 		return nil, &Error{File: file, Err: err}
-	}
-	if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
-		return nil, &Error{File: file, Err: yamlError{err}}
 	}
 	// The walker reads the document as written: viper's AllSettings
 	// drops empty mappings, so an unknown key holding {} would pass.
@@ -79,12 +72,18 @@ func parse(file string, data []byte, o *options) (*retention.Config, error) {
 	if err := yaml.Unmarshal(data, &raw); err != nil {
 		return nil, &Error{File: file, Err: yamlError{err}}
 	}
-	var es errs
-	check(&es, "", raw, configType)
-	if len(es) > 0 {
-		return nil, &Error{File: file, Err: withLines(data, es.join())}
-	}
+	var found errs
+	check(&found, "", raw, configType)
+	removed := prune(raw, found)
 
+	v := newViper()
+	if len(found) == 0 {
+		if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
+			return nil, &Error{File: file, Err: yamlError{err}}
+		}
+	} else if err := v.MergeConfigMap(raw); err != nil {
+		return nil, &Error{File: file, Err: withLines(data, found.join())}
+	}
 	// Viper's own environment layer reads only the process environment;
 	// the variables are read through o.lookup instead and merged over the
 	// file, which gives the same precedence.
@@ -107,20 +106,50 @@ func parse(file string, data []byte, o *options) (*retention.Config, error) {
 		dc.DecodeHook = mapstructure.TextUnmarshallerHookFunc()
 	})
 	if err != nil {
+		if len(found) > 0 {
+			return nil, &Error{File: file, Err: withLines(data, found.join())}
+		}
 		return nil, &Error{File: file, Err: fmt.Errorf("decoding the configuration: %w", err)}
 	}
-	if cfg.Concurrency == 0 {
-		es.add("concurrency", "must be at least 1 (leave it out for the default, "+strconv.Itoa(retention.DefaultConcurrency)+")")
-		return nil, &Error{File: file, Err: withLines(data, es.join())}
+	all := []error(found)
+	for _, e := range flatten(validate(&cfg, o)) {
+		if !consequence(e, removed) {
+			all = append(all, e)
+		}
 	}
-	if err := expandConfig(&cfg, o.lookup, o.unsetCredential); err != nil {
-		return nil, &Error{File: file, Err: withLines(data, err)}
-	}
-	if _, err := cfg.Compile(); err != nil {
-		return nil, &Error{File: file, Err: withLines(data, err)}
-	}
-	if err := sameLayouts(&cfg); err != nil {
-		return nil, &Error{File: file, Err: withLines(data, err)}
+	if len(all) > 0 {
+		return nil, &Error{File: file, Err: withLines(data, errors.Join(all...))}
 	}
 	return &cfg, nil
+}
+
+// newViper is a viper with the one place defaults are set. minAge and
+// maxDeletions are 0 (off); they are set anyway so that every key has
+// its default here.
+func newViper() *viper.Viper {
+	v := viper.New()
+	v.SetConfigType("yaml")
+	v.SetDefault("concurrency", retention.DefaultConcurrency)
+	v.SetDefault("maxDeletions", 0)
+	v.SetDefault("minAge", retention.Duration(0))
+	v.SetDefault("cloudLogins", true)
+	return v
+}
+
+// validate runs the checks after decoding, in order, and returns the
+// errors of the first that fails: a later check may rely on an earlier
+// one (Compile on expanded variables).
+func validate(cfg *retention.Config, o *options) error {
+	if cfg.Concurrency == 0 {
+		var es errs
+		es.add("concurrency", "must be at least 1 (leave it out for the default, "+strconv.Itoa(retention.DefaultConcurrency)+")")
+		return es.join()
+	}
+	if err := expandConfig(cfg, o.lookup, o.unsetCredential); err != nil {
+		return err
+	}
+	if _, err := cfg.Compile(); err != nil {
+		return err
+	}
+	return sameLayouts(cfg)
 }

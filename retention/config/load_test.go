@@ -596,3 +596,69 @@ func TestLoadSecrets(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadReportsEveryErrorAtOnce: a value of the wrong type does not
+// hide the semantic errors elsewhere; all come in one message, in file
+// order, and a removed value's echo ("a policy needs a rule" once the
+// misspelt rule is gone) is not reported twice.
+func TestLoadReportsEveryErrorAtOnce(t *testing.T) {
+	t.Parallel()
+	path := write(t, `concurrency: lots
+policies:
+  - repositories: ["localhost:5000/app"]
+    keep: [{newset: 3}]
+  - "just a string"
+  - repositories: ["acme/app"]
+    keep: [{tags: [latest]}]
+maxDeletions: -5
+protect: {tags: [latest, "v["]}
+`)
+	_, err := Load(path)
+	if err == nil {
+		t.Fatal("Load succeeded, want an error")
+	}
+	msg := strings.ReplaceAll(err.Error(), path, "regprune.yaml")
+	want := []string{
+		`regprune.yaml: line 1: concurrency: want a whole number, got a string`,
+		`regprune.yaml: line 4: policies[0].keep[0]: unknown key "newset" (did you mean "newest"?)`,
+		`regprune.yaml: line 5: policies[1]: want a mapping of keys, got a string`,
+		`regprune.yaml: line 6: policies[2].repositories[0]: "acme/app" must start with a registry host`,
+		`regprune.yaml: line 8: maxDeletions: must not be negative (got -5)`,
+		`regprune.yaml: line 9: protect.tags[1]: invalid glob "v["`,
+	}
+	lines := strings.Split(msg, "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("got %d errors, want %d:\n%s", len(lines), len(want), msg)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("error %d = %q\nwant it to start with %q", i+1, lines[i], w)
+		}
+	}
+}
+
+func TestPrune(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ path, parent string }{
+		{"a", ""},
+		{"a.b", "a"},
+		{"a.b[2]", "a.b"},
+		{"a.b[2].c", "a.b[2]"},
+		{"a[0][1]", "a[0]"},
+	} {
+		if got := parent(tc.path); got != tc.parent {
+			t.Errorf("parent(%q) = %q, want %q", tc.path, got, tc.parent)
+		}
+	}
+	doc := map[string]any{"a": []any{map[string]any{"b": 1, "c": 2}, "x"}}
+	if !removeAt(doc, steps("a[0].b")) || !removeAt(doc, steps("a[1]")) {
+		t.Fatal("removeAt did not find a path that is there")
+	}
+	if removeAt(doc, steps("a[5]")) || removeAt(doc, steps("z.y")) || removeAt(doc, steps("a[0].c.d")) {
+		t.Fatal("removeAt removed a path that is not there")
+	}
+	l := doc["a"].([]any)
+	if len(l) != 2 || l[1] != nil || len(l[0].(map[string]any)) != 1 {
+		t.Fatalf("after removing: %v", doc)
+	}
+}
