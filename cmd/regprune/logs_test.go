@@ -48,3 +48,48 @@ func TestStartAndFinishLines(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONLogsStayJSON: under JSON logs every line on stderr is a JSON
+// object, also the error that ends a run before its logger exists (bad
+// flag, bad configuration, an output that cannot be written), so a log
+// pipeline never meets plain text; under text logs the error stays one
+// "regprune: ..." for a person.
+func TestJSONLogsStayJSON(t *testing.T) {
+	t.Parallel()
+	bad := writeConfig(t, "concurrency: lots\npolicies: [{repositories: [acme/app], keep: [{newest: 1}]}]\n")
+	good := writeConfig(t, "policies: [{repositories: [127.0.0.1:1/acme/app], keep: [{newest: 1}]}]\n")
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"unknown flag", []string{"plan", "--bogus"}, 2},
+		{"bad configuration", []string{"plan", "-c", bad}, 2},
+		{"unwritable output", []string{"apply", "-c", good, "--output-file", "/nonexistent/dir/r.json"}, 2},
+	} {
+		// The default for a stderr that is not a terminal is JSON, as
+		// is --log-format json.
+		for _, extra := range [][]string{nil, {"--log-format", "json"}, {"--log-format=json"}} {
+			r := runCLI(t, nil, append(append([]string{}, tc.args...), extra...)...)
+			if r.code != tc.code {
+				t.Fatalf("%s %v: exit %d, want %d\n%s", tc.name, extra, r.code, tc.code, r.stderr)
+			}
+			lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+			for _, l := range lines {
+				var rec map[string]any
+				if err := json.Unmarshal([]byte(l), &rec); err != nil {
+					t.Fatalf("%s %v: stderr line is not JSON: %q", tc.name, extra, l)
+				}
+			}
+			var last map[string]any
+			_ = json.Unmarshal([]byte(lines[len(lines)-1]), &last)
+			if last["level"] != "ERROR" || last["exitCode"] != float64(tc.code) {
+				t.Errorf("%s %v: last line %v, want an ERROR with exitCode %d", tc.name, extra, last, tc.code)
+			}
+		}
+		r := runCLI(t, nil, append(append([]string{}, tc.args...), "--log-format", "text")...)
+		if tc.code == 2 && !strings.HasPrefix(r.stderr, "regprune: ") {
+			t.Errorf("%s, text logs: stderr %q, want it to start with \"regprune: \"", tc.name, r.stderr)
+		}
+	}
+}

@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil && ee.err != errSilent {
-			fmt.Fprintf(stderr, "regprune: %v\n", ee.err)
+			printError(stderr, args, ee.err, ee.code, "")
 		}
 		if ee.code == exitUsage {
 			writeErrorDocument(stdout, args, ee.err)
@@ -79,9 +79,58 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 	}
 	// Everything cobra itself refuses (unknown command or flag, missing
 	// argument) is bad usage.
-	fmt.Fprintf(stderr, "regprune: %v\nRun 'regprune --help' for usage.\n", err)
+	printError(stderr, args, err, exitUsage, "Run 'regprune --help' for usage.")
 	writeErrorDocument(stdout, args, err)
 	return exitUsage
+}
+
+// printError writes the error that ends a run to stderr: "regprune: ..."
+// for a person, or, when the logs are JSON, one JSON record at ERROR
+// with the error and the exit code, so that a log pipeline (Loki, Fluent
+// Bit) never meets a line that is not JSON, even for a run that stopped
+// before its logger was built.
+func printError(stderr io.Writer, args []string, err error, code int, hint string) {
+	if logFormatOf(args, stderr) != "json" {
+		if hint != "" {
+			hint = "\n" + hint
+		}
+		fmt.Fprintf(stderr, "regprune: %v%s\n", err, hint)
+		return
+	}
+	attrs := []any{"error", err.Error(), "exitCode", code}
+	if hint != "" {
+		attrs = append(attrs, "hint", hint)
+	}
+	slog.New(slog.NewJSONHandler(stderr, nil)).Error("regprune failed", attrs...)
+}
+
+// logFormatOf reads --log-format from the raw arguments (flag parsing
+// may be what failed), with the logger's default: text on a terminal,
+// JSON otherwise. A value that is not a format is text: the error is
+// about it.
+func logFormatOf(args []string, stderr io.Writer) string {
+	format := ""
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "--":
+			i = len(args)
+		case a == "--log-format" && i+1 < len(args):
+			format = args[i+1]
+			i++
+		case strings.HasPrefix(a, "--log-format="):
+			format = strings.TrimPrefix(a, "--log-format=")
+		}
+	}
+	switch format {
+	case "text", "json":
+		return format
+	case "":
+		if isTerminal(stderr) {
+			return "text"
+		}
+		return "json"
+	}
+	return "text"
 }
 
 // writeErrorDocument keeps the promise that with -o json (or jsonl)

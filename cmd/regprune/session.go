@@ -194,7 +194,7 @@ func (s *session) publish(ctx context.Context, p *retention.Plan, runErr error) 
 	}
 	err := fmt.Errorf("%s", strings.Join(errs, "; "))
 	if runErr != nil {
-		fmt.Fprintf(s.e.stderr, "regprune: %v\n", err)
+		s.log.Error("publishing the results failed", "error", err.Error())
 		return runErr
 	}
 	// The run itself is done; failing to publish its results is a
