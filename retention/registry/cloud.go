@@ -6,6 +6,8 @@ import (
 	"net"
 	"regexp"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/awslabs/amazon-ecr-credential-helper/ecr-login"
 	"github.com/chrismellard/docker-credential-acr-env/pkg/credhelper"
@@ -46,16 +48,76 @@ var cloudLogins = []cloudLogin{
 func keychainOf(clouds []cloudLogin, log *slog.Logger) authn.Keychain {
 	kcs := []authn.Keychain{authn.DefaultKeychain, github.Keychain}
 	for _, c := range clouds {
-		kcs = append(kcs, hostKeychain{match: c.match, kc: c.open(log)})
+		kcs = append(kcs, hostKeychain{match: c.match, kc: newCachedKeychain(c.open(log), cloudLoginTTL, time.Now)})
 	}
 	return authn.NewMultiKeychain(kcs...)
 }
+
+// cloudLoginTTL is how long a cloud login's answer for a host is used
+// before the helper is asked again: well under the shortest lifetime of
+// the tokens it hands out (an ACR refresh token lasts about 3 h, an ECR
+// token 12 h; Google's authenticator renews its own token).
+const cloudLoginTTL = 10 * time.Minute
 
 // hostKeychain consults kc only for the hosts match accepts; any other
 // host is anonymous to it without kc being called.
 type hostKeychain struct {
 	match func(host string) bool
 	kc    authn.Keychain
+}
+
+// cachedKeychain asks kc once per registry host and reuses the answer
+// for ttl. The client resolves credentials once per repository; without
+// it a run over 500 ECR repositories would call GetAuthorizationToken
+// 500 times, and the ACR helper would exchange an Azure AD token twice
+// per repository. Concurrent callers for one host wait for the first;
+// an error is not kept, so the next caller asks again.
+type cachedKeychain struct {
+	kc  authn.Keychain
+	ttl time.Duration
+	now func() time.Time
+
+	mu    sync.Mutex
+	hosts map[string]*cachedAuth
+}
+
+type cachedAuth struct {
+	mu   sync.Mutex
+	auth authn.Authenticator
+	at   time.Time
+}
+
+func newCachedKeychain(kc authn.Keychain, ttl time.Duration, now func() time.Time) *cachedKeychain {
+	return &cachedKeychain{kc: kc, ttl: ttl, now: now, hosts: map[string]*cachedAuth{}}
+}
+
+var _ authn.ContextKeychain = (*cachedKeychain)(nil)
+
+func (c *cachedKeychain) Resolve(target authn.Resource) (authn.Authenticator, error) {
+	return c.ResolveContext(context.Background(), target)
+}
+
+func (c *cachedKeychain) ResolveContext(ctx context.Context, target authn.Resource) (authn.Authenticator, error) {
+	host := strings.ToLower(target.RegistryStr())
+	c.mu.Lock()
+	e, ok := c.hosts[host]
+	if !ok {
+		e = &cachedAuth{}
+		c.hosts[host] = e
+	}
+	c.mu.Unlock()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.auth != nil && c.now().Sub(e.at) < c.ttl {
+		return e.auth, nil
+	}
+	a, err := authn.Resolve(ctx, c.kc, target)
+	if err != nil {
+		e.auth = nil
+		return nil, err
+	}
+	e.auth, e.at = a, c.now()
+	return a, nil
 }
 
 var _ authn.ContextKeychain = hostKeychain{}
