@@ -93,7 +93,7 @@ func (c *Config) Compile() (*Rules, error) {
 	r := &Rules{MinAge: time.Duration(c.MinAge)}
 	var err error
 	if r.Protect, err = CompilePatterns(c.Protect.Tags); err != nil {
-		add("protect.tags"+keyIndex(err), "%s", stripIndex(err))
+		eachPattern(err, func(index, msg string) { add("protect.tags"+index, "%s", msg) })
 	}
 	hosts := map[string]string{}
 	for i, reg := range c.Registries {
@@ -207,7 +207,7 @@ func compilePolicy(key string, p Policy, sc scope) (*CompiledPolicy, []error) {
 	cp.Exclude = compileRepos(key+".exclude", p.Exclude, compileRepo, &errs)
 	var err error
 	if cp.Tags, err = CompilePatterns(p.Tags); err != nil {
-		errs.add(key+".tags"+keyIndex(err), "%s", stripIndex(err))
+		eachPattern(err, func(index, msg string) { errs.add(key+".tags"+index, "%s", msg) })
 	}
 	cp.Untagged = compileUntagged(key+".untagged", p.Untagged, sc, &errs)
 	if len(p.Keep) == 0 && p.Untagged == nil {
@@ -291,7 +291,7 @@ func compileRule(rk string, j int, k KeepRule, errs *fieldErrors) CompiledRule {
 	rule := CompiledRule{Semver: k.Semver, Newest: k.Newest, YoungerThan: time.Duration(k.YoungerThan), PulledWithin: time.Duration(k.PulledWithin)}
 	var err error
 	if rule.Tags, err = CompilePatterns(k.Tags); err != nil {
-		errs.add(rk+".tags"+keyIndex(err), "%s", stripIndex(err))
+		eachPattern(err, func(index, msg string) { errs.add(rk+".tags"+index, "%s", msg) })
 	}
 	kinds := 0
 	var label string
@@ -385,21 +385,21 @@ func compileLocalRepoPattern(s string) (Pattern, error) {
 	return CompilePattern(s)
 }
 
-// keyIndex and stripIndex move the index of a *PatternError onto the key.
-func keyIndex(err error) string {
-	var pe *PatternError
-	if errors.As(err, &pe) {
-		return fmt.Sprintf("[%d]", pe.Index)
+// eachPattern calls add with the index ("[2]") and the message of each
+// bad pattern of a CompilePatterns error.
+func eachPattern(err error, add func(index, msg string)) {
+	list := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		list = j.Unwrap()
 	}
-	return ""
-}
-
-func stripIndex(err error) string {
-	var pe *PatternError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
+	for _, e := range list {
+		var pe *PatternError
+		if errors.As(e, &pe) {
+			add(fmt.Sprintf("[%d]", pe.Index), pe.Err.Error())
+			continue
+		}
+		add("", e.Error())
 	}
-	return err.Error()
 }
 
 // Host returns the registry host of a repository pattern or name.

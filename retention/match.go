@@ -1,6 +1,7 @@
 package retention
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -90,16 +91,22 @@ type PatternError struct {
 func (e *PatternError) Error() string { return fmt.Sprintf("[%d]: %v", e.Index, e.Err) }
 func (e *PatternError) Unwrap() error { return e.Err }
 
-// CompilePatterns parses every pattern; a *PatternError names the first
-// that does not compile.
+// CompilePatterns parses every pattern. Each that does not compile is a
+// *PatternError naming its index; several are joined (errors.Join), so
+// that every bad pattern of a list is reported at once.
 func CompilePatterns(ps []string) (Patterns, error) {
 	out := make(Patterns, 0, len(ps))
+	var errs []error
 	for i, p := range ps {
 		c, err := CompilePattern(p)
 		if err != nil {
-			return nil, &PatternError{Index: i, Err: err}
+			errs = append(errs, &PatternError{Index: i, Err: err})
+			continue
 		}
 		out = append(out, c)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	return out, nil
 }

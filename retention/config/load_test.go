@@ -412,6 +412,20 @@ policies:
 	file: "protect: {tags: [latest, \"v[\"]}\n" + minimal,
 	want: []string{`regprune.yaml: line 1: protect.tags[1]: invalid glob "v["`},
 }, {
+	name: "every bad pattern of a list",
+	file: `
+protect: {tags: ["v[", ok, "w["]}
+policies:
+  - repositories: ["localhost:5000/app"]
+    keep: [{tags: ["/(/", "a[", ok]}]
+`,
+	want: []string{
+		`regprune.yaml: line 2: protect.tags[0]: invalid glob "v["`,
+		`regprune.yaml: line 2: protect.tags[2]: invalid glob "w["`,
+		"regprune.yaml: line 5: policies[0].keep[0].tags[0]: invalid regular expression /(/",
+		`regprune.yaml: line 5: policies[0].keep[0].tags[1]: invalid glob "a["`,
+	},
+}, {
 	name: "bad regex",
 	file: `
 policies:
