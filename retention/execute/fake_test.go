@@ -26,6 +26,9 @@ type fakeRegistry struct {
 	// index maps an index's digest to its children; a tag on one
 	// resolves with the OCI index media type.
 	index map[string][]string
+	// onDelete, when set, is called after each successful DELETE with
+	// its reference (a tag or a digest).
+	onDelete func(ref string)
 }
 
 func (f *fakeRegistry) ListTags(context.Context, string) ([]string, error) {
@@ -97,6 +100,9 @@ func (f *fakeRegistry) DeleteTag(_ context.Context, _, tag string) error {
 	}
 	delete(f.tags, tag)
 	f.deleted = append(f.deleted, tag)
+	if f.onDelete != nil {
+		f.onDelete(tag)
+	}
 	return nil
 }
 
@@ -112,6 +118,9 @@ func (f *fakeRegistry) DeleteDigest(_ context.Context, _, digest string) error {
 		}
 	}
 	f.deleted = append(f.deleted, digest)
+	if f.onDelete != nil {
+		f.onDelete(digest)
+	}
 	return nil
 }
 
