@@ -119,10 +119,15 @@ func listRuns(e *env, store *state.Store) error {
 }
 
 func writeRestored(e *env, format string, out []job.Restored) error {
-	failed := 0
+	failed, partial, present := 0, 0, 0
 	for _, r := range out {
-		if r.Status == "failed" {
+		switch r.Status {
+		case job.RestoreFailed:
 			failed++
+		case job.RestorePartial:
+			partial++
+		case job.RestorePresent:
+			present++
 		}
 	}
 	switch format {
@@ -139,12 +144,12 @@ func writeRestored(e *env, format string, out []job.Restored) error {
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%v\t%s\n", r.Status, r.Kind, r.Repository, r.Digest, r.Tags, r.Error)
 		}
 		_ = w.Flush()
-		fmt.Fprintf(e.stdout, "restore: %d manifests, %d failed\n", len(out), failed)
+		fmt.Fprintf(e.stdout, "restore: %d manifests, %d failed, %d with tags left alone (they point elsewhere now), %d there already\n", len(out), failed, partial, present)
 	default:
 		return usageError("--output: %q is not text or json", format)
 	}
-	if failed > 0 {
-		return &exitError{code: exitFailure, err: fmt.Errorf("%d of %d manifests could not be restored", failed, len(out))}
+	if failed > 0 || partial > 0 {
+		return &exitError{code: exitFailure, err: fmt.Errorf("%d of %d manifests could not be restored, %d only in part (a tag moved since)", failed, len(out), partial)}
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/regprune/regprune/internal/seed"
@@ -84,6 +85,39 @@ policies:
 	}
 	if got := snapshot(t, repo); !got.equal(before) {
 		t.Errorf("after restore:\n%v\nwant:\n%v", got.tags, before.tags)
+	}
+	// Again: everything is there already, nothing is pushed, exit 0.
+	r = runCLI(t, nil, "restore", "-c", cfg, "--state-dir", stateDir, "--run", p.RunID, "-o", "json")
+	if r.code != 0 || strings.Contains(r.stdout, `"restored"`) || !strings.Contains(r.stdout, `"present"`) {
+		t.Errorf("a second restore: exit %d, want 0 and every manifest present\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	// Deleted again, and a deleted tag pushed anew meanwhile: restore
+	// brings the rest back and leaves that tag where it points now.
+	r = runCLI(t, nil, "apply", "-c", cfg, "--state-dir", stateDir, "-o", "json", "--output-file", reportFile)
+	if r.code != 0 {
+		t.Fatalf("apply again: exit %d\n%s", r.code, r.stderr)
+	}
+	img, err := random.Image(64, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(mustRef(t, repo+":v1.0.0"), img); err != nil {
+		t.Fatal(err)
+	}
+	pushed, _ := img.Digest()
+	r = runCLI(t, nil, "restore", "-c", cfg, "--state-dir", stateDir, "--report", reportFile, "-o", "json")
+	if r.code != exitFailure || !strings.Contains(r.stdout, `"partial"`) || !strings.Contains(r.stdout, "v1.0.0 (now "+pushed.String()+")") {
+		t.Errorf("restore over a moved tag: exit %d, want 1 with v1.0.0 left alone\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	got := snapshot(t, repo)
+	if got.tags["v1.0.0"] != pushed.String() {
+		t.Errorf("restore moved v1.0.0 back to %s; it was pushed anew as %s", got.tags["v1.0.0"], pushed)
+	}
+	for tag, d := range before.tags {
+		if tag != "v1.0.0" && got.tags[tag] != d {
+			t.Errorf("after restore over a moved tag: %s = %q, want %s", tag, got.tags[tag], d)
+		}
 	}
 
 	// Deleted again, then garbage-collected: nothing can come back.
