@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/regprune/regprune/retention"
@@ -32,16 +30,7 @@ func TestGitHubRegistry(t *testing.T) {
 	auth := remote.WithAuth(&authn.Basic{Username: "octo", Password: tok})
 	digests := map[string]string{}
 	for _, tag := range []string{"v1.0.0", "v1.1.0", "v1.2.0"} {
-		img, err := random.Image(64, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ref, _ := name.ParseReference(repo+":"+tag, name.Insecure)
-		if err := remote.Write(ref, img, auth); err != nil {
-			t.Fatal(err)
-		}
-		d, _ := img.Digest()
-		digests[tag] = d.String()
+		digests[tag] = registrytest.PushImage(t, repo+":"+tag, auth)
 	}
 	body := func(password string) string {
 		return fmt.Sprintf(`registries:

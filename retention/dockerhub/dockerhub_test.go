@@ -29,20 +29,6 @@ func client(t *testing.T, h *registrytest.Hub, secret string) *dockerhub.Client 
 	return dockerhub.New(oci, dockerhub.Options{APIURL: h.APIURL, Username: "acme", Secret: secret, MinWait: time.Millisecond})
 }
 
-func push(t *testing.T, ref string) string {
-	t.Helper()
-	img, _ := random.Image(64, 1)
-	r, err := name.ParseReference(ref, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(r, img); err != nil {
-		t.Fatal(err)
-	}
-	d, _ := img.Digest()
-	return d.String()
-}
-
 func compile(t *testing.T, c retention.Config) *retention.Rules {
 	t.Helper()
 	r, err := c.Compile()
@@ -62,9 +48,9 @@ func TestPlanAndApplyOnHub(t *testing.T) {
 	h := registrytest.NewHub(t)
 	repo := h.Repo("acme", "app")
 	now := time.Now()
-	old := push(t, repo+":v1")
-	mid := push(t, repo+":v2")
-	push(t, repo+":v3")
+	old := registrytest.PushImage(t, repo+":v1")
+	mid := registrytest.PushImage(t, repo+":v2")
+	registrytest.PushImage(t, repo+":v3")
 	r, _ := name.ParseReference(repo+":v3", name.Insecure)
 	desc, _ := remote.Get(r)
 	if err := remote.Tag(r.Context().Tag("edge"), desc); err != nil {
@@ -129,7 +115,7 @@ func TestHubAuthAndLimits(t *testing.T) {
 	clock := time.Now()
 	h := registrytest.NewHub(t, registrytest.WithHubTokenTTL(time.Minute), registrytest.WithHubClock(func() time.Time { return clock }))
 	repo := h.Repo("acme", "app")
-	push(t, repo+":v1")
+	registrytest.PushImage(t, repo+":v1")
 	c := client(t, h, "dckr_pat_test")
 	if _, err := c.ListTags(ctx, repo); err != nil {
 		t.Fatal(err)
@@ -207,8 +193,8 @@ func TestPulledWithinOnHub(t *testing.T) {
 	h := registrytest.NewHub(t)
 	repo := h.Repo("acme", "app")
 	now := time.Now()
-	old := push(t, repo+":old")
-	young := push(t, repo+":young")
+	old := registrytest.PushImage(t, repo+":old")
+	young := registrytest.PushImage(t, repo+":young")
 	h.SetTimes("acme", "app", "old", now.Add(-300*24*time.Hour), now.Add(-2*24*time.Hour))
 	h.SetTimes("acme", "app", "young", now.Add(-time.Hour), time.Time{})
 	c := client(t, h, "dckr_pat_test")
@@ -239,7 +225,7 @@ func TestPullLimit(t *testing.T) {
 	h := registrytest.NewHub(t, registrytest.WithHubPullLimit(3))
 	repo := h.Repo("acme", "app")
 	for _, tag := range []string{"v1", "v2", "v3", "v4"} {
-		push(t, repo+":"+tag)
+		registrytest.PushImage(t, repo+":"+tag)
 	}
 	c := client(t, h, "dckr_pat_test")
 	rules := compile(t, retention.Config{Policies: []retention.Policy{{Repositories: []string{repo}, Keep: []retention.KeepRule{{Newest: 1}}}}})
@@ -260,7 +246,7 @@ func TestPullLimit(t *testing.T) {
 func TestLegacyLogin(t *testing.T) {
 	h := registrytest.NewHub(t, registrytest.WithHubLegacyLogin())
 	repo := h.Repo("acme", "app")
-	push(t, repo+":v1")
+	registrytest.PushImage(t, repo+":v1")
 	tags, err := client(t, h, "dckr_pat_test").ListTags(context.Background(), repo)
 	if err != nil || len(tags) != 1 {
 		t.Fatalf("%v %v", tags, err)
@@ -285,7 +271,7 @@ func TestUntaggedOnHub(t *testing.T) {
 		t.Run(plan, func(t *testing.T) {
 			h := registrytest.NewHub(t, registrytest.WithHubPlan(plan))
 			repo := h.Repo("acme", "app")
-			push(t, repo+":v1")
+			registrytest.PushImage(t, repo+":v1")
 			img, _ := random.Image(64, 1)
 			d, _ := img.Digest()
 			r, _ := name.ParseReference(repo+"@"+d.String(), name.Insecure)

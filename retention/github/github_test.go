@@ -11,10 +11,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/regprune/regprune/retention"
@@ -51,53 +47,6 @@ func client(t *testing.T, g *registrytest.GHCR, tok string) *github.Client {
 
 var auth = remote.WithAuth(&authn.Basic{Username: "octo", Password: token})
 
-func push(t *testing.T, ref string) string {
-	t.Helper()
-	img, err := random.Image(64, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := name.ParseReference(ref, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(r, img, auth); err != nil {
-		t.Fatalf("pushing %s: %v", ref, err)
-	}
-	d, _ := img.Digest()
-	return d.String()
-}
-
-// pushByDigest pushes an image by digest only: an untagged version.
-func pushByDigest(t *testing.T, repo string) string {
-	t.Helper()
-	img, _ := random.Image(64, 1)
-	d, _ := img.Digest()
-	r, _ := name.ParseReference(repo+"@"+d.String(), name.Insecure)
-	if err := remote.Write(r, img, auth); err != nil {
-		t.Fatal(err)
-	}
-	return d.String()
-}
-
-func pushIndex(t *testing.T, ref string) (string, []string) {
-	t.Helper()
-	var idx v1.ImageIndex = empty.Index
-	var children []string
-	for i := 0; i < 2; i++ {
-		img, _ := random.Image(64, 1)
-		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img})
-		d, _ := img.Digest()
-		children = append(children, d.String())
-	}
-	r, _ := name.ParseReference(ref, name.Insecure)
-	if err := remote.WriteIndex(r, idx, auth); err != nil {
-		t.Fatal(err)
-	}
-	d, _ := idx.Digest()
-	return d.String(), children
-}
-
 func rules(t *testing.T, cfg string, c retention.Config) *retention.Rules {
 	t.Helper()
 	r, err := c.Compile()
@@ -123,11 +72,11 @@ func TestPlanAndApplyOnGHCR(t *testing.T) {
 	g := emulator(t)
 	repo := g.Repo("acme", "app")
 	now := time.Now()
-	idx, children := pushIndex(t, repo+":v1")
-	old := push(t, repo+":old")
-	sig := push(t, repo+":sha256-"+strings.TrimPrefix(old, "sha256:")+".sig")
-	orphan := pushByDigest(t, repo)
-	shared := push(t, repo+":keep")
+	idx, children := registrytest.PushIndex(t, repo+":v1", auth)
+	old := registrytest.PushImage(t, repo+":old", auth)
+	sig := registrytest.PushImage(t, repo+":sha256-"+strings.TrimPrefix(old, "sha256:")+".sig", auth)
+	orphan := registrytest.PushUntagged(t, repo, auth)
+	shared := registrytest.PushImage(t, repo+":keep", auth)
 	r, _ := name.ParseReference(repo+":keep", name.Insecure)
 	desc, _ := remote.Get(r, auth)
 	if err := remote.Tag(r.Context().Tag("alias"), desc, auth); err != nil {
@@ -212,8 +161,8 @@ func TestDeleteRefusals(t *testing.T) {
 	ctx := context.Background()
 	g := emulator(t)
 	repo := g.Repo("acme", "app")
-	a := push(t, repo+":a")
-	b := push(t, repo+":b")
+	a := registrytest.PushImage(t, repo+":a", auth)
+	b := registrytest.PushImage(t, repo+":b", auth)
 	ro := client(t, g, noscope)
 	if _, err := ro.List(ctx, repo, false, time.Now()); err != nil {
 		t.Fatal(err)
@@ -244,9 +193,9 @@ func TestPagingAndRateLimits(t *testing.T) {
 	g := emulator(t)
 	repo := g.Repo("acme", "app")
 	for i := 0; i < 105; i++ {
-		pushByDigest(t, repo)
+		registrytest.PushUntagged(t, repo, auth)
 	}
-	push(t, repo+":v1")
+	registrytest.PushImage(t, repo+":v1", auth)
 	c := client(t, g, token)
 	g.FailNext(registrytest.GHCRFault{PathContains: "/versions", Status: 403, Secondary: true, RetryAfter: 0})
 	g.FailNext(registrytest.GHCRFault{PathContains: "/versions", Status: 429, RemainingZero: true, ResetAt: time.Now()})
@@ -306,10 +255,10 @@ func TestPacing(t *testing.T) {
 	g := registrytest.NewGHCR(t, registrytest.WithGHCROrg("acme"), registrytest.WithGHCRClock(clock.Now), registrytest.WithGHCRPacing(60),
 		registrytest.WithGHCRToken(token, "octo", registrytest.TokenClassic, "read:packages", "write:packages", "delete:packages"))
 	repo := g.Repo("acme", "app")
-	push(t, repo+":latest")
+	registrytest.PushImage(t, repo+":latest", auth)
 	var digests []string
 	for i := 0; i < 20; i++ {
-		digests = append(digests, pushByDigest(t, repo))
+		digests = append(digests, registrytest.PushUntagged(t, repo, auth))
 	}
 	oci, err := registry.New([]retention.Registry{{Host: g.Host, Username: "octo", Password: token}})
 	if err != nil {
@@ -365,8 +314,8 @@ func TestPlaceholderLeftByAFailedRun(t *testing.T) {
 	g := emulator(t)
 	repo := g.Repo("acme", "app")
 	now := time.Now()
-	older := push(t, repo+":main-1")
-	shared := push(t, repo+":main-2")
+	older := registrytest.PushImage(t, repo+":main-1", auth)
+	shared := registrytest.PushImage(t, repo+":main-2", auth)
 	r, _ := name.ParseReference(repo+":main-2", name.Insecure)
 	desc, _ := remote.Get(r, auth)
 	if err := remote.Tag(r.Context().Tag("pr-9"), desc, auth); err != nil {

@@ -11,8 +11,6 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/regprune/regprune/retention"
@@ -32,11 +30,7 @@ func TestGlobsOnGitHub(t *testing.T) {
 		registrytest.WithGHCRToken(pat, "octo", registrytest.TokenClassic, "read:packages", "write:packages"),
 		registrytest.WithGHCRToken(actions, "github-actions", registrytest.TokenActions, "read:packages", "write:packages"))
 	for _, repo := range []string{g.Repo("acme", "app"), g.Repo("acme", "app/worker"), g.Repo("acme", "web"), g.Repo("other", "app")} {
-		img, _ := random.Image(64, 1)
-		ref, _ := name.ParseReference(repo+":v1", name.Insecure)
-		if err := remote.Write(ref, img, remote.WithAuth(&authn.Basic{Username: "octo", Password: pat})); err != nil {
-			t.Fatal(err)
-		}
+		registrytest.PushImage(t, repo+":v1", remote.WithAuth(&authn.Basic{Username: "octo", Password: pat}))
 	}
 	expand := func(tok string, patterns ...string) ([]string, error) {
 		cfg := &retention.Config{
@@ -88,11 +82,7 @@ func TestGlobsOnGitHub(t *testing.T) {
 func TestDockerHubThroughTheRouter(t *testing.T) {
 	h := registrytest.NewHub(t, registrytest.WithHubAccount("octo", "dckr_pat_cfg"))
 	for _, repo := range []string{h.Repo("octo", "app"), h.Repo("octo", "web"), h.Repo("other", "app")} {
-		img, _ := random.Image(64, 1)
-		ref, _ := name.ParseReference(repo+":v1", name.Insecure)
-		if err := remote.Write(ref, img); err != nil {
-			t.Fatal(err)
-		}
+		registrytest.PushImage(t, repo+":v1")
 	}
 	dir := t.TempDir()
 	auth := base64.StdEncoding.EncodeToString([]byte("octo:dckr_pat_cfg"))

@@ -13,10 +13,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/regprune/regprune/retention/registrytest"
@@ -39,46 +35,7 @@ func newGHCR(t *testing.T) *registrytest.GHCR {
 	)
 }
 
-// pushImage pushes a random image to ref and returns its digest.
-func pushImage(t *testing.T, ref string) string {
-	t.Helper()
-	img, err := random.Image(64, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := name.ParseReference(ref, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(r, img, remote.WithAuth(&authn.Basic{Username: "octo", Password: ghcrToken})); err != nil {
-		t.Fatalf("pushing %s: %v", ref, err)
-	}
-	d, _ := img.Digest()
-	return d.String()
-}
-
-// pushIndex pushes a two-platform index to ref: its children are pushed
-// by digest. It returns the index's digest and the children's.
-func pushIndex(t *testing.T, ref string) (string, []string) {
-	t.Helper()
-	var idx v1.ImageIndex = empty.Index
-	var children []string
-	for i := 0; i < 2; i++ {
-		img, err := random.Image(64, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img})
-		d, _ := img.Digest()
-		children = append(children, d.String())
-	}
-	r, _ := name.ParseReference(ref, name.Insecure)
-	if err := remote.WriteIndex(r, idx, remote.WithAuth(&authn.Basic{Username: "octo", Password: ghcrToken})); err != nil {
-		t.Fatalf("pushing %s: %v", ref, err)
-	}
-	d, _ := idx.Digest()
-	return d.String(), children
-}
+var ghcrAuth = remote.WithAuth(&authn.Basic{Username: "octo", Password: ghcrToken})
 
 // call sends a plain REST request with token and returns the status, the
 // body and the headers.
@@ -135,9 +92,9 @@ func versions(t *testing.T, url, token string) []version {
 
 func TestGHCRVersionsAndPaging(t *testing.T) {
 	g := newGHCR(t)
-	a := pushImage(t, g.Repo("acme", "app")+":v1")
-	pushImage(t, g.Repo("acme", "app")+":v2")
-	idx, children := pushIndex(t, g.Repo("acme", "app")+":multi")
+	a := registrytest.PushImage(t, g.Repo("acme", "app")+":v1", ghcrAuth)
+	registrytest.PushImage(t, g.Repo("acme", "app")+":v2", ghcrAuth)
+	idx, children := registrytest.PushIndex(t, g.Repo("acme", "app")+":multi", ghcrAuth)
 	base := g.APIURL + "/orgs/acme/packages/container/app/versions"
 
 	vs := versions(t, base+"?per_page=2", ghcrToken)
@@ -171,8 +128,8 @@ func TestGHCRVersionsAndPaging(t *testing.T) {
 
 func TestGHCRNamesAndOwners(t *testing.T) {
 	g := newGHCR(t)
-	pushImage(t, g.Repo("acme", "team/app")+":v1")
-	pushImage(t, g.Repo("octo", "tool")+":v1")
+	registrytest.PushImage(t, g.Repo("acme", "team/app")+":v1", ghcrAuth)
+	registrytest.PushImage(t, g.Repo("octo", "tool")+":v1", ghcrAuth)
 	if status, body, _ := call(t, "GET", g.APIURL+"/orgs/acme/packages/container/team%2Fapp/versions", ghcrToken); status != 200 {
 		t.Errorf("escaped name: %d %s", status, body)
 	}
@@ -206,7 +163,7 @@ func TestGHCRNamesAndOwners(t *testing.T) {
 
 func TestGHCRAuth(t *testing.T) {
 	g := newGHCR(t)
-	pushImage(t, g.Repo("acme", "app")+":v1")
+	registrytest.PushImage(t, g.Repo("acme", "app")+":v1", ghcrAuth)
 	u := g.APIURL + "/orgs/acme/packages/container/app/versions"
 	for _, tc := range []struct {
 		token  string
@@ -255,7 +212,7 @@ func ociGet(t *testing.T, g *registrytest.GHCR, method, path string) (int, strin
 
 func TestGHCROCISide(t *testing.T) {
 	g := newGHCR(t)
-	d := pushImage(t, g.Repo("acme", "app")+":v1")
+	d := registrytest.PushImage(t, g.Repo("acme", "app")+":v1", ghcrAuth)
 	if status, body := ociGet(t, g, "DELETE", "/v2/acme/app/manifests/"+d); status != 405 || !strings.Contains(body, "UNSUPPORTED") {
 		t.Errorf("OCI DELETE: %d %s, want 405 UNSUPPORTED", status, body)
 	}
@@ -283,8 +240,8 @@ func versionID(t *testing.T, g *registrytest.GHCR, owner, pkg, digest string) in
 
 func TestGHCRDelete(t *testing.T) {
 	g := newGHCR(t)
-	a := pushImage(t, g.Repo("acme", "app")+":old")
-	b := pushImage(t, g.Repo("acme", "app")+":new")
+	a := registrytest.PushImage(t, g.Repo("acme", "app")+":old", ghcrAuth)
+	b := registrytest.PushImage(t, g.Repo("acme", "app")+":new", ghcrAuth)
 	base := g.APIURL + "/orgs/acme/packages/container/app/versions/"
 	ida, idb := versionID(t, g, "acme", "app", a), versionID(t, g, "acme", "app", b)
 
@@ -327,7 +284,7 @@ func TestGHCRDelete(t *testing.T) {
 
 func TestGHCRPlaceholderUntag(t *testing.T) {
 	g := newGHCR(t)
-	a := pushImage(t, g.Repo("acme", "app")+":keep")
+	a := registrytest.PushImage(t, g.Repo("acme", "app")+":keep", ghcrAuth)
 	ref, _ := name.ParseReference(g.Repo("acme", "app")+":keep", name.Insecure)
 	auth := remote.WithAuth(&authn.Basic{Username: "octo", Password: ghcrToken})
 	desc, err := remote.Get(ref, auth)
@@ -338,7 +295,7 @@ func TestGHCRPlaceholderUntag(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Move alias onto a placeholder, then delete the placeholder.
-	p := pushImage(t, g.Repo("acme", "app")+":alias")
+	p := registrytest.PushImage(t, g.Repo("acme", "app")+":alias", ghcrAuth)
 	if status, _, _ := call(t, "DELETE", fmt.Sprint(g.APIURL+"/orgs/acme/packages/container/app/versions/", versionID(t, g, "acme", "app", p)), ghcrToken); status != 204 {
 		t.Fatalf("deleting the placeholder: %d", status)
 	}
@@ -354,7 +311,7 @@ func TestGHCRPlaceholderUntag(t *testing.T) {
 
 func TestGHCRFaultsAndPacing(t *testing.T) {
 	g := registrytest.NewGHCR(t, registrytest.WithGHCRPacing(10))
-	pushImage(t, g.Repo("acme", "app")+":v1")
+	registrytest.PushImage(t, g.Repo("acme", "app")+":v1", ghcrAuth)
 	u := g.APIURL + "/orgs/acme/packages/container/app/versions"
 	g.FailNext(registrytest.GHCRFault{PathContains: "/versions", Status: 403, Secondary: true, RetryAfter: 7})
 	status, body, h := call(t, "GET", u, "")

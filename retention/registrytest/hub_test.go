@@ -46,20 +46,6 @@ func (c hubClient) do(method, url, body string) (int, http.Header, map[string]an
 	return resp.StatusCode, resp.Header, out
 }
 
-func pushHub(t *testing.T, ref string) string {
-	t.Helper()
-	img, _ := random.Image(64, 1)
-	r, err := name.ParseReference(ref, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(r, img); err != nil {
-		t.Fatal(err)
-	}
-	d, _ := img.Digest()
-	return d.String()
-}
-
 // TestHubEmulator checks the Docker Hub emulator with a plain HTTP
 // client: tokens, both tag-list paths with next URLs, push and pull
 // times, the registry's refusals, the tag DELETE, the images list on a
@@ -70,9 +56,9 @@ func TestHubEmulator(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	h := registrytest.NewHub(t, registrytest.WithHubClock(clock), registrytest.WithHubAccount("acme", "dckr_pat_x"))
 	repo := h.Repo("acme", "app")
-	v1 := pushHub(t, repo+":v1")
-	pushHub(t, repo+":v2")
-	pushHub(t, repo+":v3")
+	v1 := registrytest.PushImage(t, repo+":v1")
+	registrytest.PushImage(t, repo+":v2")
+	registrytest.PushImage(t, repo+":v3")
 	c := hubClient{t: t, h: h}
 
 	// Tokens.
@@ -198,7 +184,7 @@ func TestHubEmulator(t *testing.T) {
 func TestHubImagesOnAPaidPlan(t *testing.T) {
 	h := registrytest.NewHub(t, registrytest.WithHubPlan("pro"))
 	repo := h.Repo("acme", "app")
-	pushHub(t, repo+":v1")
+	registrytest.PushImage(t, repo+":v1")
 	img, _ := random.Image(64, 1)
 	d, _ := img.Digest()
 	r, _ := name.ParseReference(repo+"@"+d.String(), name.Insecure)
@@ -221,7 +207,7 @@ func TestHubImagesOnAPaidPlan(t *testing.T) {
 // not, and every answer says what remains.
 func TestHubPullLimit(t *testing.T) {
 	h := registrytest.NewHub(t, registrytest.WithHubPullLimit(2))
-	pushHub(t, h.Repo("acme", "app")+":v1")
+	registrytest.PushImage(t, h.Repo("acme", "app")+":v1")
 	c := hubClient{t: t, h: h}
 	u := h.URL + "/v2/acme/app/manifests/v1"
 	for i, want := range []struct {
