@@ -16,21 +16,22 @@ import (
 // credentials an emulator asks for (remote.WithAuth).
 func PushImage(t testing.TB, ref string, opts ...remote.Option) string {
 	t.Helper()
-	img, err := random.Image(64, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
+	img, d := randomImage(t)
 	write(t, ref, func(r name.Reference) error { return remote.Write(r, img, opts...) })
-	return d.String()
+	return d
 }
 
 // PushUntagged pushes a small random image to repo by its digest only,
 // untagged, and returns the digest.
 func PushUntagged(t testing.TB, repo string, opts ...remote.Option) string {
+	t.Helper()
+	img, d := randomImage(t)
+	write(t, repo+"@"+d, func(r name.Reference) error { return remote.Write(r, img, opts...) })
+	return d
+}
+
+// randomImage is a small random image and its digest.
+func randomImage(t testing.TB) (v1.Image, string) {
 	t.Helper()
 	img, err := random.Image(64, 1)
 	if err != nil {
@@ -40,8 +41,7 @@ func PushUntagged(t testing.TB, repo string, opts ...remote.Option) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	write(t, repo+"@"+d.String(), func(r name.Reference) error { return remote.Write(r, img, opts...) })
-	return d.String()
+	return img, d.String()
 }
 
 // PushIndex pushes a two-platform index to ref, its children by digest,
@@ -51,13 +51,9 @@ func PushIndex(t testing.TB, ref string, opts ...remote.Option) (string, []strin
 	var idx v1.ImageIndex = empty.Index
 	var children []string
 	for range 2 {
-		img, err := random.Image(64, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
+		img, d := randomImage(t)
 		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img})
-		d, _ := img.Digest()
-		children = append(children, d.String())
+		children = append(children, d)
 	}
 	d, err := idx.Digest()
 	if err != nil {
