@@ -4,9 +4,7 @@ import (
 	"io"
 	"log"
 	"net/http"
-	"net/http/httptest"
 	"sort"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -25,16 +23,11 @@ import (
 // a deleted version answers 404 on get; a restored version comes back
 // without its tags.
 type GHCR struct {
-	// Host is the OCI side's host:port, as in image references.
-	Host string
-	// URL is the OCI side's base URL, APIURL the REST side's (no
-	// trailing slash).
-	URL, APIURL string
+	// Host, URL and APIURL (the REST side's base), Close and Repo.
+	twoSided
 
-	cfg     ghcrConfig
-	inner   http.Handler
-	ociSrv  *httptest.Server
-	restSrv *httptest.Server
+	cfg   ghcrConfig
+	inner http.Handler
 
 	mu        sync.Mutex
 	nextID    int64
@@ -155,21 +148,9 @@ func StartGHCR(opts ...GHCROption) *GHCR {
 		points:    map[string][]time.Time{},
 		remaining: map[string]int{},
 	}
-	g.ociSrv = httptest.NewServer(http.HandlerFunc(g.serveOCI))
-	g.restSrv = httptest.NewServer(g.restMux())
-	g.URL, g.APIURL = g.ociSrv.URL, g.restSrv.URL
-	g.Host = strings.TrimPrefix(g.URL, "http://")
+	g.start(http.HandlerFunc(g.serveOCI), g.restMux())
 	return g
 }
-
-// Close stops both sides.
-func (g *GHCR) Close() {
-	g.ociSrv.Close()
-	g.restSrv.Close()
-}
-
-// Repo returns the image reference of package pkg of owner.
-func (g *GHCR) Repo(owner, pkg string) string { return g.Host + "/" + owner + "/" + pkg }
 
 // GHCRVersion is one package version as the emulator holds it.
 type GHCRVersion struct {

@@ -31,14 +31,12 @@ import (
 // images list, which answers 403 as on a free plan unless WithHubPlan
 // says otherwise. Every tag keeps its push and pull times.
 type Hub struct {
-	// Host is the registry's host:port, URL its base; APIURL is the Hub
-	// API's base.
-	Host, URL, APIURL string
+	// Host and URL are the registry's, APIURL the Hub API's base; Close
+	// and Repo (namespace, name).
+	twoSided
 
 	cfg     hubConfig
 	inner   http.Handler
-	regSrv  *httptest.Server
-	apiSrv  *httptest.Server
 	mu      sync.Mutex
 	repos   map[string]map[string]*HubTag   // "ns/repo" -> tag -> state
 	digests map[string]map[string]time.Time // "ns/repo" -> manifest digest -> pushed
@@ -130,21 +128,9 @@ func StartHub(opts ...HubOption) *Hub {
 	}
 	h := &Hub{cfg: cfg, inner: registry.New(registry.Logger(log.New(io.Discard, "", 0))),
 		repos: map[string]map[string]*HubTag{}, digests: map[string]map[string]time.Time{}, tokens: map[string]time.Time{}}
-	h.regSrv = httptest.NewServer(http.HandlerFunc(h.serveRegistry))
-	h.apiSrv = httptest.NewServer(h.apiMux())
-	h.URL, h.APIURL = h.regSrv.URL, h.apiSrv.URL
-	h.Host = strings.TrimPrefix(h.URL, "http://")
+	h.start(http.HandlerFunc(h.serveRegistry), h.apiMux())
 	return h
 }
-
-// Close stops both sides.
-func (h *Hub) Close() {
-	h.regSrv.Close()
-	h.apiSrv.Close()
-}
-
-// Repo returns the image reference of namespace ns's repository name.
-func (h *Hub) Repo(ns, name string) string { return h.Host + "/" + ns + "/" + name }
 
 // Tags returns the tags of ns/name, by name.
 func (h *Hub) Tags(ns, name string) map[string]HubTag {
