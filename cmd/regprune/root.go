@@ -125,12 +125,18 @@ func logFormatOf(args []string, stderr io.Writer) string {
 	case "text", "json":
 		return format
 	case "":
-		if isTerminal(stderr) {
-			return "text"
-		}
-		return "json"
+		return defaultLogFormat(stderr)
 	}
 	return "text"
+}
+
+// defaultLogFormat is the log format without --log-format: text on a
+// terminal, JSON otherwise.
+func defaultLogFormat(stderr io.Writer) string {
+	if isTerminal(stderr) {
+		return "text"
+	}
+	return "json"
 }
 
 // writeErrorDocument keeps the promise that with -o json (or jsonl)
@@ -335,10 +341,7 @@ func (c *common) loggerTo(e *env, w io.Writer) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: level}
 	format := c.logFormat
 	if format == "" {
-		format = "json"
-		if isTerminal(e.stderr) {
-			format = "text"
-		}
+		format = defaultLogFormat(e.stderr)
 	}
 	switch format {
 	case "text":

@@ -31,12 +31,7 @@ func withLines(data []byte, err error) error {
 		return err
 	}
 	root := doc.Content[0]
-	var list []error
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		list = j.Unwrap()
-	} else {
-		list = []error{err}
-	}
+	list := flatten(err)
 	out := make([]error, 0, len(list))
 	for _, e := range list {
 		if n := lineOf(root, keyOf(e)); n > 0 {
@@ -121,8 +116,8 @@ func steps(path string) []string {
 // whose line is the key's) or an index of a sequence.
 func child(n *yaml.Node, step string) (*yaml.Node, bool) {
 	if strings.HasPrefix(step, "[") {
-		i, err := strconv.Atoi(strings.Trim(step, "[]"))
-		if err != nil || n.Kind != yaml.SequenceNode || i < 0 || i >= len(n.Content) {
+		i, ok := index(step)
+		if !ok || n.Kind != yaml.SequenceNode || i >= len(n.Content) {
 			return nil, false
 		}
 		return n.Content[i], true
