@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/opencontainers/go-digest"
+
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/state"
 )
@@ -86,6 +88,16 @@ func Restore(ctx context.Context, p Pusher, recorded []state.Deleted, o RestoreO
 func restoreOne(ctx context.Context, p Pusher, d state.Deleted, dry bool, r *Restored) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted before it was restored")
+	}
+	// The state directory is a file anyone with access can edit: bytes
+	// that are not the recorded manifest are never pushed, by digest or
+	// under a tag.
+	want, err := digest.Parse(d.Digest)
+	if err != nil {
+		return fmt.Errorf("the recorded digest %q is not a digest: the state directory's record is damaged; nothing pushed", d.Digest)
+	}
+	if got := want.Algorithm().FromBytes(d.Raw); got != want {
+		return fmt.Errorf("the recorded bytes hash to %s, not %s: the state directory's record is damaged; nothing pushed", got, want)
 	}
 	pushed := false
 	if d.Kind != retention.KindTag {
