@@ -48,6 +48,11 @@ func cloneRepos(rs []RepoPlan) []RepoPlan {
 		rp.Tags = slices.Clone(rp.Tags)
 		rp.Deletions = slices.Clone(rp.Deletions)
 		rp.Notes = slices.Clone(rp.Notes)
+		rp.Pending = slices.Clone(rp.Pending)
+		if rp.Gate != nil {
+			g := *rp.Gate
+			rp.Gate = &g
+		}
 		out[i] = rp
 	}
 	return out

@@ -84,6 +84,9 @@ func (c *Config) Compile() (*Rules, error) {
 	if c.Concurrency < 0 {
 		add("concurrency", "must not be negative (got %d)", c.Concurrency)
 	}
+	if c.VerifyWindow < 0 {
+		add("verifyWindow", "must not be negative (got %s)", c.VerifyWindow)
+	}
 	if c.MaxDeletions < 0 {
 		add("maxDeletions", "must not be negative (got %d)", c.MaxDeletions)
 	}

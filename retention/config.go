@@ -30,6 +30,11 @@ type Config struct {
 	// CacheExpiry drops a manifest cached in the state directory that no
 	// run has seen for this long. Default 30d.
 	CacheExpiry Duration `mapstructure:"cacheExpiry" json:"cacheExpiry,omitempty" yaml:"cacheExpiry,omitempty"`
+	// VerifyWindow is the most time between the start of a resolution of
+	// every tag of a repository and a deletion there that relies on it;
+	// apply resolves again (a round) when its last resolution is older.
+	// Default 10s.
+	VerifyWindow Duration `mapstructure:"verifyWindow" json:"verifyWindow,omitempty" yaml:"verifyWindow,omitempty"`
 	// Policies are the retention rules.
 	Policies []Policy `mapstructure:"policies" json:"policies" yaml:"policies"`
 	// Local configures the pruning of local caches.

@@ -32,6 +32,10 @@ var (
 	// multi-arch image). A deletion that follows a parent is then
 	// skipped with the registry's message: the manifest stays.
 	ErrReferenced = errors.New("the registry says the manifest is still referenced")
+	// ErrUnnamedTags: a provider's own listing shows tags on a manifest
+	// that the deletion it was asked for does not name (the gate did not
+	// check them there): nothing was sent, and the manifest stays.
+	ErrUnnamedTags = errors.New("tags the deletion does not name point at the manifest")
 	// ErrTruncated: a listing looked incomplete or inconsistent. Nothing
 	// may be deleted on the strength of it.
 	ErrTruncated = errors.New("listing looks truncated or inconsistent")

@@ -140,6 +140,24 @@ type RepoPlan struct {
 	// Deletions are the requests that carry out the decisions, in the
 	// order they are safe to run.
 	Deletions []Deletion `json:"deletions"`
+	// Pending lists, in a plan, what an interrupted apply left pending
+	// here (the children and referrers of a manifest it deleted): apply
+	// finishes those the gate still passes. Information only: apply
+	// reads the journal itself, never this list.
+	Pending []Deletion `json:"pending,omitempty"`
+	// Gate says, in an apply report, how the gate resolved the
+	// repository's tags before its deletions; absent when nothing was
+	// sent.
+	Gate *GateStats `json:"gate,omitempty"`
+}
+
+// GateStats describe the gate's resolution of one repository: how many
+// full resolutions of every tag it took (rounds) and the longest time
+// from a resolution's first request to a deletion's request relying on
+// it (never more than verifyWindow).
+type GateStats struct {
+	Rounds        int      `json:"rounds"`
+	LargestWindow Duration `json:"largestWindow"`
 }
 
 // TagDecision is the decision for one tag, with its reasons.
@@ -177,6 +195,10 @@ type Deletion struct {
 	// Pushed is the push time an untagged deletion was decided on; the
 	// executor checks it against the rules in force.
 	Pushed *time.Time `json:"pushed,omitempty"`
+	// Created is the creation time the gate read for the manifest's tags
+	// when it journaled the deletion: a later run checks a deleted
+	// parent against minAge with it. Never read from a plan.
+	Created *time.Time `json:"created,omitempty"`
 	// Reason says why the deletion is planned, or why it was skipped.
 	Reason string `json:"reason,omitempty"`
 	Status Status `json:"status,omitempty"`

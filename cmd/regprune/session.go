@@ -117,7 +117,7 @@ func (s *session) runOptions() job.Options {
 	}
 	return job.Options{
 		Rules: s.rules, Scope: job.Scope(s.f.scope), Shard: s.shard,
-		Concurrency: s.cfg.Concurrency, MaxDeletions: s.cfg.MaxDeletions,
+		Concurrency: s.cfg.Concurrency, MaxDeletions: s.cfg.MaxDeletions, VerifyWindow: time.Duration(s.cfg.VerifyWindow),
 		Logger: s.log, Now: s.now,
 		PlanProgress: progress, DeleteProgress: s.deletionProgress(),
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/regprune/regprune/retention"
@@ -34,21 +35,38 @@ func (c *Client) DeleteTag(ctx context.Context, repo, tag string) error {
 
 // DeleteDigest deletes a manifest: its tags through the Hub API first,
 // since Docker Hub deletes only untagged manifests, then the manifest by
-// digest over the OCI API. The tags are those the last listing gave
-// (apply lists again right before each digest delete); one that appeared
-// since makes Docker Hub refuse (403), and the manifest stays.
-func (c *Client) DeleteDigest(ctx context.Context, repo, digest string) error {
+// digest over the OCI API. It deletes exactly tags, the tags the
+// executor's gate checked on the digest: a tag that the last Hub
+// listing shows on it and tags does not name stops the deletion before
+// any request (it may be a kept tag the gate did not see there), and
+// one that appeared since makes Docker Hub refuse (403), so the manifest
+// stays.
+func (c *Client) DeleteDigest(ctx context.Context, repo, digest string, tags []string) error {
 	c.mu.Lock()
-	tags := append([]string(nil), c.tagsOf[repo][digest]...)
+	listed := append([]string(nil), c.tagsOf[repo][digest]...)
 	c.mu.Unlock()
+	if extra := outside(listed, tags); len(extra) > 0 {
+		return fmt.Errorf("deleting %s@%s: the Hub listing shows tag(s) %s on it, which the deletion does not name: %w", repo, digest, strings.Join(extra, ", "), retention.ErrUnnamedTags)
+	}
 	for _, t := range tags {
 		if err := c.DeleteTag(ctx, repo, t); err != nil && !errors.Is(err, retention.ErrNotFound) {
 			return err
 		}
 	}
-	err := c.Client.DeleteDigest(ctx, repo, digest)
+	err := c.Client.DeleteDigest(ctx, repo, digest, tags)
 	if errors.Is(err, retention.ErrDenied) && strings.Contains(err.Error(), "still be referenced") {
 		return fmt.Errorf("%w: %w", retention.ErrReferenced, err)
 	}
 	return err
+}
+
+// outside returns the names of listed that tags does not hold.
+func outside(listed, tags []string) []string {
+	var out []string
+	for _, t := range listed {
+		if !slices.Contains(tags, t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }

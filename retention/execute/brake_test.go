@@ -181,7 +181,7 @@ func TestMaxDeletionsCountsOrphans(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.push("app", sigTag(gone), sig)
-		if err := e.direct.DeleteDigest(t.Context(), e.reg.Repo("app"), gone); err != nil {
+		if err := e.direct.DeleteDigest(t.Context(), e.reg.Repo("app"), gone, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -5,15 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"github.com/regprune/regprune/retention"
 )
 
-// execute checks one deletion against the repository's present state and
-// the rules, then carries it out. It sets d.Status and d.Reason or d.Error.
-func (r *repoRun) execute(ctx context.Context, d *retention.Deletion) {
-	if why := r.check(ctx, d); why != "" {
+// execute passes one deletion through the gate and carries it out. It
+// sets d.Status and d.Reason or d.Error.
+func (r *repoRun) execute(ctx context.Context, d *retention.Deletion, recovered bool) {
+	if why := r.admit(ctx, d, recovered); why != "" {
 		d.Status, d.Reason = retention.StatusSkipped, why
 		r.log.Info("deletion skipped", "digest", d.Digest, "kind", string(d.Kind), "reason", why)
 		return
@@ -41,6 +42,8 @@ func (r *repoRun) execute(ctx context.Context, d *retention.Deletion) {
 		// Invariant: a registry that cannot delete a tag alone keeps the
 		// tag, and the manifest stays for its other tags.
 		d.Status, d.Reason = retention.StatusSkipped, "the registry refuses to delete a tag alone (405/UNSUPPORTED): the tag stays, and so does the manifest"
+	case errors.Is(err, retention.ErrUnnamedTags):
+		d.Status, d.Reason = retention.StatusSkipped, "nothing sent: "+err.Error()
 	case errors.Is(err, retention.ErrReferenced) && d.Kind != retention.KindImage && d.Kind != retention.KindIndex:
 		// A child or referrer the registry will not let go: it stays.
 		d.Status, d.Reason = retention.StatusSkipped, "the registry refuses, the manifest stays: "+err.Error()
@@ -56,73 +59,10 @@ func (r *repoRun) execute(ctx context.Context, d *retention.Deletion) {
 
 var errTagDeletionRefused = errors.New("tag deletion refused")
 
-// check returns why d must not run now, or "".
-func (r *repoRun) check(ctx context.Context, d *retention.Deletion) string {
-	r.view.RLock()
-	defer r.view.RUnlock()
-	// Every tag of the deletion must still point where the plan saw it,
-	// and may not be protected or too young under the rules in force.
-	for _, t := range d.Tags {
-		cur, ok := r.current[t]
-		switch {
-		case !ok && d.Kind == retention.KindTag:
-			return fmt.Sprintf("tag %s no longer exists", t)
-		case ok && cur == "":
-			return fmt.Sprintf("tag %s could not be resolved right before deleting", t)
-		case ok && cur != d.Digest:
-			return fmt.Sprintf("tag %s moved to %s since the plan", t, cur)
-		}
-		if why := r.forbidden(t, d.Kind); why != "" {
-			return why
-		}
-	}
-	if d.Kind == retention.KindTag {
-		return ""
-	}
-	// A manifest deleted by digest takes every tag on it: no tag outside
-	// the plan may point at it now, and no tag may be of unknown digest.
-	if extra := r.extraTags(d); len(extra) > 0 {
-		return fmt.Sprintf("tag(s) %s now point at it", joinTags(extra))
-	}
-	if len(r.unresolved) > 0 {
-		return fmt.Sprintf("tag(s) %s could not be resolved, and might point at it", joinTags(r.unresolved))
-	}
-	if tag, ok := r.reachedByUnseen[d.Digest]; ok {
-		return fmt.Sprintf("the index %s, pushed or moved since the plan, references it", tag)
-	}
-	if r.blocked != "" {
-		return r.blocked
-	}
-	if index, ok := r.reachedByUndeleted[d.Digest]; ok {
-		return fmt.Sprintf("the index %s, which was not deleted, references it", index)
-	}
-	switch d.Kind {
-	case retention.KindChild:
-		if st := r.statusOf(d.Parent); st != retention.StatusDeleted {
-			return fmt.Sprintf("its index %s was not deleted", d.Parent)
-		}
+// skipError is a deletion the gate stopped right before its request.
+type skipError struct{ why string }
 
-	case retention.KindUntagged:
-		return r.checkUntagged(d)
-
-	case retention.KindReferrer:
-		if st, planned := r.plannedStatus(d.Parent); planned {
-			if st != retention.StatusDeleted {
-				return fmt.Sprintf("its subject %s was not deleted", d.Parent)
-			}
-			break
-		}
-		// The subject was gone when the plan was made: make sure it still is.
-		ok, err := r.reg.Exists(ctx, r.rp.Repository, d.Parent)
-		if err != nil {
-			return fmt.Sprintf("could not check that its subject %s is gone: %v", d.Parent, err)
-		}
-		if ok {
-			return fmt.Sprintf("its subject %s exists again", d.Parent)
-		}
-	}
-	return ""
-}
+func (e *skipError) Error() string { return e.why }
 
 // checkUntagged returns why an untagged deletion must not run, or "":
 // it names tags, the rules in force forbid it, a tagged index lists it,
@@ -133,9 +73,6 @@ func (r *repoRun) checkUntagged(d *retention.Deletion) string {
 	}
 	if why := r.rules.ForbiddenUntagged(r.rp.Repository, d.Pushed, r.now); why != "" {
 		return why
-	}
-	if index, ok := r.reachedByTagged[d.Digest]; ok {
-		return fmt.Sprintf("%s lists it", index)
 	}
 	if d.Parent != "" {
 		if st := r.statusOf(d.Parent); st != retention.StatusDeleted {
@@ -158,40 +95,25 @@ func (r *repoRun) forbidden(tag string, kind retention.Kind) string {
 	return r.rules.Forbidden(tag, r.created[tag], r.now)
 }
 
-// extraTags lists the tags pointing at d.Digest now that the deletion
-// does not name.
-func (r *repoRun) extraTags(d *retention.Deletion) []string {
-	named := map[string]bool{}
-	for _, t := range d.Tags {
-		named[t] = true
-	}
-	var extra []string
-	for _, t := range r.pointsAt[d.Digest] {
-		if !named[t] {
-			extra = append(extra, t)
-		}
-	}
-	return extra
-}
-
 // deleteTags removes the tags of a tag-only deletion.
 func (r *repoRun) deleteTags(ctx context.Context, d *retention.Deletion) error {
-	r.record(ctx, d)
-	return r.untag(ctx, d.Tags)
+	return r.untag(ctx, d, d.Tags)
 }
 
-// untag deletes each of tags that still exists, one request each. A tag
+// untag deletes each of tags (of the deletion d) that is still listed,
+// one request each, each right after the gate's fresh check of d. A tag
 // already gone counts as done; a registry that refuses to delete a tag
 // alone stops it with errTagDeletionRefused.
-func (r *repoRun) untag(ctx context.Context, tags []string) error {
+func (r *repoRun) untag(ctx context.Context, d *retention.Deletion, tags []string) error {
 	for _, t := range tags {
-		r.view.RLock()
-		_, ok := r.current[t]
-		r.view.RUnlock()
-		if !ok {
-			continue
+		onIt, err := r.send(ctx, d)
+		if err != nil {
+			return err
 		}
-		err := r.reg.DeleteTag(ctx, r.rp.Repository, t)
+		if !slices.Contains(onIt, t) {
+			continue // gone already
+		}
+		err = r.reg.DeleteTag(ctx, r.rp.Repository, t)
 		if errors.Is(err, retention.ErrUnsupported) {
 			return errTagDeletionRefused
 		}
@@ -200,6 +122,27 @@ func (r *repoRun) untag(ctx context.Context, tags []string) error {
 		}
 	}
 	return nil
+}
+
+// send is the gate's last step before a request for d: a fresh check,
+// and for the first request of d the record that restore reads (the
+// manifest with the tags it has now). It returns the tags on d's digest,
+// or the skipError that stops d. A record written so slowly that the
+// resolution aged past the window is checked again.
+func (r *repoRun) send(ctx context.Context, d *retention.Deletion) ([]string, error) {
+	for range 3 {
+		onIt, why, err := r.fresh(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		if why != "" {
+			return nil, &skipError{why}
+		}
+		if !r.recordOnce(ctx, d, onIt) || r.opts.noGate || r.clock().Sub(r.view().at) < r.opts.VerifyWindow {
+			return onIt, nil
+		}
+	}
+	return nil, &skipError{"the record for restore took longer than verifyWindow three times"}
 }
 
 // deleteManifest deletes a manifest whose every tag goes: by digest, in
@@ -225,22 +168,20 @@ func (r *repoRun) deleteManifest(ctx context.Context, d *retention.Deletion) err
 // registry that cannot delete a tag alone gets the digest delete
 // straight away.
 func (r *repoRun) deleteTagsFirst(ctx context.Context, d *retention.Deletion) error {
-	if err := r.untag(ctx, d.Tags); err != nil && !errors.Is(err, errTagDeletionRefused) {
+	if err := r.untag(ctx, d, d.Tags); err != nil && !errors.Is(err, errTagDeletionRefused) {
 		return err
 	}
 	return r.deleteDigest(ctx, d)
 }
 
-// deleteDigest checks the repository once more and deletes by digest.
+// deleteDigest deletes by digest, right after the gate's fresh check,
+// naming the tags the gate found on it.
 func (r *repoRun) deleteDigest(ctx context.Context, d *retention.Deletion) error {
-	if why, err := r.refresh(ctx, d); err != nil || why != "" {
-		if err != nil {
-			return err
-		}
-		return &skipError{why}
+	onIt, err := r.send(ctx, d)
+	if err != nil {
+		return err
 	}
-	r.record(ctx, d)
-	err := r.reg.DeleteDigest(ctx, r.rp.Repository, d.Digest)
+	err = r.reg.DeleteDigest(ctx, r.rp.Repository, d.Digest, onIt)
 	if errors.Is(err, retention.ErrNotFound) {
 		// Already gone: the goal is reached, but not by this run; two
 		// overlapping runs must not both claim it.
@@ -297,17 +238,6 @@ func (r *repoRun) statusOf(digest string) retention.Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.status[digest]
-}
-
-// plannedStatus reports the status of the deletion of digest in this
-// run, and whether the plan deletes it at all.
-func (r *repoRun) plannedStatus(digest string) (retention.Status, bool) {
-	for _, d := range r.rp.Deletions {
-		if d.Digest == digest && d.Kind != retention.KindTag {
-			return r.statusOf(digest), true
-		}
-	}
-	return "", false
 }
 
 func (r *repoRun) isUnsupported() bool {

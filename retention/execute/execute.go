@@ -29,8 +29,15 @@ type Registry interface {
 	// Children lists the manifests of an index.
 	Children(ctx context.Context, repo, digest string) ([]v1.Descriptor, error)
 	Exists(ctx context.Context, repo, digest string) (bool, error)
+	// RawManifest reads a manifest's bytes, checked against its digest
+	// (from a cache only by that hash): the gate reads each manifest it
+	// lets go, and restore's record keeps them.
+	RawManifest(ctx context.Context, repo, digest string) ([]byte, string, error)
 	DeleteTag(ctx context.Context, repo, tag string) error
-	DeleteDigest(ctx context.Context, repo, digest string) error
+	// DeleteDigest deletes a manifest with the tags the gate found on it
+	// right before (a provider that deletes tags itself deletes exactly
+	// these).
+	DeleteDigest(ctx context.Context, repo, digest string, tags []string) error
 }
 
 // Options tune an apply run.
@@ -51,11 +58,22 @@ type Options struct {
 	// (carried out, skipped or failed), with the counts so far. Calls
 	// may come from several goroutines; the counts never go back.
 	Progress func(Counts)
-	// ReverifyWindow is the most time between the listing of a
-	// repository's tags and a DELETE by digest there: an older listing is
-	// taken again, and its new tags resolved, before the DELETE. Default
-	// DefaultReverifyWindow.
-	ReverifyWindow time.Duration
+	// VerifyWindow is the most time between the first request of a
+	// resolution of every tag of a repository and a deletion's request
+	// that relies on it: an older one is made again first (a round). A
+	// repository whose one resolution takes this long deletes nothing.
+	// Default DefaultVerifyWindow.
+	VerifyWindow time.Duration
+	// Replan, when set, plans a repository afresh under the rules in
+	// force when apply starts on it: every deletion must be one that plan
+	// makes too (see Replanner). A saved plan, or a journal's pending
+	// entries, are applied only with it. The job package always sets it.
+	Replan Replanner
+	// Clock tells the time the window is measured on; default time.Now.
+	Clock func() time.Time
+	// noGate turns the gate off, for the tests that prove it is what
+	// stops the wrong deletions (export_test.go).
+	noGate bool
 	// Journal, when set, records each repository's deletions before the
 	// first DELETE and settles them as they are done; what an earlier
 	// run left pending is finished first.
@@ -66,10 +84,10 @@ type Options struct {
 	RunID    string
 }
 
-// DefaultReverifyWindow bounds how old the listing a digest DELETE relies
-// on may be: a tag pushed onto a to-be-deleted digest more than this
-// before its DELETE is seen, and saves it.
-const DefaultReverifyWindow = 10 * time.Second
+// DefaultVerifyWindow bounds how old the resolution a deletion relies on
+// may be: a tag pushed onto a to-be-deleted digest more than this before
+// its DELETE is seen, and saves it.
+const DefaultVerifyWindow = 10 * time.Second
 
 // Apply executes plan and returns the report: the plan in mode "apply",
 // every deletion with its status. It never returns an error: what failed
@@ -82,26 +100,47 @@ func Apply(ctx context.Context, reg Registry, rules *retention.Rules, plan *rete
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	if o.ReverifyWindow <= 0 {
-		o.ReverifyWindow = DefaultReverifyWindow
+	if o.VerifyWindow <= 0 {
+		o.VerifyWindow = DefaultVerifyWindow
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = retention.DefaultConcurrency
 	}
 	out := copyPlan(plan)
-	out.Mode = "apply"
+	out.Mode = retention.ModeApply
 	out.DryRun = false
 
-	if n := CountManifests(out); o.MaxDeletions > 0 && n > o.MaxDeletions {
-		out.Aborted = fmt.Sprintf("safety abort: the plan deletes %d tagged manifests, more than maxDeletions %d; nothing was deleted (raise maxDeletions or review the policies)", n, o.MaxDeletions)
-		o.Logger.Error("safety abort", "manifests", n, "maxDeletions", o.MaxDeletions)
+	progress := newProgress(out, o)
+	shared := &runState{}
+	runs := make([]*repoRun, len(out.Repositories))
+	for i := range out.Repositories {
+		runs[i] = newRepoRun(reg, rules, now, o, &out.Repositories[i], progress, shared)
+	}
+	recovering := admitPending(ctx, runs, o)
+	if n := CountManifests(out) + recovering; o.MaxDeletions > 0 && n > o.MaxDeletions {
+		out.Aborted = fmt.Sprintf("safety abort: the plan deletes %d tagged manifests (%d of them left pending by an interrupted run), more than maxDeletions %d; nothing was deleted (raise maxDeletions or review the policies)", n, recovering, o.MaxDeletions)
+		o.Logger.Error("safety abort", "manifests", n, "pending", recovering, "maxDeletions", o.MaxDeletions)
 		for i := range out.Repositories {
 			out.Repositories[i].SkipPending("safety abort: maxDeletions exceeded")
 		}
 		out.Summarize()
 		return out
 	}
+	// Every repository runs, and records its own outcome (an interrupted
+	// one skips what it did not start), so the pool is never cut short.
+	_ = pool.Each(context.WithoutCancel(ctx), o.Concurrency, len(runs), func(_ context.Context, i int) error {
+		runs[i].run(ctx)
+		return nil
+	})
+	out.Summarize()
+	return out
+}
 
+// newProgress returns what each settled deletion reports to o.Progress.
+func newProgress(out *retention.Plan, o Options) func(retention.Status) {
 	progress := func(retention.Status) {}
 	if o.Progress != nil {
 		c := Counts{}
@@ -116,17 +155,7 @@ func Apply(ctx context.Context, reg Registry, rules *retention.Rules, plan *rete
 			o.Progress(c)
 		}
 	}
-	// Every repository runs, and records its own outcome (an interrupted
-	// one skips what it did not start), so the pool is never cut short.
-	shared := &runState{}
-	_ = pool.Each(context.WithoutCancel(ctx), o.Concurrency, len(out.Repositories), func(_ context.Context, i int) error {
-		rp := &out.Repositories[i]
-		r := &repoRun{reg: reg, rules: rules, now: now, opts: o, rp: rp, log: o.Logger.With("repository", rp.Repository), progress: progress, shared: shared}
-		r.run(ctx)
-		return nil
-	})
-	out.Summarize()
-	return out
+	return progress
 }
 
 // CountManifests counts what maxDeletions limits: manifests deleted by
@@ -161,7 +190,7 @@ func CountManifests(p *retention.Plan) int {
 // brake is still checked, so a dry run shows an abort too.
 func DryRun(plan *retention.Plan, maxDeletions int) *retention.Plan {
 	out := copyPlan(plan)
-	out.Mode = "apply"
+	out.Mode = retention.ModeApply
 	out.DryRun = true
 	if n := CountManifests(out); maxDeletions > 0 && n > maxDeletions {
 		out.Aborted = fmt.Sprintf("safety abort: the plan deletes %d tagged manifests, more than maxDeletions %d; apply would delete nothing", n, maxDeletions)

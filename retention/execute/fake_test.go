@@ -2,10 +2,14 @@ package execute_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -26,9 +30,52 @@ type fakeRegistry struct {
 	// index maps an index's digest to its children; a tag on one
 	// resolves with the OCI index media type.
 	index map[string][]string
+	// subject maps a manifest to the subject its body names; present
+	// holds manifests that exist with no tag (and no index lists).
+	subject map[string]string
+	absent  map[string]bool
 	// onDelete, when set, is called after each successful DELETE with
 	// its reference (a tag or a digest).
 	onDelete func(ref string)
+	// named records the tags each digest DELETE named.
+	named map[string][]string
+	// untagged holds manifests no tag points at with their push times,
+	// listed by replan (as the GitHub Packages API lists them); firstSeen
+	// and created are what a listing knows of a manifest's age.
+	untagged  map[string]time.Time
+	firstSeen map[string]time.Time
+	created   map[string]time.Time
+}
+
+// replan plans the fake's repository afresh under rules, as the
+// planner does: a listing of what the fake holds, decided by Decide.
+func (f *fakeRegistry) replan(rules *retention.Rules) execute.Replanner {
+	return func(_ context.Context, repo string, now time.Time) (retention.Listing, retention.RepoPlan, error) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		l := retention.Listing{Repository: repo, Manifests: map[string]retention.Manifest{}, ListsUntagged: f.untagged != nil}
+		describe := func(d string) {
+			m := retention.Manifest{Digest: d, MediaType: retention.MediaTypeOCIManifest, Subject: f.subject[d],
+				FirstSeen: f.firstSeen[d], Created: f.created[d], CreatedSource: "config"}
+			if cs, ok := f.index[d]; ok {
+				m.MediaType, m.Children = retention.MediaTypeOCIIndex, cs
+			}
+			l.Manifests[d] = m
+		}
+		for _, t := range slices.Sorted(maps.Keys(f.tags)) {
+			d := f.tags[t]
+			l.Tags = append(l.Tags, retention.Tag{Name: t, Digest: d})
+			describe(d)
+			for _, c := range f.index[d] {
+				describe(c)
+			}
+		}
+		for _, d := range slices.Sorted(maps.Keys(f.untagged)) {
+			l.Untagged = append(l.Untagged, retention.Untagged{Digest: d, Pushed: f.untagged[d]})
+			describe(d)
+		}
+		return l, retention.Decide(now, rules, l), nil
+	}
 }
 
 func (f *fakeRegistry) ListTags(context.Context, string) ([]string, error) {
@@ -84,12 +131,40 @@ func (f *fakeRegistry) Children(_ context.Context, _, digest string) ([]v1.Descr
 func (f *fakeRegistry) Exists(_ context.Context, _, digest string) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for _, d := range f.tags {
-		if d == digest {
-			return true, nil
-		}
+	return f.exists(digest), nil
+}
+
+// exists: every manifest exists, tagged or not, until it is deleted
+// by digest, except those the test marks absent.
+func (f *fakeRegistry) exists(digest string) bool {
+	return !f.absent[digest] && !slices.Contains(f.deleted, digest)
+}
+
+// RawManifest serves a manifest made up from what the fake knows: an
+// index lists its children, an image names its subject.
+func (f *fakeRegistry) RawManifest(_ context.Context, _, digest string) ([]byte, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.fail["read "+digest]; err != nil {
+		return nil, "", err
 	}
-	return false, nil
+	if !f.exists(digest) {
+		return nil, "", fmt.Errorf("%s: %w", digest, retention.ErrNotFound)
+	}
+	if cs, ok := f.index[digest]; ok {
+		var ms []map[string]string
+		for _, c := range cs {
+			ms = append(ms, map[string]string{"digest": c, "mediaType": retention.MediaTypeOCIManifest})
+		}
+		b, _ := json.Marshal(map[string]any{"mediaType": retention.MediaTypeOCIIndex, "manifests": ms})
+		return b, retention.MediaTypeOCIIndex, nil
+	}
+	m := map[string]any{"mediaType": retention.MediaTypeOCIManifest}
+	if s := f.subject[digest]; s != "" {
+		m["subject"] = map[string]string{"digest": s}
+	}
+	b, _ := json.Marshal(m)
+	return b, retention.MediaTypeOCIManifest, nil
 }
 
 func (f *fakeRegistry) DeleteTag(_ context.Context, _, tag string) error {
@@ -106,12 +181,16 @@ func (f *fakeRegistry) DeleteTag(_ context.Context, _, tag string) error {
 	return nil
 }
 
-func (f *fakeRegistry) DeleteDigest(_ context.Context, _, digest string) error {
+func (f *fakeRegistry) DeleteDigest(_ context.Context, _, digest string, tags []string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.fail["delete "+digest]; err != nil {
 		return err
 	}
+	if f.named == nil {
+		f.named = map[string][]string{}
+	}
+	f.named[digest] = tags
 	for t, d := range f.tags {
 		if d == digest {
 			delete(f.tags, t)

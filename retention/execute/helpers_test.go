@@ -114,9 +114,21 @@ func (e *env) plan(rules *retention.Rules) *retention.Plan {
 	return p
 }
 
+// apply applies p as the job package does: the gate plans each
+// repository afresh with the planner.
 func (e *env) apply(rules *retention.Rules, p *retention.Plan, o execute.Options) *retention.Plan {
 	e.t.Helper()
+	if o.Replan == nil {
+		o.Replan = replanner(e.client, rules)
+	}
 	return execute.Apply(context.Background(), e.client, rules, p, now, o)
+}
+
+// replanner is the job package's Replanner over l.
+func replanner(l planner.Lister, rules *retention.Rules) execute.Replanner {
+	return func(ctx context.Context, repo string, now time.Time) (retention.Listing, retention.RepoPlan, error) {
+		return planner.Repository(ctx, l, rules, repo, now)
+	}
 }
 
 // tags returns the tags of name as the registry lists them now, sorted.

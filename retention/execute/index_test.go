@@ -85,7 +85,7 @@ func TestIndexTakesItsChildren(t *testing.T) {
 			},
 			wantIndex:   retention.StatusDeleted,
 			wantChild:   retention.StatusSkipped,
-			childReason: "the index new-idx, pushed or moved since the plan, references it",
+			childReason: "tagged new-idx, lists it",
 			wantDeletes: []string{"app@old"},
 		},
 	} {
@@ -159,7 +159,7 @@ func TestNewIndexReferencesPlannedImage(t *testing.T) {
 
 	out := e.apply(rules, p, execute.Options{})
 
-	wantStatus(t, out, repo, old, retention.KindImage, retention.StatusSkipped, "the index multi, pushed or moved since the plan, references it")
+	wantStatus(t, out, repo, old, retention.KindImage, retention.StatusSkipped, "tagged multi, lists it")
 	if !e.exists("app", old) {
 		t.Errorf("old-1's image was deleted, and the index multi pushed since the plan lists it")
 	}

@@ -30,10 +30,10 @@ func (j *fakeJournal) Begin(_ string, dels []retention.Deletion) error {
 	return nil
 }
 
-func (j *fakeJournal) Settle(_, digest string, _ retention.Kind) error {
+func (j *fakeJournal) Settle(_ string, d retention.Deletion) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.settled = append(j.settled, digest)
+	j.settled = append(j.settled, d.Digest)
 	return nil
 }
 

@@ -13,25 +13,34 @@ type Recorder interface {
 	RecordDeletion(runID, repo string, d retention.Deletion, raw []byte, contentType string) error
 }
 
-// RawReader reads a manifest's bytes; the registry client is one.
-type RawReader interface {
-	RawManifest(ctx context.Context, repo, digest string) ([]byte, string, error)
-}
-
-// record keeps d's manifest before its DELETE. A manifest that cannot be
-// read or kept is still deleted, with a warning: restore will say it
-// cannot bring it back.
-func (r *repoRun) record(ctx context.Context, d *retention.Deletion) {
+// recordOnce keeps d's manifest before its first request, with the tags
+// the gate found on it just now (for a deletion by digest, every tag
+// the DELETE takes; for tags alone, those tags), and reports whether it
+// wrote a record. A manifest that cannot be read or kept is still
+// deleted, with a warning: restore will say it cannot bring it back.
+func (r *repoRun) recordOnce(ctx context.Context, d *retention.Deletion, onIt []string) bool {
 	rec := r.opts.Recorder
-	reader, ok := r.reg.(RawReader)
-	if rec == nil || !ok || r.opts.RunID == "" {
-		return
+	if rec == nil || r.opts.RunID == "" {
+		return false
 	}
-	raw, ct, err := reader.RawManifest(ctx, r.rp.Repository, d.Digest)
+	key := string(d.Kind) + " " + d.Digest
+	r.mu.Lock()
+	done := r.recorded[key]
+	r.recorded[key] = true
+	r.mu.Unlock()
+	if done {
+		return false
+	}
+	kept := *d
+	if d.Kind != retention.KindTag {
+		kept.Tags = onIt
+	}
+	f, err := r.manifest(ctx, d.Digest)
 	if err == nil {
-		err = rec.RecordDeletion(r.opts.RunID, r.rp.Repository, *d, raw, ct)
+		err = rec.RecordDeletion(r.opts.RunID, r.rp.Repository, kept, f.raw, f.ct)
 	}
 	if err != nil {
 		r.log.Warn("could not record the manifest before deleting it: restore cannot bring it back", "digest", d.Digest, "error", err)
 	}
+	return true
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -22,86 +21,85 @@ type repoRun struct {
 	opts  Options
 	rp    *retention.RepoPlan
 	log   *slog.Logger
+	clock func() time.Time
 	// shared is what the repositories of this apply share.
 	shared *runState
-	// recovering: an earlier run left deletions pending here; recovered
-	// holds what this run did about them, for the report.
-	recovering bool
-	recovered  []retention.Deletion
 
-	// current maps every tag the registry lists now to the digest it
-	// points at ("" when it could not be resolved).
-	current map[string]string
-	// pointsAt maps digests to the tags that point at them now.
-	pointsAt map[string][]string
-	// unresolved: some tag's digest is unknown, so no manifest may be
-	// deleted by digest (it might be that tag's).
-	unresolved []string
-	// lied: tags whose HEAD named a digest other than the hash of the
-	// manifest served for them; the repository fails.
-	lied []string
-	// created holds the creation time the plan recorded for each tag.
+	// inforce is the rules in force: the repository planned afresh when
+	// apply started on it (nil without a Replanner: the plan was made in
+	// this call, under these rules).
+	inforce *freshPlan
+	// created holds the time minAge reads for each tag, from the fresh
+	// plan (or, without one, the plan made in this call).
 	created map[string]*time.Time
-	// reachedByUnseen maps manifests that an index the plan never saw
-	// (pushed or moved since) references to that index's tag: none of
-	// them may be deleted.
-	reachedByUnseen map[string]string
+
+	// pending and parents are what an earlier, interrupted run left in
+	// the journal: deletions not settled, and deleted manifests that
+	// those follow. recovered holds what this run did about them, for the
+	// report; admitted, those the gate passed before the brake.
+	pending   []retention.Deletion
+	parents   map[string]retention.Deletion
+	recovered []retention.Deletion
+	admitted  []retention.Deletion
+	started   bool
+	startErr  error
+
+	// v is the last full resolution of the repository's tags; freshMu
+	// makes one deletion at a time check it (and resolve again when it
+	// is as old as the window).
+	viewMu  sync.RWMutex
+	v       *view
+	freshMu sync.Mutex
+	rounds  int
+
 	// reachedByUndeleted maps manifests that a planned index which was
 	// not deleted after all (skipped or failed) references to that
 	// index's digest: a child is planned under one parent only, so its
 	// other parents are checked here. blocked, when set, says why no
 	// manifest may be deleted by digest any more (such an index could not
 	// be read).
-	reachedByUndeleted map[string]string
+	reachedByUndeleted map[string][]string
 	blocked            string
-	// reachedByTagged maps manifests a tagged index lists now to that
-	// index, when the plan deletes untagged manifests.
-	reachedByTagged map[string]string
 
 	// progress is called with the outcome of each deletion as it is settled.
 	progress func(retention.Status)
 
-	// view guards current, pointsAt and reachedByUnseen, which refresh
-	// renews while deletions run; listedAt is when the tags were listed.
-	view      sync.RWMutex
-	refreshMu sync.Mutex
-	listedAt  time.Time
-
 	mu          sync.Mutex
-	status      map[string]retention.Status // by digest, for children and referrers
+	status      map[string]retention.Status // by digest
+	facts       map[string]*facts           // manifests read by the gate
+	childrenOf  map[string][]child          // index digest -> what it lists
+	largest     time.Duration               // the largest window relied on
+	recorded    map[string]bool             // "KIND DIGEST" kept for restore
 	unsupported bool
+}
+
+func newRepoRun(reg Registry, rules *retention.Rules, now time.Time, o Options, rp *retention.RepoPlan, progress func(retention.Status), shared *runState) *repoRun {
+	return &repoRun{
+		reg: reg, rules: rules, now: now, opts: o, rp: rp, clock: o.Clock,
+		log: o.Logger.With("repository", rp.Repository), progress: progress, shared: shared,
+		status: map[string]retention.Status{}, facts: map[string]*facts{}, childrenOf: map[string][]child{},
+		recorded: map[string]bool{},
+	}
 }
 
 func (r *repoRun) run(ctx context.Context) {
 	rp := r.rp
-	pending := r.pendingFromEarlier()
-	r.recovering = len(pending) > 0
 	defer func() { rp.Deletions = append(rp.Deletions, r.recovered...) }()
-	if len(rp.Deletions) == 0 && !r.recovering {
+	if len(rp.Deletions) == 0 && len(r.pending) == 0 {
 		return
 	}
-	if rp.Error != "" {
-		r.skipAll("the repository failed to list: nothing is deleted in it")
+	if why := r.refuseAll(ctx); why != "" {
+		r.skipAll(why)
 		return
 	}
-	if err := ctx.Err(); err != nil {
-		r.skipAll("interrupted before this repository was started")
-		return
-	}
-	if r.opts.Saved && len(r.rules.PoliciesFor(rp.Repository)) == 0 {
-		// A saved plan made under another configuration: the one in force
-		// does not ask for anything to be deleted here.
-		r.skipAll("no policy of the configuration in force governs this repository")
-		return
-	}
-	if err := r.verify(ctx); err != nil {
+	if err := r.prepare(ctx); err != nil {
 		rp.Error = err.Error()
 		r.skipAll("re-reading the repository before deleting failed: nothing is deleted in it")
 		r.log.Error("re-reading before deletion failed", "error", err)
 		return
 	}
-	r.status = map[string]retention.Status{}
-	left := r.recover(ctx, pending)
+	left := r.recover(ctx)
+	defer r.noteGate()
 	if len(rp.Deletions) == 0 && len(left) == 0 {
 		r.finishJournal(ctx)
 		return
@@ -127,169 +125,46 @@ func (r *repoRun) run(ctx context.Context) {
 	}
 }
 
-// verify re-reads the repository's tags and resolves the tags involved
-// in a deletion, every tag that is new since the plan, and, for a saved
-// plan, every tag.
-func (r *repoRun) verify(ctx context.Context) error {
-	r.listedAt = time.Now() // when the listing was asked for: the earlier bound
-	tags, err := r.reg.ListTags(ctx, r.rp.Repository)
-	if err != nil {
-		return fmt.Errorf("re-listing tags before deleting: %w", err)
+// refuseAll says why nothing may be deleted in the repository before it
+// is even read, or "".
+func (r *repoRun) refuseAll(ctx context.Context) string {
+	switch {
+	case r.rp.Error != "":
+		return "the repository failed to list: nothing is deleted in it"
+	case ctx.Err() != nil:
+		return "interrupted before this repository was started"
+	case r.opts.Saved && len(r.rules.PoliciesFor(r.rp.Repository)) == 0:
+		// A saved plan made under another configuration: the one in force
+		// does not ask for anything to be deleted here.
+		return "no policy of the configuration in force governs this repository"
+	case r.opts.Saved && r.opts.Replan == nil && !r.opts.noGate:
+		return "a saved plan needs the rules in force checked on a fresh plan, and this apply cannot plan (no Replanner)"
 	}
-	planned := map[string]string{}
-	r.created = map[string]*time.Time{}
-	for _, td := range r.rp.Tags {
-		planned[td.Tag] = td.Digest
-		r.created[td.Tag] = later(td.Created, td.Pushed)
-		if r.created[td.Tag] == nil {
-			// Creation unknown (a 1970 reproducible build): minAge reads
-			// when regprune first saw the digest.
-			r.created[td.Tag] = td.FirstSeen
-		}
-	}
-	involved := map[string]bool{}
-	for _, d := range r.rp.Deletions {
-		for _, t := range d.Tags {
-			involved[t] = true
-		}
-	}
-	r.current = make(map[string]string, len(tags))
-	var toHead []string
-	for _, t := range tags {
-		d, known := planned[t]
-		r.current[t] = d
-		if involved[t] || !known || r.opts.Saved {
-			toHead = append(toHead, t)
-		}
-	}
-	indexes, err := r.resolveTags(ctx, toHead, planned)
-	if err != nil {
-		return err
-	}
-	r.pointsAt = byDigest(r.current)
-	known := map[string]bool{}
-	for _, td := range r.rp.Tags {
-		known[td.Digest] = true
-	}
-	for _, d := range r.rp.Deletions {
-		known[d.Digest] = true
-	}
-	// An index the plan never saw (pushed or moved since) may list
-	// manifests the plan deletes: read it (one GET per such index, none
-	// when no new tag points at an index) and protect what it reaches.
-	r.reachedByUnseen = map[string]string{}
-	var unseen []string
-	for t, d := range r.current {
-		if d != "" && !known[d] && indexes[d] {
-			unseen = append(unseen, t)
-		}
-	}
-	sort.Strings(unseen)
-	for _, t := range unseen {
-		if err := r.markUnseen(ctx, r.current[t], t); err != nil {
-			r.unresolved = append(r.unresolved, t)
-			r.log.Warn("could not read an index pushed since the plan; no manifest will be deleted by digest in this repository", "tag", t, "error", err)
-		}
-	}
-	if err := r.protectTaggedIndexes(ctx, indexes); err != nil {
-		return err
-	}
-	sort.Strings(r.unresolved)
-	return r.resolvedAll()
+	return ""
 }
 
-// resolveTags resolves tags (with at most Concurrency in flight) into
-// r.current, and returns the digests among them that are indexes. A tag
-// gone since the listing leaves the view; one that cannot be resolved,
-// or whose digest header lies, is recorded for resolvedAll.
-func (r *repoRun) resolveTags(ctx context.Context, tags []string, planned map[string]string) (map[string]bool, error) {
-	var mu sync.Mutex
-	indexes := map[string]bool{}
-	forEach(ctx, r.opts.Concurrency, len(tags), func(ctx context.Context, i int) {
-		t := tags[i]
-		d, mt, err := r.resolve(ctx, t, planned[t])
-		mu.Lock()
-		defer mu.Unlock()
-		if err == nil && retention.IsIndexMediaType(mt) {
-			indexes[d] = true
-		}
-		switch {
-		case errors.Is(err, retention.ErrNotFound):
-			delete(r.current, t) // deleted since it was listed
-		case errors.Is(err, errHeaderLies):
-			r.current[t] = ""
-			r.lied = append(r.lied, t)
-			r.log.Error("the registry's digest header disagrees with the manifest it serves; no manifest will be deleted by digest in this repository", "tag", t, "error", err)
-		case err != nil:
-			r.current[t] = ""
-			r.unresolved = append(r.unresolved, t)
-			r.log.Warn("could not resolve a tag; no manifest will be deleted by digest in this repository", "tag", t, "error", err)
-		default:
-			r.current[t] = d
-		}
-	})
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("interrupted while re-reading: %w", err)
+// prepare takes the first view and the rules in force, once.
+func (r *repoRun) prepare(ctx context.Context) error {
+	if !r.started {
+		r.started = true
+		r.startErr = r.start(ctx)
 	}
-	return indexes, nil
+	return r.startErr
 }
 
-// resolvedAll fails the re-read when a tag could not be resolved: it
-// might point at anything, so nothing is deleted here, and the repository
-// fails (exit 1), so a registry that answers 500 cannot pass for a run
-// that pruned.
-func (r *repoRun) resolvedAll() error {
-	if len(r.lied) > 0 {
-		sort.Strings(r.lied)
-		return fmt.Errorf("re-reading tags before deleting: for tag(s) %s %v; the plan uses the hash, so no digest this registry reports is trusted and nothing is deleted here", joinTags(r.lied), errHeaderLies)
+// noteGate puts the gate's figures in the report.
+func (r *repoRun) noteGate() {
+	if r.rounds == 0 {
+		return
 	}
-	if len(r.unresolved) == 0 {
-		return nil
-	}
-	return fmt.Errorf("re-reading tags before deleting: %s could not be resolved", joinTags(r.unresolved))
-}
-
-// markUnseen records every manifest the index digest (tagged tag)
-// reaches, reading nested indexes too.
-func (r *repoRun) markUnseen(ctx context.Context, digest, tag string) error {
-	return r.reach(ctx, digest, tag, r.reachedByUnseen, false, 0)
-}
-
-// reach records in into every manifest the index digest lists, through
-// nested indexes (up to retention.MaxIndexDepth), as reached from top;
-// what into holds already is not read again. With goneOK an index that
-// is gone lists nothing; otherwise that is an error.
-func (r *repoRun) reach(ctx context.Context, digest, top string, into map[string]string, goneOK bool, depth int) error {
-	if depth > retention.MaxIndexDepth {
-		return fmt.Errorf("indexes nested deeper than %d under %s", retention.MaxIndexDepth, top)
-	}
-	children, err := r.reg.Children(ctx, r.rp.Repository, digest)
-	if goneOK && errors.Is(err, retention.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	for _, c := range children {
-		cd := c.Digest.String()
-		if _, seen := into[cd]; seen {
-			continue
-		}
-		into[cd] = top
-		if retention.IsIndexMediaType(string(c.MediaType)) {
-			if err := r.reach(ctx, cd, top, into, goneOK, depth+1); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	r.rp.Gate = &retention.GateStats{Rounds: r.rounds, LargestWindow: retention.Duration(r.largest)}
 }
 
 // protectUndeleted reads every planned index that was not deleted and
 // records what it reaches: those manifests stay, whatever parent the plan
 // filed them under. One GET per such index, none when all went.
 func (r *repoRun) protectUndeleted(ctx context.Context) {
-	r.reachedByUndeleted = map[string]string{}
+	r.reachedByUndeleted = map[string][]string{}
 	if ctx.Err() != nil {
 		return // interrupted: no further deletion starts
 	}
@@ -302,7 +177,8 @@ func (r *repoRun) protectUndeleted(ctx context.Context) {
 			label += " (" + joinTags(d.Tags) + ")"
 		}
 		// Read to the end even when the run is interrupted meanwhile.
-		if err := r.reach(context.WithoutCancel(ctx), d.Digest, label, r.reachedByUndeleted, true, 0); err != nil {
+		err := r.reach(context.WithoutCancel(ctx), d.Digest, label, r.reachedByUndeleted, 0)
+		if err != nil && !errors.Is(err, retention.ErrNotFound) {
 			r.blocked = fmt.Sprintf("the index %s was not deleted and could not be read (%v), so what it lists is unknown", label, err)
 			r.log.Warn("could not read an index that was not deleted; no more manifests will be deleted by digest in this repository", "digest", d.Digest, "error", err)
 			return
@@ -339,7 +215,7 @@ func (r *repoRun) phase(ctx context.Context, kind retention.Kind) {
 		}
 		forEach(ctx, r.opts.Concurrency, len(wave), func(ctx context.Context, i int) {
 			d := &r.rp.Deletions[wave[i]]
-			r.execute(ctx, d)
+			r.execute(ctx, d, false)
 			r.settle(d)
 			r.mu.Lock()
 			r.status[d.Digest] = d.Status
@@ -352,7 +228,7 @@ func (r *repoRun) phase(ctx context.Context, kind retention.Kind) {
 	for _, i := range idx {
 		d := &r.rp.Deletions[i]
 		if d.Status == "" {
-			d.Status, d.Reason = retention.StatusSkipped, "interrupted (SIGINT/SIGTERM) before this deletion started"
+			d.Status, d.Reason = retention.StatusSkipped, reasonInterrupted
 			r.progress(d.Status)
 		}
 	}
@@ -429,26 +305,21 @@ func (r *repoRun) dangling(ctx context.Context, d *retention.Deletion, still []s
 		return false
 	}
 	r.shared.setTagsFirst(r.rp.Repository, r.log)
-	if err := r.untag(ctx, still); err != nil {
-		r.log.Warn("could not delete the tags left on a deleted manifest", "digest", d.Digest, "tags", joinTags(still), "error", err)
-		return false
-	}
-	return true
-}
-
-// byDigest inverts tag → digest into digest → sorted tags, leaving out
-// tags of unknown digest.
-func byDigest(current map[string]string) map[string][]string {
-	out := map[string][]string{}
-	for t, d := range current {
-		if d != "" {
-			out[d] = append(out[d], t)
+	for _, t := range still {
+		// The tag must still point at nothing, or at the deleted digest
+		// (a registry that keeps a tag's own copy): one moved onto another
+		// manifest since stays.
+		dg, _, err := r.reg.ResolveTag(ctx, r.rp.Repository, t)
+		if !errors.Is(err, retention.ErrNotFound) && (err != nil || dg != d.Digest) {
+			r.log.Warn("a tag left on a deleted manifest resolves again; it stays", "digest", d.Digest, "tag", t, "error", err)
+			return false
+		}
+		if err := r.reg.DeleteTag(ctx, r.rp.Repository, t); err != nil && !errors.Is(err, retention.ErrNotFound) {
+			r.log.Warn("could not delete a tag left on a deleted manifest", "digest", d.Digest, "tag", t, "error", err)
+			return false
 		}
 	}
-	for _, ts := range out {
-		sort.Strings(ts)
-	}
-	return out
+	return true
 }
 
 // later returns the later of two known times (minAge reads the later of
@@ -461,47 +332,4 @@ func later(a, b *time.Time) *time.Time {
 		return a
 	}
 	return b
-}
-
-// protectTaggedIndexes, when the plan deletes untagged manifests, reads
-// every index a tag points at now and records what it lists: an untagged
-// manifest is deleted only while no tagged index references it, whatever
-// the plan says (a saved plan may be stale or edited). One GET per
-// distinct tagged index; none when the plan deletes no untagged manifest.
-func (r *repoRun) protectTaggedIndexes(ctx context.Context, indexes map[string]bool) error {
-	// Untagged deletions, and those an earlier run left pending, must
-	// spare what a tagged index lists.
-	untagged := r.recovering
-	for _, d := range r.rp.Deletions {
-		untagged = untagged || d.Kind == retention.KindUntagged
-	}
-	r.reachedByTagged = map[string]string{}
-	if !untagged {
-		return nil
-	}
-	planned := map[string]bool{}
-	for _, td := range r.rp.Tags {
-		if retention.IsIndexMediaType(td.MediaType) {
-			planned[td.Digest] = true
-		}
-	}
-	var tags []string
-	for t, d := range r.current {
-		if d != "" && (indexes[d] || planned[d]) {
-			tags = append(tags, t)
-		}
-	}
-	sort.Strings(tags)
-	done := map[string]bool{}
-	for _, t := range tags {
-		d := r.current[t]
-		if done[d] {
-			continue
-		}
-		done[d] = true
-		if err := r.reach(ctx, d, "the index tagged "+t, r.reachedByTagged, true, 0); err != nil {
-			return fmt.Errorf("reading the tagged index %s before deleting untagged manifests: %w", t, err)
-		}
-	}
-	return nil
 }

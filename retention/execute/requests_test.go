@@ -2,23 +2,35 @@ package execute_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
+	"github.com/regprune/regprune/retention/registry"
 	"github.com/regprune/regprune/retention/registrytest"
+	"github.com/regprune/regprune/retention/state"
 )
 
-// TestApplyRequestCount: after a fresh plan, apply sends one tags/list per
-// page of each repository, one HEAD per tag involved in a deletion, one GET
-// per tag new since the plan, and one DELETE per tag and manifest it deletes; nothing
-// else (the client's authentication from the plan is reused).
+// TestApplyRequestCount: after a fresh plan, with a state directory as
+// `regprune apply` has, the gate's fresh plan of each repository sends
+// one tags/list per page, one HEAD per tag (a GET for a tag new since the
+// plan), one HEAD that checks the registry's digest header, the referrers
+// requests the plan sent; then one DELETE per tag and manifest it
+// deletes, and one confirming listing; nothing else (manifests and
+// configs come from the cache by hash, and the client's authentication
+// from the plan is reused).
 func TestApplyRequestCount(t *testing.T) {
 	t.Parallel()
 	// Three tags a page, so listings paginate.
-	e := distribution(t, registrytest.WithMaxTags(3))
+	store, _, err := state.Open(t.TempDir(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	e := newEnv(t, registrytest.StartDistribution(t, registrytest.WithMaxTags(3)), registry.WithCache(store))
 	big := e.seed("big",
 		seed.Entry{Tag: "old-1", Created: daysAgo(40)},
 		seed.Entry{Kind: seed.KindSignature, Of: "old-1"},
@@ -48,16 +60,12 @@ func TestApplyRequestCount(t *testing.T) {
 	if out.Summary.Deleted != out.Summary.Manifests+out.Summary.TagOnly+out.Summary.Children+out.Summary.Referrers {
 		t.Fatalf("not everything was deleted:\n%s", render(out))
 	}
-	// The re-listing before deleting takes the plan's pages again; the
+	// The fresh plan's listing takes the plan's pages again; the
 	// confirming one after takes big's 3 remaining tags (keep-1, keep-2,
 	// new-x: one full page, checked once more) and small's one page.
-	want := map[string]int{"GET tags": planned["GET tags"] + 3}
+	want := map[string]int{"GET tags": planned["GET tags"] + 3, "GET referrers": planned["GET referrers"]}
 	for _, rp := range out.Repositories {
-		involved := map[string]bool{}
 		for _, del := range rp.Deletions {
-			for _, tag := range del.Tags {
-				involved[tag] = true
-			}
 			// One DELETE per deleted manifest, which takes its tags; a
 			// tag that goes alone is its own DELETE.
 			if del.Kind == retention.KindTag {
@@ -65,10 +73,19 @@ func TestApplyRequestCount(t *testing.T) {
 			} else {
 				want["DELETE manifest-by-digest"]++
 			}
+			// The gate reads each manifest it lets go; the plan read all
+			// but an index's children (their digests are in the index).
+			if del.Kind == retention.KindChild {
+				want["GET manifest-by-digest"]++
+			}
 		}
-		want["HEAD manifest-by-tag"] += len(involved)
+		// Every tag resolved once, and one header probe.
+		want["HEAD manifest-by-tag"] += len(rp.Tags) + 1
 	}
 	want["GET manifest-by-tag"]++ // new-x, read as the plan reads: its body hashed
+	if g := repoPlan(t, out, e.repo("big")).Gate; g == nil || g.Rounds != 1 {
+		t.Errorf("gate %+v, want one round", g)
+	}
 	got := e.proxy.Counts()
 	t.Logf("plan: %v; apply: %v", planned, got)
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -45,15 +45,15 @@ func TestForgedUntaggedDeletions(t *testing.T) {
 		{"listed by an index tagged since", rules(0, 0), retention.Deletion{Pushed: ago(30 * 24 * time.Hour)}, func(f *fakeRegistry) {
 			f.tags["v2"] = fakeDigest("d")
 			f.index = map[string][]string{fakeDigest("d"): {u}}
-		}, retention.StatusSkipped, "the index v2, pushed or moved since the plan, references it"},
+		}, retention.StatusSkipped, "the rules in force do not delete"},
 		// A child of a kept index, forged into the plan as untagged.
 		{"listed by a kept index", rules(0, 0), retention.Deletion{Pushed: ago(30 * 24 * time.Hour)}, func(f *fakeRegistry) {
 			f.tags["v1"] = idx
 			f.index = map[string][]string{idx: {u}}
-		}, retention.StatusSkipped, "the index tagged v1 lists it"},
+		}, retention.StatusSkipped, "the rules in force do not delete"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := &fakeRegistry{tags: map[string]string{"keep": kept}}
+			f := &fakeRegistry{tags: map[string]string{"keep": kept}, untagged: map[string]time.Time{u: now.AddDate(0, 0, -30)}}
 			if tc.change != nil {
 				tc.change(f)
 			}
@@ -67,7 +67,7 @@ func TestForgedUntaggedDeletions(t *testing.T) {
 				},
 				Deletions: []retention.Deletion{d},
 			}}}
-			out := execute.Apply(context.Background(), f, tc.rules, plan, now, execute.Options{Saved: true})
+			out := execute.Apply(context.Background(), f, tc.rules, plan, now, execute.Options{Saved: true, Replan: f.replan(tc.rules)})
 			got := out.Repositories[0].Deletions[0]
 			if got.Status != tc.status || !strings.Contains(got.Reason+got.Error, tc.reason) {
 				t.Errorf("%s (reason %q, error %q), want %s with %q", got.Status, got.Reason, got.Error, tc.status, tc.reason)
@@ -84,8 +84,8 @@ func TestForgedUntaggedDeletions(t *testing.T) {
 }
 
 // TestMinAgeByFirstSeen: at apply, a tag of unknown creation time is
-// held to minAge by the first-seen time the plan recorded, and kept
-// without one.
+// held to minAge by the first-seen time the fresh listing has (from the
+// state directory), and kept without one, whatever the plan recorded.
 func TestMinAgeByFirstSeen(t *testing.T) {
 	const repo = "reg.example/app"
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
@@ -102,15 +102,19 @@ func TestMinAgeByFirstSeen(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &fakeRegistry{tags: map[string]string{"keep": kept, "old": old}}
+			if tc.firstSeen != nil {
+				f.firstSeen = map[string]time.Time{old: *tc.firstSeen}
+			}
+			long := now.Add(-1000 * time.Hour) // a forged plan cannot make it old
 			plan := &retention.Plan{SchemaVersion: retention.SchemaVersion, Mode: retention.ModePlan, Repositories: []retention.RepoPlan{{
 				Repository: repo,
 				Tags: []retention.TagDecision{
 					{Tag: "keep", Digest: kept, Action: retention.Keep},
-					{Tag: "old", Digest: old, Action: retention.Delete, FirstSeen: tc.firstSeen},
+					{Tag: "old", Digest: old, Action: retention.Delete, FirstSeen: &long},
 				},
 				Deletions: []retention.Deletion{{Digest: old, Tags: []string{"old"}, Kind: retention.KindImage, Reason: "every tag on it is deleted"}},
 			}}}
-			out := execute.Apply(context.Background(), f, rules, plan, now, execute.Options{Saved: true})
+			out := execute.Apply(context.Background(), f, rules, plan, now, execute.Options{Saved: true, Replan: f.replan(rules)})
 			if got := out.Repositories[0].Deletions[0]; got.Status != tc.status {
 				t.Errorf("%s (%q), want %s", got.Status, got.Reason, tc.status)
 			}

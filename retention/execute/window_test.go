@@ -65,7 +65,7 @@ func TestTagPushedDuringApply(t *testing.T) {
 			time.Sleep(window / 3) // a slow registry
 		}
 	})
-	out := e.apply(rules, p, execute.Options{Concurrency: 1, ReverifyWindow: window})
+	out := e.apply(rules, p, execute.Options{Concurrency: 1, VerifyWindow: window})
 
 	wantStatus(t, out, repo, target, retention.KindImage, retention.StatusSkipped, "new-x")
 	if !e.exists("app", target) {

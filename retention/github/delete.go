@@ -50,7 +50,11 @@ func (c *Client) versionID(ctx context.Context, repo, digest string) (int64, err
 // version that is gone and for a token that may not delete it, so a 404
 // is confirmed by reading the version: still there, the deletion failed
 // for lack of permission.
-func (c *Client) DeleteDigest(ctx context.Context, repo, digest string) error {
+//
+// tags are the tags the executor's gate checked on the digest; a version
+// delete takes the tags GitHub has on the version, which the gate found
+// to be these.
+func (c *Client) DeleteDigest(ctx context.Context, repo, digest string, tags []string) error {
 	o, pkg, err := c.packageOf(ctx, repo)
 	if err != nil {
 		return err
@@ -121,7 +125,7 @@ func (c *Client) DeleteTag(ctx context.Context, repo, tag string) error {
 	if err != nil {
 		return fmt.Errorf("untagging %s:%s: pushing the placeholder: %w", repo, tag, err)
 	}
-	if err := c.DeleteDigest(ctx, repo, digest); err != nil {
+	if err := c.DeleteDigest(ctx, repo, digest, []string{tag}); err != nil {
 		if errors.Is(err, retention.ErrNotFound) {
 			return nil
 		}

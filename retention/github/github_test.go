@@ -167,7 +167,7 @@ func TestDeleteRefusals(t *testing.T) {
 	if _, err := ro.List(ctx, repo, false, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	err := ro.DeleteDigest(ctx, repo, a)
+	err := ro.DeleteDigest(ctx, repo, a, nil)
 	if !errors.Is(err, retention.ErrDenied) || !strings.Contains(err.Error(), "delete:packages") {
 		t.Errorf("a token without delete:packages: %v", err)
 	}
@@ -175,10 +175,10 @@ func TestDeleteRefusals(t *testing.T) {
 		t.Error("the version went")
 	}
 	c := client(t, g, token)
-	if err := c.DeleteDigest(ctx, repo, a); err != nil {
+	if err := c.DeleteDigest(ctx, repo, a, nil); err != nil {
 		t.Fatal(err)
 	}
-	err = c.DeleteDigest(ctx, repo, b)
+	err = c.DeleteDigest(ctx, repo, b, nil)
 	if err == nil || !strings.Contains(err.Error(), "delete the package instead") {
 		t.Errorf("the last tagged version: %v", err)
 	}
@@ -277,7 +277,7 @@ func TestPacing(t *testing.T) {
 	// One at a time: the fake clock is exact only for one sleeper (the
 	// bucket itself is x/time/rate's, safe for concurrent use).
 	for _, d := range digests {
-		if err := c.DeleteDigest(ctx, repo, d); err != nil {
+		if err := c.DeleteDigest(ctx, repo, d, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -44,6 +44,8 @@ type Options struct {
 	// Concurrency and MaxDeletions as in the configuration.
 	Concurrency  int
 	MaxDeletions int
+	// VerifyWindow as in the configuration (execute.Options).
+	VerifyWindow time.Duration
 	Logger       *slog.Logger
 	Now          time.Time
 	// PlanProgress and DeleteProgress, when set, are called as
@@ -122,10 +124,17 @@ const waitNote = "rate limits: waited "
 // saved says p was read from a file (narrow it with Narrow first).
 func Apply(ctx context.Context, reg execute.Registry, p *retention.Plan, saved bool, o Options) *retention.Plan {
 	o.defaults()
-	out := execute.Apply(ctx, reg, o.Rules, p, o.Now, execute.Options{
+	eo := execute.Options{
 		MaxDeletions: o.MaxDeletions, Saved: saved, Concurrency: o.Concurrency, Logger: o.Logger,
 		Progress: o.DeleteProgress, Journal: o.Journal, Recorder: o.Recorder, RunID: o.RunID,
-	})
+		VerifyWindow: o.VerifyWindow,
+	}
+	if l, ok := reg.(planner.Lister); ok {
+		eo.Replan = func(ctx context.Context, repo string, now time.Time) (retention.Listing, retention.RepoPlan, error) {
+			return planner.Repository(ctx, l, o.Rules, repo, now)
+		}
+	}
+	out := execute.Apply(ctx, reg, o.Rules, p, o.Now, eo)
 	switch {
 	case out.Aborted != "":
 		skipLocal(out, "safety abort: maxDeletions exceeded, nothing was deleted")

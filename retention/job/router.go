@@ -27,7 +27,9 @@ type provider interface {
 	Deepen(ctx context.Context, l retention.Listing, now time.Time) (retention.Listing, error)
 	ListTags(ctx context.Context, repo string) ([]string, error)
 	DeleteTag(ctx context.Context, repo, tag string) error
-	DeleteDigest(ctx context.Context, repo, digest string) error
+	// DeleteDigest deletes a manifest and exactly the tags given, which
+	// the executor's gate checked.
+	DeleteDigest(ctx context.Context, repo, digest string, tags []string) error
 	Waited() (paced, limited time.Duration)
 }
 
@@ -216,12 +218,14 @@ func (r *Router) DeleteTag(ctx context.Context, repo, tag string) error {
 	return r.oci.DeleteTag(ctx, repo, tag)
 }
 
-// DeleteDigest deletes a manifest through repo's provider.
-func (r *Router) DeleteDigest(ctx context.Context, repo, digest string) error {
+// DeleteDigest deletes a manifest through repo's provider, with the
+// tags the gate checked on it (a digest DELETE over the OCI API takes
+// the tags on the manifest, which the gate found to be these).
+func (r *Router) DeleteDigest(ctx context.Context, repo, digest string, tags []string) error {
 	if p := r.provider(repo); p != nil {
-		return p.DeleteDigest(ctx, repo, digest)
+		return p.DeleteDigest(ctx, repo, digest, tags)
 	}
-	return r.oci.DeleteDigest(ctx, repo, digest)
+	return r.oci.DeleteDigest(ctx, repo, digest, tags)
 }
 
 // Waited is how long the providers waited so far: held back by their

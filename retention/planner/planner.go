@@ -98,9 +98,29 @@ func Plan(ctx context.Context, l Lister, rules *retention.Rules, now time.Time, 
 
 func planOne(ctx context.Context, l Lister, rules *retention.Rules, repo string, now time.Time, log *slog.Logger, fl *failLog) retention.RepoPlan {
 	log.Debug("listing", "repository", repo)
+	_, rp, err := Repository(ctx, l, rules, repo, now)
+	var rerr *referrersError
+	switch {
+	case errors.As(err, &rerr):
+		log.Error("listing referrers failed; nothing in this repository will be deleted", "repository", repo, "error", rerr.err)
+		return rp
+	case err != nil:
+		return fl.failed(repo, rules, err)
+	}
+	log.Info("planned", "repository", repo, "tags", len(rp.Tags), "deletions", len(rp.Deletions))
+	return rp
+}
+
+// Repository lists and decides one repository as Plan does (reading the
+// manifests of a shallow listing that deletes something, and the
+// referrers of what it deletes), returning the listing too. The
+// executor's gate plans each repository afresh with it when apply starts
+// there. A failure to list referrers returns the plan failed (Fail) and
+// an error.
+func Repository(ctx context.Context, l Lister, rules *retention.Rules, repo string, now time.Time) (retention.Listing, retention.RepoPlan, error) {
 	listing, err := l.List(ctx, repo, rules.NeedsTime(repo), now)
 	if err != nil {
-		return fl.failed(repo, rules, err)
+		return listing, retention.RepoPlan{}, err
 	}
 	rp := retention.Decide(now, rules, listing)
 	if listing.Shallow && len(rp.Deletions) > 0 {
@@ -108,23 +128,27 @@ func planOne(ctx context.Context, l Lister, rules *retention.Rules, repo string,
 		// their children and subjects are known.
 		d, ok := l.(Deepener)
 		if !ok {
-			return fl.failed(repo, rules, errors.New("the lister returned a shallow listing and cannot read its manifests"))
+			return listing, rp, errors.New("the lister returned a shallow listing and cannot read its manifests")
 		}
 		if listing, err = d.Deepen(ctx, listing, now); err != nil {
-			return fl.failed(repo, rules, err)
+			return listing, rp, err
 		}
 		rp = retention.Decide(now, rules, listing)
 	}
 	if rl, ok := l.(ReferrerLister); ok && len(rp.Deletions) > 0 {
 		if err := addReferrers(ctx, rl, listing, &rp); err != nil {
-			log.Error("listing referrers failed; nothing in this repository will be deleted", "repository", repo, "error", err)
 			Fail(&rp, err)
-			return rp
+			return listing, rp, &referrersError{err}
 		}
 	}
-	log.Info("planned", "repository", repo, "tags", len(rp.Tags), "deletions", len(rp.Deletions))
-	return rp
+	return listing, rp, nil
 }
+
+// referrersError: the listing was read, its referrers could not be.
+type referrersError struct{ err error }
+
+func (e *referrersError) Error() string { return "listing referrers: " + e.err.Error() }
+func (e *referrersError) Unwrap() error { return e.err }
 
 // failLog logs the repositories that could not be listed, and says an
 // authentication failure once per registry: every repository of a

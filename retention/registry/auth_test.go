@@ -157,7 +157,7 @@ func TestDeleteRetried404(t *testing.T) {
 	if err := c.DeleteTag(ctx, host+"/r", "flaky"); err != nil {
 		t.Errorf("DeleteTag with 503 then 404: %v, want success", err)
 	}
-	if err := c.DeleteDigest(ctx, host+"/r", "sha256:"+strings.Repeat("a", 64)); !errors.Is(err, ErrNotFound) {
+	if err := c.DeleteDigest(ctx, host+"/r", "sha256:"+strings.Repeat("a", 64), nil); !errors.Is(err, ErrNotFound) {
 		t.Errorf("DeleteDigest answered 404 at once: %v, want ErrNotFound", err)
 	}
 }

@@ -100,10 +100,11 @@ func (c *Client) DeleteTag(ctx context.Context, repo, tag string) error {
 }
 
 // DeleteDigest deletes a manifest by digest, and with it every tag that
-// points at it. A digest that is already gone fails with ErrNotFound,
-// unless the DELETE was retried: then the first attempt may have landed,
-// and it counts as done.
-func (c *Client) DeleteDigest(ctx context.Context, repo, digest string) error {
+// points at it: the caller names them (tags, which the executor's gate
+// found on it right before; the OCI DELETE needs no list). A digest that
+// is already gone fails with ErrNotFound, unless the DELETE was retried:
+// then the first attempt may have landed, and it counts as done.
+func (c *Client) DeleteDigest(ctx context.Context, repo, digest string, tags []string) error {
 	if err := c.delete(ctx, repo, digest); err != nil {
 		return fmt.Errorf("deleting %s@%s: %w", repo, digest, err)
 	}

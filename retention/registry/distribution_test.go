@@ -218,7 +218,7 @@ func TestDistributionDelete(t *testing.T) {
 		if got, err := c.HeadTag(ctx, repo, "a2"); err != nil || got != d["a"] {
 			t.Errorf("HeadTag a2 after deleting tag a = %s, %v; want %s (untouched)", got, err, d["a"])
 		}
-		if err := c.DeleteDigest(ctx, repo, d["b"]); err != nil {
+		if err := c.DeleteDigest(ctx, repo, d["b"], nil); err != nil {
 			t.Fatal(err)
 		}
 		if ok, err := c.Exists(ctx, repo, d["b"]); err != nil || ok {
@@ -231,7 +231,7 @@ func TestDistributionDelete(t *testing.T) {
 		if diff := cmp.Diff([]string{"a2"}, tags); diff != "" {
 			t.Errorf("tags after deleting a and digest of b (-want +got):\n%s", diff)
 		}
-		if err := c.DeleteDigest(ctx, repo, d["b"]); !errors.Is(err, ErrNotFound) {
+		if err := c.DeleteDigest(ctx, repo, d["b"], nil); !errors.Is(err, ErrNotFound) {
 			t.Errorf("second DeleteDigest: %v, want ErrNotFound", err)
 		}
 	})
@@ -243,7 +243,7 @@ func TestDistributionDelete(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = newClient(t, nil, WithDeleteScope()).DeleteDigest(ctx, repo, d["a"])
+		err = newClient(t, nil, WithDeleteScope()).DeleteDigest(ctx, repo, d["a"], nil)
 		if !IsUnsupported(err) || !strings.Contains(err.Error(), "UNSUPPORTED") || !strings.Contains(err.Error(), repo) {
 			t.Errorf("DeleteDigest on a registry without delete: %v, want IsUnsupported naming UNSUPPORTED and the repository", err)
 		}

@@ -126,7 +126,10 @@ func (s *Store) Begin(repo string, dels []retention.Deletion) error {
 			return err
 		}
 		for i, d := range dels {
-			d.Status, d.Error = "", ""
+			if d.Status != retention.StatusDeleted { // parent records keep theirs
+				d.Status = ""
+			}
+			d.Error = ""
 			b, err := json.Marshal(journaled{Seq: i, Deletion: d})
 			if err != nil {
 				return err
@@ -139,21 +142,40 @@ func (s *Store) Begin(repo string, dels []retention.Deletion) error {
 	})
 }
 
-// Settle marks a deletion of repo as settled (deleted, skipped or
-// failed): the next run does not take it up. Concurrent calls share one
-// write.
-func (s *Store) Settle(repo, digest string, kind retention.Kind) error {
+// Settle records the outcome of a deletion of repo: the next run does
+// not take it up. One carried out (StatusDeleted) stays as a parent
+// record (its digest, kind, tags and creation time), so that a child or
+// referrer still pending can be checked against it, until Clear; any
+// other is forgotten. Concurrent calls share one write.
+func (s *Store) Settle(repo string, d retention.Deletion) error {
 	return s.db.Batch(func(tx *bolt.Tx) error {
 		bk := tx.Bucket(journalBucket).Bucket([]byte(repo))
 		if bk == nil {
 			return nil
 		}
-		return bk.Delete(key(kind, digest))
+		k := key(d.Kind, d.Digest)
+		if d.Status != retention.StatusDeleted {
+			return bk.Delete(k)
+		}
+		var j journaled
+		if v := bk.Get(k); v != nil {
+			if err := json.Unmarshal(v, &j); err != nil {
+				return fmt.Errorf("reading the journal of %s: %w", repo, err)
+			}
+		}
+		d.Reason, d.Error = "", ""
+		j.Deletion = d
+		b, err := json.Marshal(j)
+		if err != nil {
+			return err
+		}
+		return bk.Put(k, b)
 	})
 }
 
-// Pending returns the deletions of repo that a run began and did not
-// settle, in the plan's order.
+// Pending returns what a run journaled for repo and did not clear, in
+// the plan's order: deletions not settled (no status) and those carried
+// out (StatusDeleted), kept as parent records.
 func (s *Store) Pending(repo string) ([]retention.Deletion, error) {
 	var js []journaled
 	err := s.db.View(func(tx *bolt.Tx) error {

@@ -27,7 +27,12 @@ func TestJournal(t *testing.T) {
 	if err := s.Begin(repo, dels); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Settle(repo, "sha256:i", retention.KindIndex); err != nil {
+	// The index was deleted: it stays as a parent record, with its tags;
+	// a child that was skipped is forgotten.
+	if err := s.Settle(repo, retention.Deletion{Digest: "sha256:i", Kind: retention.KindIndex, Tags: []string{"old"}, Status: retention.StatusDeleted, Reason: "r"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Settle(repo, retention.Deletion{Digest: "sha256:c2", Kind: retention.KindChild, Status: retention.StatusSkipped}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Pending(repo)
@@ -36,13 +41,10 @@ func TestJournal(t *testing.T) {
 	}
 	var digests []string
 	for _, d := range got {
-		digests = append(digests, d.Digest)
-		if d.Status != "" {
-			t.Errorf("a pending deletion carries the status %q", d.Status)
-		}
+		digests = append(digests, d.Digest+" "+string(d.Status))
 	}
-	if !slices.Equal(digests, []string{"sha256:c1", "sha256:c2"}) || got[0].Parent != "sha256:i" {
-		t.Errorf("pending %+v, want the two children in order", got)
+	if !slices.Equal(digests, []string{"sha256:i deleted", "sha256:c1 "}) || got[1].Parent != "sha256:i" || !slices.Equal(got[0].Tags, []string{"old"}) {
+		t.Errorf("journal %+v, want the deleted index (with its tags) and the pending child, in order", got)
 	}
 	if other, _ := s.Pending("reg.example/other"); len(other) != 0 {
 		t.Errorf("another repository has pending %v", other)
