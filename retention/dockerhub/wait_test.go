@@ -43,9 +43,9 @@ func TestHubRateLimitWaits(t *testing.T) {
 		waited   time.Duration
 	}{
 		{name: "Retry-After: 86400", fault: registrytest.HubFault{Status: 429, RetryAfter: 86400},
-			wantErr: `asked to wait 24h0m0s \(Retry-After on HTTP 429\), more than the 1m0s cap`},
+			wantErr: `asked to wait 24h0m0s \(Retry-After on HTTP 429\), more than the 60s cap`},
 		{name: "X-Retry-After in 2 h", fault: registrytest.HubFault{Status: 429}, xRetryIn: 2 * time.Hour,
-			wantErr: `asked to wait (2h0m0s|1h59m59s) \(X-Retry-After on HTTP 429\), more than the 1m0s cap`},
+			wantErr: `asked to wait (2h0m0s|1h59m59s) \(X-Retry-After on HTTP 429\), more than the 60s cap`},
 		{name: "Retry-After: 3 past a MaxWait of 2 s", fault: registrytest.HubFault{Status: 429, RetryAfter: 3}, maxWait: 2 * time.Second,
 			wantErr: `asked to wait 3s \(Retry-After on HTTP 429\), more than the 2s cap`},
 		{name: "Retry-After: 1 is waited", fault: registrytest.HubFault{Status: 429, RetryAfter: 1}, waited: time.Second},

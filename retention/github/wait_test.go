@@ -48,13 +48,13 @@ func TestRateLimitWaits(t *testing.T) {
 		waited  time.Duration
 	}{
 		{name: "429, Retry-After: 86400", fault: registrytest.GHCRFault{Status: 429, RetryAfter: 86400},
-			wantErr: "asked to wait 24h0m0s (Retry-After on HTTP 429), more than the 1m0s cap"},
+			wantErr: "asked to wait 24h0m0s (Retry-After on HTTP 429), more than the 60s cap"},
 		{name: "secondary 403, Retry-After: 86400", fault: registrytest.GHCRFault{Status: 403, Secondary: true, RetryAfter: 86400},
-			wantErr: "asked to wait 24h0m0s (Retry-After on HTTP 403), more than the 1m0s cap"},
+			wantErr: "asked to wait 24h0m0s (Retry-After on HTTP 403), more than the 60s cap"},
 		{name: "primary 429, x-ratelimit-reset in 2 h", fault: registrytest.GHCRFault{Status: 429, RemainingZero: true, ResetAt: now.Add(2 * time.Hour)},
-			wantErr: "asked to wait 2h0m0s (X-RateLimit-Reset on HTTP 429), more than the 1m0s cap"},
+			wantErr: "asked to wait 2h0m0s (X-RateLimit-Reset on HTTP 429), more than the 60s cap"},
 		{name: "primary 403, x-ratelimit-reset in 61 s", fault: registrytest.GHCRFault{Status: 403, RemainingZero: true, ResetAt: now.Add(61 * time.Second)},
-			wantErr: "asked to wait 1m1s (X-RateLimit-Reset on HTTP 403), more than the 1m0s cap"},
+			wantErr: "asked to wait 1m1s (X-RateLimit-Reset on HTTP 403), more than the 60s cap"},
 		{name: "Retry-After: 3 past a MaxWait of 2 s", fault: registrytest.GHCRFault{Status: 429, RetryAfter: 3}, maxWait: 2 * time.Second,
 			wantErr: "asked to wait 3s (Retry-After on HTTP 429), more than the 2s cap"},
 		{name: "429, Retry-After: 1 is waited", fault: registrytest.GHCRFault{Status: 429, RetryAfter: 1}, waited: time.Second},

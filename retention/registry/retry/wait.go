@@ -115,7 +115,13 @@ func (e *TooLongError) Error() string {
 	if host == "" {
 		host = "the service"
 	}
-	return fmt.Sprintf("%s asked to wait %s (%s on HTTP %d), more than the %s cap", host, e.Asked.Wait.Round(time.Second), e.Asked.Header, e.Status, e.Limit)
+	return fmt.Sprintf("%s asked to wait %s (%s on HTTP %d), more than the %s cap", host, e.Asked.Wait.Round(time.Second), e.Asked.Header, e.Status, secs(e.Limit))
+}
+
+// secs writes a cap as the seconds it is configured in ("60s", not
+// "1m0s").
+func secs(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
 }
 
 func (e *TooLongError) Unwrap() error { return retention.ErrRateLimited }

@@ -72,10 +72,10 @@ func TestCheck(t *testing.T) {
 	}{
 		{name: "a minute is waited", resp: answer(429, RetryAfter, "60")},
 		{name: "no header", resp: answer(503)},
-		{name: "a day", resp: answer(429, RetryAfter, "86400"), wantErr: "registry.example asked to wait 24h0m0s (Retry-After on HTTP 429), more than the 1m0s cap"},
-		{name: "a date in an hour", resp: answer(503, RetryAfter, now.Add(time.Hour).Format(http.TimeFormat)), wantErr: "registry.example asked to wait 1h0m0s (Retry-After on HTTP 503), more than the 1m0s cap"},
-		{name: "X-Retry-After in two hours", resp: answer(429, XRetryAfter, unix(2*time.Hour)), wantErr: "registry.example asked to wait 2h0m0s (X-Retry-After on HTTP 429), more than the 1m0s cap"},
-		{name: "a reset in 40 minutes", resp: answer(403, RateLimitReset, unix(40*time.Minute), "X-RateLimit-Remaining", "0"), wantErr: "registry.example asked to wait 40m0s (X-RateLimit-Reset on HTTP 403), more than the 1m0s cap"},
+		{name: "a day", resp: answer(429, RetryAfter, "86400"), wantErr: "registry.example asked to wait 24h0m0s (Retry-After on HTTP 429), more than the 60s cap"},
+		{name: "a date in an hour", resp: answer(503, RetryAfter, now.Add(time.Hour).Format(http.TimeFormat)), wantErr: "registry.example asked to wait 1h0m0s (Retry-After on HTTP 503), more than the 60s cap"},
+		{name: "X-Retry-After in two hours", resp: answer(429, XRetryAfter, unix(2*time.Hour)), wantErr: "registry.example asked to wait 2h0m0s (X-Retry-After on HTTP 429), more than the 60s cap"},
+		{name: "a reset in 40 minutes", resp: answer(403, RateLimitReset, unix(40*time.Minute), "X-RateLimit-Remaining", "0"), wantErr: "registry.example asked to wait 40m0s (X-RateLimit-Reset on HTTP 403), more than the 60s cap"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := Check(tt.resp, now, MaxWait, RetryAfter, XRetryAfter, RateLimitReset)
