@@ -1,6 +1,9 @@
 package retention
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // The errors a registry provider's failures wrap, where the cause is
 // known, so that the planner and the executor can tell them apart
@@ -43,6 +46,20 @@ var (
 	// the client is willing to.
 	ErrRateLimited = errors.New("rate limited by the registry")
 )
+
+// SendAgainError is a request that changes the registry (a DELETE, a
+// PUT) which failed in a way worth trying again (429, 5xx, a dropped
+// connection) and which the transport did not resend: the executor
+// passes the deletion through its gate again, after After (the wait the
+// registry asked for, within the cap; 0 when it named none), and sends
+// it once more.
+type SendAgainError struct {
+	Err   error
+	After time.Duration
+}
+
+func (e *SendAgainError) Error() string { return e.Err.Error() }
+func (e *SendAgainError) Unwrap() error { return e.Err }
 
 // The errors of reading a saved plan.
 var (

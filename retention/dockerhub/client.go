@@ -19,6 +19,7 @@ import (
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/registry/retry"
 )
 
 // Client is the Docker Hub provider. Its embedded registry client reads
@@ -50,6 +51,10 @@ type Options struct {
 	// MinWait is the least wait after a 429 without a usable retry
 	// header; default one second.
 	MinWait time.Duration
+	// MaxWait caps every wait after a 429; the Hub API asking for a
+	// longer one (Retry-After, X-Retry-After) fails the request at once,
+	// naming the wait. Default retry.MaxWait (60 s).
+	MaxWait time.Duration
 	Logger  *slog.Logger
 }
 
@@ -61,11 +66,14 @@ func New(oci *registry.Client, o Options) *Client {
 	if o.MinWait <= 0 {
 		o.MinWait = time.Second
 	}
+	if o.MaxWait <= 0 {
+		o.MaxWait = retry.MaxWait
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	c := &Client{Client: oci, api: strings.TrimSuffix(o.APIURL, "/"), user: o.Username, secret: o.Secret, creds: o.Credentials, log: o.Logger, tagsOf: map[string]map[string][]string{}}
-	c.http = c.httpClient(o.MinWait)
+	c.http = c.httpClient(o.MinWait, o.MaxWait)
 	return c
 }
 

@@ -65,6 +65,8 @@ func hubError(status int, u string) error {
 		return fmt.Errorf("%w: the Docker Hub API answered %d to %s", retention.ErrDenied, status, u)
 	case http.StatusNotFound:
 		return fmt.Errorf("%w: the Docker Hub API answered 404 to %s", retention.ErrRepositoryNotFound, u)
+	case http.StatusTooManyRequests:
+		return fmt.Errorf("%w: the Docker Hub API answered 429 to %s", retention.ErrRateLimited, u)
 	}
 	return fmt.Errorf("the Docker Hub API answered %d to %s", status, u)
 }

@@ -3,16 +3,23 @@ package dockerhub
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/regprune/regprune/retention/registry/retry"
 )
 
+// waitHeaders are the headers the Hub API says its waits in: Retry-After
+// seconds, or until X-Retry-After (a unix time, from older deployments).
+var waitHeaders = []string{retry.RetryAfter, retry.XRetryAfter}
+
 // httpClient is the Hub API's one retry layer: 5xx and transport errors
-// back off; 429 waits Retry-After seconds, or until X-Retry-After (a unix
-// time, from older deployments), else at least minWait, doubling.
-func (c *Client) httpClient(minWait time.Duration) *http.Client {
+// back off; 429 waits Retry-After seconds, or until X-Retry-After, else
+// at least minWait, doubling; every wait is capped at maxWait, and a 429
+// asking for longer fails at once, naming the wait. A DELETE is sent
+// once (retry.MarkOnce).
+func (c *Client) httpClient(minWait, maxWait time.Duration) *http.Client {
 	rc := retryablehttp.NewClient()
 	rc.Logger = nil
 	rc.RetryMax = 4
@@ -20,7 +27,13 @@ func (c *Client) httpClient(minWait time.Duration) *http.Client {
 		if ctx.Err() != nil {
 			return false, ctx.Err()
 		}
+		if retry.Once(ctx) {
+			return false, nil
+		}
 		if err == nil && resp.StatusCode == http.StatusTooManyRequests {
+			if err := retry.Check(resp, time.Now(), maxWait, waitHeaders...); err != nil {
+				return false, err
+			}
 			return true, nil
 		}
 		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
@@ -28,7 +41,7 @@ func (c *Client) httpClient(minWait time.Duration) *http.Client {
 	rc.Backoff = func(_, _ time.Duration, attempt int, resp *http.Response) time.Duration {
 		wait := time.Duration(1<<min(attempt, 4)) * 500 * time.Millisecond
 		if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
-			wait = hubWait(resp, minWait, attempt)
+			wait = min(hubWait(resp, minWait, attempt), maxWait)
 			c.mu.Lock()
 			c.waited += wait
 			c.mu.Unlock()
@@ -36,16 +49,13 @@ func (c *Client) httpClient(minWait time.Duration) *http.Client {
 		}
 		return wait
 	}
-	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
-	return rc.StandardClient()
+	rc.ErrorHandler = retry.Passthrough
+	return &http.Client{Transport: retry.MarkOnce(&retryablehttp.RoundTripper{Client: rc})}
 }
 
 func hubWait(resp *http.Response, minWait time.Duration, attempt int) time.Duration {
-	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := strconv.ParseInt(resp.Header.Get("X-Retry-After"), 10, 64); err == nil {
-		return max(time.Until(time.Unix(t, 0)), 0)
+	if a, ok := retry.Read(resp, time.Now(), waitHeaders...); ok {
+		return a.Wait
 	}
 	return minWait * time.Duration(1<<min(attempt, 4))
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/regprune/regprune/retention"
 )
@@ -106,14 +107,12 @@ func (r *repoRun) deleteTags(ctx context.Context, d *retention.Deletion) error {
 // alone stops it with errTagDeletionRefused.
 func (r *repoRun) untag(ctx context.Context, d *retention.Deletion, tags []string) error {
 	for _, t := range tags {
-		onIt, err := r.send(ctx, d)
-		if err != nil {
-			return err
-		}
-		if !slices.Contains(onIt, t) {
-			continue // gone already
-		}
-		err = r.reg.DeleteTag(ctx, r.rp.Repository, t)
+		err := r.attempt(ctx, d, func(onIt []string) error {
+			if !slices.Contains(onIt, t) {
+				return nil // gone already
+			}
+			return r.reg.DeleteTag(ctx, r.rp.Repository, t)
+		})
 		if errors.Is(err, retention.ErrUnsupported) {
 			return errTagDeletionRefused
 		}
@@ -143,6 +142,38 @@ func (r *repoRun) send(ctx context.Context, d *retention.Deletion) ([]string, er
 		}
 	}
 	return nil, &skipError{"the record for restore took longer than verifyWindow three times"}
+}
+
+// attempt sends one request of d (req, given the tags the gate found on
+// d's digest) right after the gate's fresh check, and sends it again,
+// each time through the gate again, while the registry answers that it
+// may (retention.SendAgainError: 429, 5xx, a dropped connection) and
+// fewer than DeleteAttempts were made: a transport never resends a
+// DELETE or a PUT, so no resend leaves the window.
+func (r *repoRun) attempt(ctx context.Context, d *retention.Deletion, req func(onIt []string) error) error {
+	for n := 1; ; n++ {
+		onIt, err := r.send(ctx, d)
+		if err != nil {
+			return err
+		}
+		err = req(onIt)
+		var again *retention.SendAgainError
+		if !errors.As(err, &again) || n >= r.opts.DeleteAttempts {
+			return err
+		}
+		wait := again.After
+		if wait <= 0 {
+			wait = r.opts.DeleteBackoff << (n - 1)
+		}
+		r.log.Info("the registry asked to try again: waiting, then through the gate again", "digest", d.Digest, "attempt", n, "wait", wait, "error", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		}
+	}
 }
 
 // deleteManifest deletes a manifest whose every tag goes: by digest, in
@@ -177,11 +208,9 @@ func (r *repoRun) deleteTagsFirst(ctx context.Context, d *retention.Deletion) er
 // deleteDigest deletes by digest, right after the gate's fresh check,
 // naming the tags the gate found on it.
 func (r *repoRun) deleteDigest(ctx context.Context, d *retention.Deletion) error {
-	onIt, err := r.send(ctx, d)
-	if err != nil {
-		return err
-	}
-	err = r.reg.DeleteDigest(ctx, r.rp.Repository, d.Digest, onIt)
+	err := r.attempt(ctx, d, func(onIt []string) error {
+		return r.reg.DeleteDigest(ctx, r.rp.Repository, d.Digest, onIt)
+	})
 	if errors.Is(err, retention.ErrNotFound) {
 		// Already gone: the goal is reached, but not by this run; two
 		// overlapping runs must not both claim it.

@@ -69,6 +69,13 @@ type Options struct {
 	// makes too (see Replanner). A saved plan, or a journal's pending
 	// entries, are applied only with it. The job package always sets it.
 	Replan Replanner
+	// DeleteAttempts bounds how often one request of a deletion is sent
+	// when the registry answers that it may be sent again (429, 5xx, a
+	// dropped connection), each time through the gate again. Default 3.
+	DeleteAttempts int
+	// DeleteBackoff is the wait before the second attempt when the
+	// registry names none, doubled each time. Default 250 ms.
+	DeleteBackoff time.Duration
 	// Clock tells the time the window is measured on; default time.Now.
 	Clock func() time.Time
 	// noGate turns the gate off, for the tests that prove it is what
@@ -105,6 +112,12 @@ func Apply(ctx context.Context, reg Registry, rules *retention.Rules, plan *rete
 	}
 	if o.Clock == nil {
 		o.Clock = time.Now
+	}
+	if o.DeleteAttempts <= 0 {
+		o.DeleteAttempts = 3
+	}
+	if o.DeleteBackoff <= 0 {
+		o.DeleteBackoff = 250 * time.Millisecond
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = retention.DefaultConcurrency

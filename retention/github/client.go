@@ -21,6 +21,7 @@ import (
 	"github.com/regprune/regprune/retention/execute"
 	"github.com/regprune/regprune/retention/planner"
 	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/registry/retry"
 )
 
 // Client lists and deletes on one GHCR host.
@@ -40,6 +41,7 @@ type Client struct {
 	versionIDs map[string]map[string]int64
 	waited     time.Duration
 	pacer      *pacer
+	now        func() time.Time
 }
 
 var (
@@ -59,14 +61,19 @@ type Options struct {
 	// MinWait is the least wait after a rate-limit answer without
 	// retry-after or a reset time; default one minute, as GitHub asks.
 	MinWait time.Duration
+	// MaxWait caps every wait after a rate-limit answer; GitHub asking
+	// for a longer one (retry-after, x-ratelimit-reset) fails the request
+	// at once, naming the wait. Default retry.MaxWait (60 s).
+	MaxWait time.Duration
 	// Logger receives retries and waits; default discards.
 	Logger *slog.Logger
 	// Pacing keeps the REST side under the secondary limits; nil is
 	// GitHub's documented limits on api.github.com (900 points a minute
 	// per endpoint, 100 requests at once) and none elsewhere (GHES).
 	Pacing *Pacing
-	// Now and Sleep are the pacing's clock; default the real one. A test
-	// gives both, to run minutes of pacing at once.
+	// Now and Sleep are the pacing's clock, and Now the one GitHub's
+	// reset times are read against; default the real one. A test gives
+	// both, to run minutes of pacing at once.
 	Now   func() time.Time
 	Sleep func(context.Context, time.Duration) error
 }
@@ -78,6 +85,9 @@ func New(oci *registry.Client, o Options) (*Client, error) {
 	}
 	if o.MinWait <= 0 {
 		o.MinWait = time.Minute
+	}
+	if o.MaxWait <= 0 {
+		o.MaxWait = retry.MaxWait
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -91,9 +101,9 @@ func New(oci *registry.Client, o Options) (*Client, error) {
 	if o.Now == nil || o.Sleep == nil {
 		o.Now, o.Sleep = time.Now, sleepCtx
 	}
-	c := &Client{Client: oci, host: o.Host, token: o.Token, log: o.Logger, owners: map[string]owner{}, versionIDs: map[string]map[string]int64{}}
+	c := &Client{Client: oci, host: o.Host, token: o.Token, log: o.Logger, owners: map[string]owner{}, versionIDs: map[string]map[string]int64{}, now: o.Now}
 	c.pacer = newPacer(nil, *o.Pacing, o.Now, o.Sleep) // its base is set by httpClient
-	opts := []gh.ClientOptionsFunc{gh.WithHTTPClient(c.httpClient(o.MinWait)), gh.WithDisableRateLimitCheck()}
+	opts := []gh.ClientOptionsFunc{gh.WithHTTPClient(c.httpClient(o.MinWait, o.MaxWait)), gh.WithDisableRateLimitCheck()}
 	if o.Token != "" {
 		opts = append(opts, gh.WithAuthToken(o.Token))
 	}
@@ -201,6 +211,9 @@ func (c *Client) ready() error {
 
 // explain turns GitHub's answers into errors that say what to do.
 func explain(err error) error {
+	if rateLimited(err) {
+		return fmt.Errorf("%w: %w", retention.ErrRateLimited, err)
+	}
 	var er *gh.ErrorResponse
 	if !asErrorResponse(err, &er) {
 		return err

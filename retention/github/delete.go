@@ -86,8 +86,8 @@ func (c *Client) send(ctx context.Context, method, path string) error {
 // deleteFailed explains a refused version DELETE.
 func (c *Client) deleteFailed(ctx context.Context, repo, digest, path string, err error) error {
 	var er *gh.ErrorResponse
-	if !asErrorResponse(err, &er) {
-		return fmt.Errorf("deleting %s@%s: %w", repo, digest, err)
+	if !asErrorResponse(err, &er) || rateLimited(err) {
+		return fmt.Errorf("deleting %s@%s: %w", repo, digest, explain(err))
 	}
 	switch er.Response.StatusCode {
 	case http.StatusNotFound:

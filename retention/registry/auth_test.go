@@ -133,35 +133,6 @@ func TestErrorsNamed(t *testing.T) {
 	}
 }
 
-// TestDeleteRetried404: a DELETE whose first attempt failed with 503 and
-// whose retry finds nothing counts as done (the first may have landed);
-// a 404 on the first attempt does not.
-func TestDeleteRetried404(t *testing.T) {
-	t.Parallel()
-	var deletes atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/v2/" {
-			return
-		}
-		switch {
-		case strings.HasSuffix(r.URL.Path, "/flaky") && deletes.Add(1) == 1:
-			w.WriteHeader(http.StatusServiceUnavailable)
-		default:
-			w.WriteHeader(http.StatusNotFound)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	host := strings.TrimPrefix(srv.URL, "http://")
-	c := newClient(t, nil, fastRetry(2), WithDeleteScope())
-	ctx := context.Background()
-	if err := c.DeleteTag(ctx, host+"/r", "flaky"); err != nil {
-		t.Errorf("DeleteTag with 503 then 404: %v, want success", err)
-	}
-	if err := c.DeleteDigest(ctx, host+"/r", "sha256:"+strings.Repeat("a", 64), nil); !errors.Is(err, ErrNotFound) {
-		t.Errorf("DeleteDigest answered 404 at once: %v, want ErrNotFound", err)
-	}
-}
-
 func TestReferrers(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

@@ -2,7 +2,6 @@ package registry
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -89,8 +88,8 @@ func (c *Client) Exists(ctx context.Context, repo, digest string) (bool, error) 
 
 // DeleteTag removes one tag (the manifest stays for its other tags). Not
 // every registry can (IsUnsupported tells). A tag that is already gone
-// fails with ErrNotFound, unless the DELETE was retried: then the first
-// attempt may have landed, and it counts as done.
+// fails with ErrNotFound. The DELETE is sent once: a 429, a 5xx or a
+// dropped connection is the caller's to try again.
 func (c *Client) DeleteTag(ctx context.Context, repo, tag string) error {
 	if err := c.delete(ctx, repo, tag); err != nil {
 		return fmt.Errorf("deleting tag %s:%s: %w", repo, tag, err)
@@ -102,8 +101,9 @@ func (c *Client) DeleteTag(ctx context.Context, repo, tag string) error {
 // DeleteDigest deletes a manifest by digest, and with it every tag that
 // points at it: the caller names them (tags, which the executor's gate
 // found on it right before; the OCI DELETE needs no list). A digest that
-// is already gone fails with ErrNotFound, unless the DELETE was retried:
-// then the first attempt may have landed, and it counts as done.
+// is already gone fails with ErrNotFound. The DELETE is sent once: a 429,
+// a 5xx or a dropped connection is the caller's to try again (through
+// the gate).
 func (c *Client) DeleteDigest(ctx context.Context, repo, digest string, tags []string) error {
 	if err := c.delete(ctx, repo, digest); err != nil {
 		return fmt.Errorf("deleting %s@%s: %w", repo, digest, err)
@@ -117,11 +117,6 @@ func (c *Client) delete(ctx context.Context, repo, ref string) error {
 	if err != nil {
 		return err
 	}
-	ctx, retried := withRetryMark(ctx)
 	_, err = rc.do(ctx, http.MethodDelete, "manifests/"+ref, nil, maxJSONBytes, http.StatusAccepted, http.StatusOK)
-	if errors.Is(err, ErrNotFound) && retried.Load() {
-		c.opts.logger.DebugContext(ctx, "delete answered 404 after a retry, counted as done", "repository", repo, "digest", ref, "reason", "retried")
-		return nil
-	}
 	return err
 }

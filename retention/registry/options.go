@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/registry/retry"
 )
 
 // Option configures a Client. An option given a value it cannot take
@@ -44,7 +45,7 @@ func defaultOptions() options {
 		retryMax:      4,
 		waitMin:       500 * time.Millisecond,
 		waitMax:       20 * time.Second,
-		maxRetryAfter: 60 * time.Second,
+		maxRetryAfter: retry.MaxWait,
 		cloud:         true,
 		userAgent:     "regprune",
 		headerTimeout: 60 * time.Second,
@@ -135,9 +136,11 @@ func WithBaseTransport(rt http.RoundTripper) Option {
 // WithRetry sets the only retry layer: retries after the first
 // attempt, the exponential backoff bounds, and the longest Retry-After
 // the client waits for. A registry asking for a longer wait fails the
-// request at once with ErrRateLimited instead of stalling the run.
-// Defaults: 4 retries, 500ms to 20s (rides out a registry restart or a
-// short 5xx burst in well under a minute), Retry-After capped at 60s.
+// request at once with ErrRateLimited, naming the wait, instead of
+// stalling the run. A DELETE or a PUT is never retried, whatever these
+// say. Defaults: 4 retries, 500ms to 20s (rides out a registry restart
+// or a short 5xx burst in well under a minute), Retry-After capped at
+// retry.MaxWait (60s).
 // No value may be negative, and waitMin may not exceed waitMax.
 func WithRetry(retries int, waitMin, waitMax, maxRetryAfter time.Duration) Option {
 	return func(o *options) error {

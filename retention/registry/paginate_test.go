@@ -177,11 +177,14 @@ func TestRetry(t *testing.T) {
 		status       int
 		wantAttempts int32
 		wantErr      error
+		wantMsg      string // in the error, when set
 		wantStatus   int
 	}{
 		{name: "429 with Retry-After, then 200", status: http.StatusTooManyRequests, retryAfter: "1", failures: 1, wantAttempts: 2},
 		{name: "503 always: 1+RetryMax attempts, structured error", status: http.StatusServiceUnavailable, failures: -1, wantAttempts: 4, wantStatus: 503},
 		{name: "Retry-After of an hour fails fast", status: http.StatusTooManyRequests, retryAfter: "3600", failures: -1, wantAttempts: 1, wantErr: ErrRateLimited},
+		{name: "Retry-After of a day names the wait", status: http.StatusTooManyRequests, retryAfter: "86400", failures: -1, wantAttempts: 1, wantErr: ErrRateLimited,
+			wantMsg: "asked to wait 24h0m0s (Retry-After on HTTP 429), more than the 5s cap"},
 		{name: "501 is not retried", status: http.StatusNotImplemented, failures: -1, wantAttempts: 1, wantStatus: 501},
 	}
 	for _, tt := range tests {
@@ -206,8 +209,8 @@ func TestRetry(t *testing.T) {
 			}
 			switch {
 			case tt.wantErr != nil:
-				if !errors.Is(err, tt.wantErr) {
-					t.Fatalf("error = %v, want %v", err, tt.wantErr)
+				if !errors.Is(err, tt.wantErr) || !strings.Contains(err.Error(), tt.wantMsg) {
+					t.Fatalf("error = %v, want %v saying %q", err, tt.wantErr, tt.wantMsg)
 				}
 				if elapsed > 2*time.Second {
 					t.Errorf("took %s, want a fast failure", elapsed)

@@ -2,15 +2,20 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/registry/retry"
 )
 
 // Body size limits. Manifests: the OCI spec asks registries to accept at
@@ -60,11 +65,11 @@ func (c *Client) do(ctx context.Context, key string, rt http.RoundTripper, metho
 	defer c.slots.release(key)
 	resp, err := (&http.Client{Transport: rt}).Do(req)
 	if err != nil {
-		return nil, classify(err)
+		return nil, sendAgain(method, nil, classify(err), c.opts.maxRetryAfter)
 	}
 	defer resp.Body.Close()
 	if !slices.Contains(ok, resp.StatusCode) {
-		return nil, classify(transport.CheckError(resp, ok...))
+		return nil, sendAgain(method, resp, classify(transport.CheckError(resp, ok...)), c.opts.maxRetryAfter)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
@@ -79,4 +84,33 @@ func (c *Client) do(ctx context.Context, key string, rt http.RoundTripper, metho
 // do is Client.do on the repository's transport, under its slot key.
 func (rc *repoConn) do(ctx context.Context, method, path string, accept []string, limit int64, ok ...int) (*response, error) {
 	return rc.c.do(ctx, rc.name, rc.rt, method, rc.url(path), accept, limit, ok...)
+}
+
+// sendAgain marks the failure of a DELETE or PUT that the transport
+// does not resend (retry.MarkOnce) as worth sending again, where its
+// retry policy would have resent it: a dropped connection, 429, a 5xx
+// but 501. The caller (the executor's gate) decides, and waits what the
+// registry asked for, within the cap. Other failures pass unchanged.
+func sendAgain(method string, resp *http.Response, err error, limit time.Duration) error {
+	if method != http.MethodDelete && method != http.MethodPut {
+		return err
+	}
+	var tl *retry.TooLongError
+	if errors.As(err, &tl) {
+		return err
+	}
+	if resp == nil {
+		if errors.Is(err, ErrTLS) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		return &retention.SendAgainError{Err: err}
+	}
+	if resp.StatusCode != http.StatusTooManyRequests && (resp.StatusCode < 500 || resp.StatusCode == http.StatusNotImplemented) {
+		return err
+	}
+	a, _ := retry.Read(resp, time.Now(), retry.RetryAfter)
+	if a.Wait > limit {
+		return err
+	}
+	return &retention.SendAgainError{Err: err, After: a.Wait}
 }
