@@ -102,8 +102,9 @@ func (s *Store) Close() error {
 }
 
 // Each repository with deletions in progress has a bucket in the
-// journal: one key per deletion ("KIND DIGEST"), whose value is the
-// deletion with its place in the plan's order.
+// journal, under its canonical name (retention.CanonicalName, as the
+// cache and the runs key it): one key per deletion ("KIND DIGEST"),
+// whose value is the deletion with its place in the plan's order.
 type journaled struct {
 	Seq      int                `json:"seq"`
 	Deletion retention.Deletion `json:"deletion"`
@@ -111,17 +112,21 @@ type journaled struct {
 
 func key(kind retention.Kind, digest string) []byte { return []byte(string(kind) + " " + digest) }
 
+// journalKey is repo's bucket in the journal: one registry written two
+// ways (localhost:5000 and 127.0.0.1:5000) has one journal.
+func journalKey(repo string) []byte { return []byte(retention.CanonicalName(repo)) }
+
 // Begin records, before a repository's first DELETE, every deletion
 // apply is about to make in it (replacing what an earlier run left).
 func (s *Store) Begin(repo string, dels []retention.Deletion) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		j := tx.Bucket(journalBucket)
-		if j.Bucket([]byte(repo)) != nil {
-			if err := j.DeleteBucket([]byte(repo)); err != nil {
+		if j.Bucket(journalKey(repo)) != nil {
+			if err := j.DeleteBucket(journalKey(repo)); err != nil {
 				return err
 			}
 		}
-		bk, err := j.CreateBucket([]byte(repo))
+		bk, err := j.CreateBucket(journalKey(repo))
 		if err != nil {
 			return err
 		}
@@ -144,7 +149,7 @@ func (s *Store) Begin(repo string, dels []retention.Deletion) error {
 // write.
 func (s *Store) Settle(repo, digest string, kind retention.Kind) error {
 	return s.db.Batch(func(tx *bolt.Tx) error {
-		bk := tx.Bucket(journalBucket).Bucket([]byte(repo))
+		bk := tx.Bucket(journalBucket).Bucket(journalKey(repo))
 		if bk == nil {
 			return nil
 		}
@@ -157,7 +162,7 @@ func (s *Store) Settle(repo, digest string, kind retention.Kind) error {
 func (s *Store) Pending(repo string) ([]retention.Deletion, error) {
 	var js []journaled
 	err := s.db.View(func(tx *bolt.Tx) error {
-		bk := tx.Bucket(journalBucket).Bucket([]byte(repo))
+		bk := tx.Bucket(journalBucket).Bucket(journalKey(repo))
 		if bk == nil {
 			return nil
 		}
@@ -181,7 +186,7 @@ func (s *Store) Pending(repo string) ([]retention.Deletion, error) {
 // Clear forgets repo's journal: everything in it is settled.
 func (s *Store) Clear(repo string) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		err := tx.Bucket(journalBucket).DeleteBucket([]byte(repo))
+		err := tx.Bucket(journalBucket).DeleteBucket(journalKey(repo))
 		if errors.Is(err, berrors.ErrBucketNotFound) {
 			return nil
 		}

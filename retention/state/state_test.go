@@ -58,6 +58,40 @@ func TestJournal(t *testing.T) {
 	}
 }
 
+// TestJournalCanonicalKey: one repository has one journal, whichever
+// spelling of its registry's host wrote it and whichever reads it.
+func TestJournalCanonicalKey(t *testing.T) {
+	s, _, err := Open(t.TempDir(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	dels := []retention.Deletion{
+		{Digest: "sha256:i", Kind: retention.KindIndex},
+		{Digest: "sha256:c", Kind: retention.KindChild, Parent: "sha256:i"},
+	}
+	if err := s.Begin("localhost:5000/a", dels); err != nil {
+		t.Fatal(err)
+	}
+	for _, spelling := range []string{"127.0.0.1:5000/a", "[::1]:5000/a", "LOCALHOST:5000/a"} {
+		if got, err := s.Pending(spelling); err != nil || len(got) != 2 {
+			t.Errorf("Pending(%s) = %v (%v), want the 2 deletions begun under localhost:5000/a", spelling, got, err)
+		}
+	}
+	if err := s.Settle("127.0.0.1:5000/a", "sha256:i", retention.KindIndex); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Pending("localhost:5000/a"); len(got) != 1 || got[0].Digest != "sha256:c" {
+		t.Errorf("after settling the index under 127.0.0.1: pending %v, want the child", got)
+	}
+	if err := s.Clear("127.0.0.1:5000/a"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Pending("localhost:5000/a"); len(got) != 0 {
+		t.Errorf("pending %v after Clear under another spelling", got)
+	}
+}
+
 // TestOpenFailures: a directory that cannot be written, a database held
 // by another run, and a corrupt one: the first two are errors (run
 // without state), the third is moved aside and replaced.
