@@ -149,7 +149,7 @@ func TestCache(t *testing.T) {
 		t.Error("an empty cache knows the repository")
 	}
 	s.PutManifest(repo, "sha256:a", []byte(`{"x":1}`), "application/json")
-	s.PutConfig(repo, "sha256:c", retention.ConfigFacts{Created: "2024-01-01T00:00:00Z"})
+	s.PutConfigBlob(repo, "sha256:c", []byte(`{"created":"2024-01-01T00:00:00Z"}`))
 	// One registry under any spelling of its host.
 	if !s.Knows("reg.example/app") || s.Knows("reg.example/ap") || s.Knows("reg.example/app2") {
 		t.Error("Knows does not match the repository exactly, under its canonical name")
@@ -157,8 +157,11 @@ func TestCache(t *testing.T) {
 	if raw, ct, ok := s.Manifest("reg.example/app", "sha256:a"); !ok || string(raw) != `{"x":1}` || ct != "application/json" {
 		t.Errorf("Manifest = %q %q %v", raw, ct, ok)
 	}
-	if f, ok := s.Config(repo, "sha256:c"); !ok || f.Created != "2024-01-01T00:00:00Z" {
-		t.Errorf("Config = %+v %v", f, ok)
+	if raw, ok := s.ConfigBlob(repo, "sha256:c"); !ok || string(raw) != `{"created":"2024-01-01T00:00:00Z"}` {
+		t.Errorf("ConfigBlob = %q %v", raw, ok)
+	}
+	if _, ok := s.ConfigBlob(repo, "sha256:a"); ok {
+		t.Error("a manifest entry answered for a config blob")
 	}
 	if _, _, ok := s.Manifest(repo, "sha256:c"); ok {
 		t.Error("a config entry answered for a manifest")
