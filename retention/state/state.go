@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"time"
 
@@ -65,7 +66,16 @@ func Open(dir string, timeout time.Duration) (s *Store, note string, err error) 
 }
 
 func open(path string, timeout time.Duration) (db *bolt.DB, err error) {
-	// bbolt panics on some malformed files instead of returning an error.
+	// A file bbolt would fault on is refused before it is mapped.
+	if err := checkFile(path); err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	// bbolt panics on some malformed files instead of returning an
+	// error, and a damaged page the check does not read (a freelist
+	// that runs past the file) faults: under SetPanicOnFault that is a
+	// panic too, in this goroutine, and the file is moved aside. (The
+	// descriptor bbolt opened then stays open until the process ends.)
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
 			db, err = nil, fmt.Errorf("opening %s: %v", path, r)
