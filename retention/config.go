@@ -30,6 +30,11 @@ type Config struct {
 	// CacheExpiry drops a manifest cached in the state directory that no
 	// run has seen for this long. Default 30d.
 	CacheExpiry Duration `mapstructure:"cacheExpiry" json:"cacheExpiry,omitempty" yaml:"cacheExpiry,omitempty"`
+	// StateRetention drops a run recorded in the state directory (what
+	// restore puts back) once its last deletion is this old. Default 30d:
+	// GHCR's restore window, past which a deleted package version is
+	// gone there anyway.
+	StateRetention Duration `mapstructure:"stateRetention" json:"stateRetention,omitempty" yaml:"stateRetention,omitempty"`
 	// Policies are the retention rules.
 	Policies []Policy `mapstructure:"policies" json:"policies" yaml:"policies"`
 	// Local configures the pruning of local caches.

@@ -58,6 +58,37 @@ func TestPoisonedCache(t *testing.T) {
 	}
 }
 
+// TestStateRetention: a recorded run outlives the default retention's
+// first days, and is gone once it is older than stateRetention.
+func TestStateRetention(t *testing.T) {
+	t.Parallel()
+	stateDir := filepath.Join(t.TempDir(), "state")
+	store, _, err := state.Open(stateDir, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Record("run-a", state.Deleted{Repository: "localhost:5000/a", Digest: "sha256:a", Raw: []byte("{}")}); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	const policies = "policies: [{repositories: [localhost:5000/a], keep: [{newest: 1}]}]\n"
+	list := func(head string) result {
+		t.Helper()
+		r := runCLI(t, nil, "restore", "-c", writeConfig(t, head+policies), "--state-dir", stateDir, "--list")
+		if r.code != 0 {
+			t.Fatalf("restore --list: exit %d\n%s", r.code, r.stderr)
+		}
+		return r
+	}
+	if r := list(""); !strings.Contains(r.stdout, "run-a") {
+		t.Fatalf("under the default retention the run is gone:\n%s%s", r.stdout, r.stderr)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if r := list("stateRetention: 1s\n"); strings.Contains(r.stdout, "run-a") {
+		t.Errorf("a run older than stateRetention: 1s is still listed:\n%s", r.stdout)
+	}
+}
+
 // poisonCreated rewrites every creation time the state database at path
 // holds, however it holds it: a "created" field of any entry, also
 // inside stored bytes (JSON encodes them as base64). It returns how many

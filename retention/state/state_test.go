@@ -1,13 +1,17 @@
 package state
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/regprune/regprune/retention"
 )
@@ -178,5 +182,61 @@ func TestCache(t *testing.T) {
 	}
 	if s.Knows(repo) {
 		t.Error("the repository is still known after expiry")
+	}
+}
+
+// TestExpireRuns: a run is dropped once its last deletion is older than
+// the retention (30 days by default), not before.
+func TestExpireRuns(t *testing.T) {
+	s, _, err := Open(t.TempDir(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	put := func(run string, ago ...time.Duration) {
+		t.Helper()
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			b, err := tx.Bucket(runsBucket).CreateBucketIfNotExists([]byte(run))
+			if err != nil {
+				return err
+			}
+			for i, a := range ago {
+				v, _ := json.Marshal(Deleted{Repository: "reg.example/app", Digest: fmt.Sprint("sha256:", i), DeletedAt: time.Now().Add(-a)})
+				if err := b.Put([]byte(fmt.Sprint(i)), v); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	const day = 24 * time.Hour
+	put("old", 45*day, 40*day)
+	put("straddling", 35*day, 29*day) // its last deletion is within 30 days
+	put("recent", 2*day)
+	ids := func() []string {
+		runs, err := s.Runs()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range runs {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	if n, err := s.ExpireRuns(0); err != nil || n != 1 {
+		t.Errorf("ExpireRuns(default) dropped %d (%v), want 1", n, err)
+	}
+	if got := ids(); !slices.Equal(got, []string{"recent", "straddling"}) {
+		t.Errorf("after the default retention: runs %v, want recent and straddling", got)
+	}
+	if n, err := s.ExpireRuns(7 * day); err != nil || n != 1 {
+		t.Errorf("ExpireRuns(7d) dropped %d (%v), want 1", n, err)
+	}
+	if got := ids(); !slices.Equal(got, []string{"recent"}) {
+		t.Errorf("after 7 days' retention: runs %v, want recent", got)
 	}
 }
