@@ -65,7 +65,25 @@ func Open(dir string, timeout time.Duration) (s *Store, note string, err error) 
 	return &Store{db: db}, note, nil
 }
 
-func open(path string, timeout time.Duration) (db *bolt.DB, err error) {
+// open opens the database at path. A run that waited for the lock while
+// the run holding it compacted the database holds the lock of the file
+// replaced: it opens the new one.
+func open(path string, timeout time.Duration) (*bolt.DB, error) {
+	for range 3 {
+		before, statErr := os.Stat(path)
+		db, err := openFile(path, timeout)
+		if err != nil || statErr != nil {
+			return db, err
+		}
+		if after, err := os.Stat(path); err == nil && os.SameFile(before, after) {
+			return db, nil
+		}
+		db.Close()
+	}
+	return nil, fmt.Errorf("%w (%s was replaced each time this run got it)", ErrLocked, path)
+}
+
+func openFile(path string, timeout time.Duration) (db *bolt.DB, err error) {
 	// A file bbolt would fault on is refused before it is mapped.
 	if err := checkFile(path); err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
@@ -103,12 +121,18 @@ func open(path string, timeout time.Duration) (db *bolt.DB, err error) {
 	return db, nil
 }
 
-// Close releases the state directory.
+// Close releases the state directory, compacting the database first
+// when at least half of it is free (and it is at least a MiB): expiry
+// frees pages, which bbolt reuses but never gives back.
 func (s *Store) Close() error {
 	if s == nil {
 		return nil
 	}
-	return s.db.Close()
+	var err error
+	if s.sparse() {
+		err = s.compact()
+	}
+	return errors.Join(err, s.db.Close())
 }
 
 // Each repository with deletions in progress has a bucket in the
