@@ -1,13 +1,38 @@
 // Package state is regprune's state directory: one embedded bbolt
-// database (state.db) holding the journal of deletions in progress, so
-// that an apply killed halfway is finished by the next one, and a cache
-// of what was read from manifests, which never goes stale since a
-// digest's content never changes.
+// database, state.db, holding
+//
+//   - the journal (bucket "journal"): the deletions an apply has begun
+//     and not settled, per repository, so that an apply killed halfway
+//     is finished by the next one;
+//   - the cache (bucket "manifests"): manifests' bytes and content type,
+//     config blobs' bytes, by repository and digest; the digest each tag
+//     pointed at when its manifest was last read whole; and when each
+//     digest was first seen. A digest's content never changes, so an
+//     entry never goes stale; one no run has seen for cacheExpiry is
+//     dropped;
+//   - the recorded runs (bucket "runs"): what each apply deleted, byte
+//     for byte, with its tags, for restore; a run is dropped once its
+//     last deletion is older than stateRetention.
+//
+// Every repository is keyed by its canonical name
+// (retention.CanonicalName), so one registry written two ways has one
+// journal, one cache and one set of runs.
+//
+// The state directory is trusted like the configuration file, and
+// checked where it can be: content is kept as the bytes read, and its
+// readers hash them against their digest before they use them (the
+// registry client, restore); a tag's last digest is used only when the
+// registry names the same one. First-seen times cannot be checked, nor
+// can the journal, whose deletions apply makes only once the registry as
+// listed now allows them (no tag on the manifest, its parent gone).
 //
 // State is an aid, never a condition: Open reports why a directory
-// cannot be used, and the caller runs without state. Two runs sharing a
-// directory never corrupt it: bbolt locks the file, and the second run
-// waits up to the timeout for the first, then runs without state.
+// cannot be used, and the caller runs without state. A database that
+// bbolt cannot read, or would fault on (cut short), is moved aside and a
+// new one made. Two runs sharing a directory never corrupt it: bbolt
+// locks the file, and the second run waits up to the timeout for the
+// first, then runs without state. The database is compacted when a
+// store closes with at least half of it free.
 package state
 
 import (
