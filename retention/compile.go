@@ -93,6 +93,9 @@ func (c *Config) Compile() (*Rules, error) {
 	if c.MinAge < 0 {
 		add("minAge", "must not be negative")
 	}
+	if c.StateRetention < 0 {
+		add("stateRetention", "must not be negative (leave it out for the default, 30d)")
+	}
 	r := &Rules{MinAge: time.Duration(c.MinAge)}
 	var err error
 	if r.Protect, err = CompilePatterns(c.Protect.Tags); err != nil {

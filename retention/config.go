@@ -35,6 +35,11 @@ type Config struct {
 	// apply resolves again (a round) when its last resolution is older.
 	// Default 10s.
 	VerifyWindow Duration `mapstructure:"verifyWindow" json:"verifyWindow,omitempty" yaml:"verifyWindow,omitempty"`
+	// StateRetention drops a run recorded in the state directory (what
+	// restore puts back) once its last deletion is this old. Default 30d:
+	// GHCR's restore window, past which a deleted package version is
+	// gone there anyway.
+	StateRetention Duration `mapstructure:"stateRetention" json:"stateRetention,omitempty" yaml:"stateRetention,omitempty"`
 	// Policies are the retention rules.
 	Policies []Policy `mapstructure:"policies" json:"policies" yaml:"policies"`
 	// Local configures the pruning of local caches.

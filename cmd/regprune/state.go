@@ -56,6 +56,11 @@ func (s *session) openState() *state.Store {
 	} else if n > 0 {
 		s.log.Info("dropped cached manifests not seen for a while", "entries", n)
 	}
+	if n, err := store.ExpireRuns(time.Duration(s.cfg.StateRetention)); err != nil {
+		s.log.Warn("could not drop old runs of the state directory", "error", err)
+	} else if n > 0 {
+		s.log.Info("dropped recorded runs older than stateRetention: they can no longer be restored", "runs", n)
+	}
 	return store
 }
 

@@ -55,7 +55,8 @@ func TestLoadExample(t *testing.T) {
 		}, {
 			Host: "ghcr.io", API: retention.APIGitHub,
 		}},
-		CloudLogins: ptr(true),
+		CloudLogins:    ptr(true),
+		StateRetention: retention.Duration(30 * 24 * time.Hour),
 		Policies: []retention.Policy{{
 			Name:         "api",
 			Repositories: []string{"localhost:5000/acme/api", "localhost:5000/acme/web-*"},
@@ -379,6 +380,10 @@ policies:
 	name: "negative maxDeletions",
 	file: "maxDeletions: -5\n" + minimal,
 	want: []string{"regprune.yaml: line 1: maxDeletions: must not be negative"},
+}, {
+	name: "negative stateRetention",
+	file: "stateRetention: -24h\n" + minimal,
+	want: []string{`regprune.yaml: line 1: stateRetention: duration "-24h" is negative`},
 }, {
 	name: "negative newest",
 	file: `

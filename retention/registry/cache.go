@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/regprune/regprune/retention"
 )
 
 // Cache keeps what was read from manifests, by repository and digest,
@@ -14,14 +12,20 @@ import (
 // stale. retention/state's Store is one. With a cache, a repository seen
 // before has its tags resolved with HEAD (no body), and no manifest or
 // config it has cached is read again.
+//
+// What a cache answers can decide a deletion, and a cache is a file
+// anyone with access can edit: the client uses only content that hashes
+// to the digest it is asked under (a manifest, a config blob), and reads
+// anything else again. First-seen times are the one fact nothing can
+// check; a tag's last digest is used only when the registry names it.
 type Cache interface {
 	Manifest(repo, digest string) (raw []byte, contentType string, ok bool)
 	PutManifest(repo, digest string, raw []byte, contentType string)
-	// Config and PutConfig keep what a config blob says of creation,
-	// by its digest: the creation time is then worked out again without
-	// a request, with the same result.
-	Config(repo, digest string) (retention.ConfigFacts, bool)
-	PutConfig(repo, digest string, f retention.ConfigFacts)
+	// ConfigBlob and PutConfigBlob keep a config blob's bytes (small),
+	// by its digest: the creation time is then worked out again from
+	// them without a request, with the same result.
+	ConfigBlob(repo, digest string) ([]byte, bool)
+	PutConfigBlob(repo, digest string, raw []byte)
 	// Knows reports whether anything of repo is cached.
 	Knows(repo string) bool
 	// FirstSeen is when a manifest was first cached.
@@ -46,13 +50,17 @@ func WithCache(c Cache) Option {
 // cachedManifest returns the manifest of digest from the cache, parsed,
 // or nil. Its bytes hash to digest (checked), so the cache cannot
 // answer for another manifest.
-func (rc *repoConn) cachedManifest(digest string) *manifest {
+func (rc *repoConn) cachedManifest(ctx context.Context, digest string) *manifest {
 	c := rc.c.opts.cache
 	if c == nil {
 		return nil
 	}
 	raw, ct, ok := c.Manifest(rc.name, digest)
-	if !ok || digestOf(raw) != digest {
+	if !ok {
+		return nil
+	}
+	if digestOf(raw) != digest {
+		rc.distrust(ctx, digest, "manifest")
 		return nil
 	}
 	m, err := parseManifest(raw, ct)
@@ -61,6 +69,13 @@ func (rc *repoConn) cachedManifest(digest string) *manifest {
 	}
 	m.digest = digest
 	return m
+}
+
+// distrust warns that the cache's bytes of digest are not that content:
+// the state directory was damaged or edited. They are read again.
+func (rc *repoConn) distrust(ctx context.Context, digest, what string) {
+	rc.c.opts.logger.WarnContext(ctx, "the state directory's copy of a "+what+" does not hash to its digest: ignored, read from the registry again",
+		"repository", rc.name, "digest", digest)
 }
 
 // resolveCached resolves tag with one HEAD and reads its manifest from
@@ -86,7 +101,7 @@ func (l *lister) resolveCached(ctx context.Context, tag string) (*manifest, erro
 	if resp.status == 404 || resp.header.Get("Docker-Content-Digest") != last {
 		return nil, nil
 	}
-	return l.rc.cachedManifest(last), nil
+	return l.rc.cachedManifest(ctx, last), nil
 }
 
 // RawManifest returns the bytes and content type of repo's manifest
@@ -98,8 +113,11 @@ func (c *Client) RawManifest(ctx context.Context, repo, digest string) ([]byte, 
 		return nil, "", fmt.Errorf("reading %s@%s: %w", repo, digest, err)
 	}
 	if cache := c.opts.cache; cache != nil {
-		if raw, ct, ok := cache.Manifest(repo, digest); ok && digestOf(raw) == digest {
-			return raw, ct, nil
+		if raw, ct, ok := cache.Manifest(repo, digest); ok {
+			if digestOf(raw) == digest {
+				return raw, ct, nil
+			}
+			rc.distrust(ctx, digest, "manifest")
 		}
 	}
 	resp, err := rc.do(ctx, "GET", "manifests/"+digest, manifestAccept, maxManifestBytes, 200)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	godigest "github.com/opencontainers/go-digest"
 
 	"github.com/regprune/regprune/retention"
 )
@@ -81,47 +82,73 @@ func (s timeSource) Config(ctx context.Context, digest string) (retention.Config
 }
 
 // config reads a config blob once per config digest, from the
-// descriptor's embedded data when present, else with one GET.
+// descriptor's embedded data when present, else from the cache, else with
+// one GET. The cache holds the blob's bytes, not what was made of them:
+// what it answers is used only when it hashes to the digest, so that an
+// edited state directory cannot change a creation time; a cached blob
+// that does not is read again, with a warning.
 func (l *lister) config(ctx context.Context, desc v1.Descriptor) (retention.ConfigFacts, error) {
 	digest := desc.Digest.String()
 	return l.configs.do(ctx, digest, func() (retention.ConfigFacts, error) {
 		cache := l.c.opts.cache
-		if cache != nil {
-			if f, ok := cache.Config(l.rc.name, digest); ok {
-				return f, nil
+		if cache != nil && !hashesTo(desc.Data, digest) {
+			if raw, ok := cache.ConfigBlob(l.rc.name, digest); ok {
+				if hashesTo(raw, digest) {
+					return l.configFacts(ctx, digest, raw), nil
+				}
+				l.rc.distrust(ctx, digest, "config blob")
 			}
 		}
-		f, err := l.readConfig(ctx, desc)
-		if err == nil && cache != nil {
-			cache.PutConfig(l.rc.name, digest, f)
-		}
-		return f, err
-	})
-}
-
-// readConfig reads what a config blob says of creation.
-func (l *lister) readConfig(ctx context.Context, desc v1.Descriptor) (retention.ConfigFacts, error) {
-	digest := desc.Digest.String()
-	body := desc.Data
-	if body == nil || digestOf(body) != digest {
-		resp, err := l.rc.do(ctx, http.MethodGet, "blobs/"+digest, nil, maxJSONBytes, http.StatusOK)
+		raw, err := l.readConfig(ctx, desc)
 		if err != nil {
 			return retention.ConfigFacts{}, err
 		}
-		body = resp.body
-		if desc.Digest.Algorithm == "sha256" && digestOf(body) != digest {
-			return retention.ConfigFacts{}, fmt.Errorf("verifying config blob %s: content has digest %s", digest, digestOf(body))
+		if cache != nil && len(raw) <= maxCachedConfig && hashesTo(raw, digest) {
+			cache.PutConfigBlob(l.rc.name, digest, raw)
 		}
+		return l.configFacts(ctx, digest, raw), nil
+	})
+}
+
+// maxCachedConfig bounds the config blobs the cache keeps: an image's is
+// a few KiB, and a larger one is read again each run rather than make
+// the state directory grow by it.
+const maxCachedConfig = 1 << 20
+
+// readConfig reads a config blob, from the descriptor's embedded data
+// when it hashes to the digest, else with one GET (checked when sha256).
+func (l *lister) readConfig(ctx context.Context, desc v1.Descriptor) ([]byte, error) {
+	digest := desc.Digest.String()
+	if hashesTo(desc.Data, digest) {
+		return desc.Data, nil
 	}
-	cfg, err := retention.ParseConfigTimes(body)
+	resp, err := l.rc.do(ctx, http.MethodGet, "blobs/"+digest, nil, maxJSONBytes, http.StatusOK)
+	if err != nil {
+		return nil, err
+	}
+	if desc.Digest.Algorithm == "sha256" && digestOf(resp.body) != digest {
+		return nil, fmt.Errorf("verifying config blob %s: content has digest %s", digest, digestOf(resp.body))
+	}
+	return resp.body, nil
+}
+
+// configFacts is what a config blob says of creation.
+func (l *lister) configFacts(ctx context.Context, digest string, raw []byte) retention.ConfigFacts {
+	cfg, err := retention.ParseConfigTimes(raw)
 	if err != nil {
 		// An odd config (an artifact's YAML, a bare array) dates
 		// nothing: the manifest's time is unknown, so it is kept, and
 		// the rest of the repository is planned.
 		l.c.opts.logger.DebugContext(ctx, "config blob says nothing about creation", "repository", l.rc.name, "digest", digest, "reason", err.Error())
-		return retention.ConfigFacts{}, nil
+		return retention.ConfigFacts{}
 	}
-	return cfg, nil
+	return cfg
+}
+
+// hashesTo reports whether b hashes to d, in d's own algorithm.
+func hashesTo(b []byte, d string) bool {
+	want, err := godigest.Parse(d)
+	return b != nil && err == nil && want.Algorithm().FromBytes(b) == want
 }
 
 func digestOf(b []byte) string {

@@ -174,7 +174,7 @@ type lister struct {
 // byDigest returns the manifest of digest, fetching it once.
 func (l *lister) byDigest(ctx context.Context, digest string) (*manifest, error) {
 	return l.manifests.do(ctx, digest, func() (*manifest, error) {
-		if m := l.rc.cachedManifest(digest); m != nil {
+		if m := l.rc.cachedManifest(ctx, digest); m != nil {
 			return m, nil
 		}
 		return l.rc.getManifest(ctx, digest)

@@ -17,12 +17,14 @@ const DefaultCacheExpiry = 30 * 24 * time.Hour
 
 // cached is what is kept of one manifest of one repository. A digest's
 // content never changes, so an entry is never stale; it only ages out.
+// Content is kept as the bytes read, never as what was made of them, so
+// that a reader can hash it against its digest (an entry written as
+// facts by an earlier version, "config", is not read: a cache miss).
 type cached struct {
 	ContentType string `json:"contentType"`
 	Raw         []byte `json:"raw"`
-	// Config is what a config blob says of creation (an entry of a
-	// config digest).
-	Config *retention.ConfigFacts `json:"config,omitempty"`
+	// ConfigBlob is a config blob's bytes (an entry of a config digest).
+	ConfigBlob []byte `json:"configBlob,omitempty"`
 	// Digest is, for a tag's entry, the hash of the manifest it pointed
 	// at when last read whole.
 	Digest    string    `json:"digest,omitempty"`
@@ -98,18 +100,19 @@ func (s *Store) PutManifest(repo, digest string, raw []byte, contentType string)
 	})
 }
 
-// Config returns what repo's config blob digest says of creation.
-func (s *Store) Config(repo, digest string) (retention.ConfigFacts, bool) {
+// ConfigBlob returns the cached bytes of repo's config blob digest, as
+// stored: the caller hashes them against digest.
+func (s *Store) ConfigBlob(repo, digest string) ([]byte, bool) {
 	c, ok := s.getCached(repo, digest)
-	if !ok || c.Config == nil {
-		return retention.ConfigFacts{}, false
+	if !ok || len(c.ConfigBlob) == 0 {
+		return nil, false
 	}
-	return *c.Config, true
+	return c.ConfigBlob, true
 }
 
-// PutConfig caches what a config blob says of creation.
-func (s *Store) PutConfig(repo, digest string, f retention.ConfigFacts) {
-	s.update(repo, digest, func(c *cached) { c.Config = &f })
+// PutConfigBlob caches the bytes of a config blob read from the registry.
+func (s *Store) PutConfigBlob(repo, digest string, raw []byte) {
+	s.update(repo, digest, func(c *cached) { c.ConfigBlob = bytes.Clone(raw) })
 }
 
 // TagDigest returns the digest repo's tag pointed at when it was last

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -12,6 +13,11 @@ import (
 )
 
 var runsBucket = []byte("runs")
+
+// DefaultRunRetention drops a recorded run once its last deletion is
+// this old: GHCR's restore window, after which a deleted version is gone
+// there for good.
+const DefaultRunRetention = 30 * 24 * time.Hour
 
 // Deleted is one manifest an apply deleted, as it was: what restore
 // puts back.
@@ -95,4 +101,44 @@ func (s *Store) Runs() ([]Run, error) {
 // RecordDeletion is Record in the executor's terms (execute.Recorder).
 func (s *Store) RecordDeletion(runID, repo string, d retention.Deletion, raw []byte, contentType string) error {
 	return s.Record(runID, Deleted{Repository: repo, Digest: d.Digest, Kind: d.Kind, Parent: d.Parent, Tags: d.Tags, ContentType: contentType, Raw: raw})
+}
+
+// ExpireRuns drops the runs whose last deletion was longer than after
+// ago (0: the default), and those with no readable deletion, and returns
+// how many.
+func (s *Store) ExpireRuns(after time.Duration) (int, error) {
+	if after <= 0 {
+		after = DefaultRunRetention
+	}
+	cutoff := time.Now().Add(-after)
+	n := 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		runs := tx.Bucket(runsBucket)
+		var old [][]byte
+		err := runs.ForEachBucket(func(k []byte) error {
+			var last time.Time
+			err := runs.Bucket(k).ForEach(func(_, v []byte) error {
+				var d Deleted
+				if json.Unmarshal(v, &d) == nil && d.DeletedAt.After(last) {
+					last = d.DeletedAt
+				}
+				return nil
+			})
+			if last.Before(cutoff) {
+				old = append(old, bytes.Clone(k))
+			}
+			return err
+		})
+		for _, k := range old {
+			if err == nil {
+				err = runs.DeleteBucket(k)
+				n++
+			}
+		}
+		return err
+	})
+	if err != nil {
+		n = 0
+	}
+	return n, err
 }

@@ -1,13 +1,38 @@
 // Package state is regprune's state directory: one embedded bbolt
-// database (state.db) holding the journal of deletions in progress, so
-// that an apply killed halfway is finished by the next one, and a cache
-// of what was read from manifests, which never goes stale since a
-// digest's content never changes.
+// database, state.db, holding
+//
+//   - the journal (bucket "journal"): the deletions an apply has begun
+//     and not settled, per repository, so that an apply killed halfway
+//     is finished by the next one;
+//   - the cache (bucket "manifests"): manifests' bytes and content type,
+//     config blobs' bytes, by repository and digest; the digest each tag
+//     pointed at when its manifest was last read whole; and when each
+//     digest was first seen. A digest's content never changes, so an
+//     entry never goes stale; one no run has seen for cacheExpiry is
+//     dropped;
+//   - the recorded runs (bucket "runs"): what each apply deleted, byte
+//     for byte, with its tags, for restore; a run is dropped once its
+//     last deletion is older than stateRetention.
+//
+// Every repository is keyed by its canonical name
+// (retention.CanonicalName), so one registry written two ways has one
+// journal, one cache and one set of runs.
+//
+// The state directory is trusted like the configuration file, and
+// checked where it can be: content is kept as the bytes read, and its
+// readers hash them against their digest before they use them (the
+// registry client, restore); a tag's last digest is used only when the
+// registry names the same one. First-seen times cannot be checked, nor
+// can the journal, whose deletions apply makes only once the registry as
+// listed now allows them (no tag on the manifest, its parent gone).
 //
 // State is an aid, never a condition: Open reports why a directory
-// cannot be used, and the caller runs without state. Two runs sharing a
-// directory never corrupt it: bbolt locks the file, and the second run
-// waits up to the timeout for the first, then runs without state.
+// cannot be used, and the caller runs without state. A database that
+// bbolt cannot read, or would fault on (cut short), is moved aside and a
+// new one made. Two runs sharing a directory never corrupt it: bbolt
+// locks the file, and the second run waits up to the timeout for the
+// first, then runs without state. The database is compacted when a
+// store closes with at least half of it free.
 package state
 
 import (
@@ -16,6 +41,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"time"
 
@@ -64,8 +90,35 @@ func Open(dir string, timeout time.Duration) (s *Store, note string, err error) 
 	return &Store{db: db}, note, nil
 }
 
-func open(path string, timeout time.Duration) (db *bolt.DB, err error) {
-	// bbolt panics on some malformed files instead of returning an error.
+// open opens the database at path. A run that waited for the lock while
+// the run holding it compacted the database holds the lock of the file
+// replaced: it opens the new one.
+func open(path string, timeout time.Duration) (*bolt.DB, error) {
+	for range 3 {
+		before, statErr := os.Stat(path)
+		db, err := openFile(path, timeout)
+		if err != nil || statErr != nil {
+			return db, err
+		}
+		if after, err := os.Stat(path); err == nil && os.SameFile(before, after) {
+			return db, nil
+		}
+		db.Close()
+	}
+	return nil, fmt.Errorf("%w (%s was replaced each time this run got it)", ErrLocked, path)
+}
+
+func openFile(path string, timeout time.Duration) (db *bolt.DB, err error) {
+	// A file bbolt would fault on is refused before it is mapped.
+	if err := checkFile(path); err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	// bbolt panics on some malformed files instead of returning an
+	// error, and a damaged page the check does not read (a freelist
+	// that runs past the file) faults: under SetPanicOnFault that is a
+	// panic too, in this goroutine, and the file is moved aside. (The
+	// descriptor bbolt opened then stays open until the process ends.)
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
 			db, err = nil, fmt.Errorf("opening %s: %v", path, r)
@@ -93,17 +146,24 @@ func open(path string, timeout time.Duration) (db *bolt.DB, err error) {
 	return db, nil
 }
 
-// Close releases the state directory.
+// Close releases the state directory, compacting the database first
+// when at least half of it is free (and it is at least a MiB): expiry
+// frees pages, which bbolt reuses but never gives back.
 func (s *Store) Close() error {
 	if s == nil {
 		return nil
 	}
-	return s.db.Close()
+	var err error
+	if s.sparse() {
+		err = s.compact()
+	}
+	return errors.Join(err, s.db.Close())
 }
 
 // Each repository with deletions in progress has a bucket in the
-// journal: one key per deletion ("KIND DIGEST"), whose value is the
-// deletion with its place in the plan's order.
+// journal, under its canonical name (retention.CanonicalName, as the
+// cache and the runs key it): one key per deletion ("KIND DIGEST"),
+// whose value is the deletion with its place in the plan's order.
 type journaled struct {
 	Seq      int                `json:"seq"`
 	Deletion retention.Deletion `json:"deletion"`
@@ -111,17 +171,21 @@ type journaled struct {
 
 func key(kind retention.Kind, digest string) []byte { return []byte(string(kind) + " " + digest) }
 
+// journalKey is repo's bucket in the journal: one registry written two
+// ways (localhost:5000 and 127.0.0.1:5000) has one journal.
+func journalKey(repo string) []byte { return []byte(retention.CanonicalName(repo)) }
+
 // Begin records, before a repository's first DELETE, every deletion
 // apply is about to make in it (replacing what an earlier run left).
 func (s *Store) Begin(repo string, dels []retention.Deletion) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		j := tx.Bucket(journalBucket)
-		if j.Bucket([]byte(repo)) != nil {
-			if err := j.DeleteBucket([]byte(repo)); err != nil {
+		if j.Bucket(journalKey(repo)) != nil {
+			if err := j.DeleteBucket(journalKey(repo)); err != nil {
 				return err
 			}
 		}
-		bk, err := j.CreateBucket([]byte(repo))
+		bk, err := j.CreateBucket(journalKey(repo))
 		if err != nil {
 			return err
 		}
@@ -149,7 +213,7 @@ func (s *Store) Begin(repo string, dels []retention.Deletion) error {
 // other is forgotten. Concurrent calls share one write.
 func (s *Store) Settle(repo string, d retention.Deletion) error {
 	return s.db.Batch(func(tx *bolt.Tx) error {
-		bk := tx.Bucket(journalBucket).Bucket([]byte(repo))
+		bk := tx.Bucket(journalBucket).Bucket(journalKey(repo))
 		if bk == nil {
 			return nil
 		}
@@ -179,7 +243,7 @@ func (s *Store) Settle(repo string, d retention.Deletion) error {
 func (s *Store) Pending(repo string) ([]retention.Deletion, error) {
 	var js []journaled
 	err := s.db.View(func(tx *bolt.Tx) error {
-		bk := tx.Bucket(journalBucket).Bucket([]byte(repo))
+		bk := tx.Bucket(journalBucket).Bucket(journalKey(repo))
 		if bk == nil {
 			return nil
 		}
@@ -203,7 +267,7 @@ func (s *Store) Pending(repo string) ([]retention.Deletion, error) {
 // Clear forgets repo's journal: everything in it is settled.
 func (s *Store) Clear(repo string) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		err := tx.Bucket(journalBucket).DeleteBucket([]byte(repo))
+		err := tx.Bucket(journalBucket).DeleteBucket(journalKey(repo))
 		if errors.Is(err, berrors.ErrBucketNotFound) {
 			return nil
 		}
