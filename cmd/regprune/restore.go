@@ -47,6 +47,9 @@ registry's answer. --list shows the recorded runs.`,
 				return err
 			}
 			s := &session{e: e, f: &f, cfg: cfg, log: log, now: e.now()}
+			if err := s.checkStateDir(); err != nil {
+				return err
+			}
 			store := s.openState()
 			if store == nil {
 				return &exitError{code: exitFailure, err: fmt.Errorf("restore needs the state directory %q, which could not be opened", s.stateDir())}

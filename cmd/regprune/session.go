@@ -103,6 +103,9 @@ func (f *runFlags) begin(cmd *cobra.Command, e *env) (*session, error) {
 	if err := s.runOptions().Check(); err != nil {
 		return nil, usageError("%s: %v", config.Path(f.configPath, e.getenv), err)
 	}
+	if err := s.checkStateDir(); err != nil {
+		return nil, err
+	}
 	s.warnReadableSecrets()
 	log.Info("regprune starting", "version", versionString(), "command", cmd.Name(),
 		"config", config.Path(f.configPath, e.getenv), "scope", f.scope, "shard", shard.String())
