@@ -30,6 +30,10 @@ type Config struct {
 	// CacheExpiry drops a manifest cached in the state directory that no
 	// run has seen for this long. Default 30d.
 	CacheExpiry Duration `mapstructure:"cacheExpiry" json:"cacheExpiry,omitempty" yaml:"cacheExpiry,omitempty"`
+	// FailOn names the kinds of warnings that fail a run (exit 1) instead
+	// of only being reported: unmatched (a policy whose repositories, tags
+	// or a keep rule's tags match nothing). --fail-on adds to it.
+	FailOn []string `mapstructure:"failOn" json:"failOn,omitempty" yaml:"failOn,omitempty"`
 	// Policies are the retention rules.
 	Policies []Policy `mapstructure:"policies" json:"policies" yaml:"policies"`
 	// Local configures the pruning of local caches.

@@ -122,6 +122,14 @@ func patternList(ps Patterns) string {
 	return strings.Join(s, ", ")
 }
 
+// CheckFailOn checks a kind of warning that failOn may name.
+func CheckFailOn(kind string) error {
+	if kind != WarnUnmatched {
+		return fmt.Errorf("%q is not a kind of warning (want %s)", kind, WarnUnmatched)
+	}
+	return nil
+}
+
 // Failing returns the warnings whose kind failOn names.
 func Failing(ws []Warning, failOn []string) []Warning {
 	var out []Warning

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/regprune/regprune/internal/seed"
+	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/registrytest"
+)
+
+// TestUnmatchedInEveryOutput: a glob with a typo and a keep rule whose
+// tags match no tag are warnings in the log, the JSON report's warnings,
+// the text and markdown reports and the step summary, under plan and
+// apply; failOn: [unmatched] or --fail-on unmatched makes them exit 1,
+// and under --shard the tags are judged on the shard's repositories and
+// the warning says so.
+func TestUnmatchedInEveryOutput(t *testing.T) {
+	t.Parallel()
+	reg := registrytest.InMemory(t, false)
+	now := time.Now()
+	if _, err := seed.History(context.Background(), reg.Repo("acme/app"), []seed.Entry{
+		{Tag: "v1.0.0", Created: now.Add(-72 * time.Hour)},
+		{Tag: "v1.1.0", Created: now.Add(-48 * time.Hour)},
+		{Tag: "stable", Created: now.Add(-96 * time.Hour)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	body := fmt.Sprintf(`registries: [{host: %q, insecure: true}]
+policies:
+  - name: typo
+    repositories: [%q]
+    keep: [{newest: 1}]
+  - name: app
+    repositories: [%q]
+    keep: [{semver: {highest: 1}}, {tags: [stabel]}]
+`, reg.Host, reg.Repo("newusr/*"), reg.Repo("acme/*"))
+	cfg := writeConfig(t, body)
+	typo := "policy typo: policies[0].repositories (" + reg.Repo("newusr/*") + ") match no repository"
+	stabel := "policy app: policies[1].keep[1].tags (stabel) match none of the tags the policy governs"
+	type got struct{ Key, Shard string }
+	warnings := func(t *testing.T, stdout string) []got {
+		t.Helper()
+		var p retention.Plan
+		if err := json.Unmarshal([]byte(stdout), &p); err != nil {
+			t.Fatalf("not a JSON report: %v\n%s", err, stdout)
+		}
+		var out []got
+		for _, w := range p.Warnings {
+			if w.Kind != retention.WarnUnmatched {
+				t.Errorf("warning of kind %q, want %s", w.Kind, retention.WarnUnmatched)
+			}
+			out = append(out, got{w.Key, w.Shard})
+		}
+		return out
+	}
+	both := []got{{"policies[0].repositories", ""}, {"policies[1].keep[1].tags", ""}}
+
+	summary := filepath.Join(t.TempDir(), "summary.md")
+	r := runCLI(t, map[string]string{"GITHUB_STEP_SUMMARY": summary}, "plan", "-c", cfg, "-o", "json", "--log-format", "json")
+	if r.code != 0 {
+		t.Fatalf("plan: exit %d, want 0 (warnings alone do not fail a run)\n%s", r.code, r.stderr)
+	}
+	if diff := cmp.Diff(both, warnings(t, r.stdout)); diff != "" {
+		t.Errorf("plan -o json: warnings (-want +got):\n%s", diff)
+	}
+	for _, w := range []string{typo, stabel} {
+		if !strings.Contains(r.stderr, `"level":"WARN","msg":"`+w) {
+			t.Errorf("the log lacks the warning %q:\n%s", w, r.stderr)
+		}
+	}
+	if b, _ := os.ReadFile(summary); !strings.Contains(string(b), "> **Warning:** policy typo") || !strings.Contains(string(b), "> **Warning:** policy app") {
+		t.Errorf("the step summary lacks the warnings:\n%s", b)
+	}
+	for _, f := range []struct{ format, prefix string }{{"text", "warning: "}, {"markdown", "> **Warning:** "}} {
+		r := runCLI(t, nil, "plan", "-c", cfg, "-o", f.format)
+		if r.code != 0 {
+			t.Fatalf("plan -o %s: exit %d\n%s", f.format, r.code, r.stderr)
+		}
+		for _, w := range []string{typo, stabel} {
+			if f.format == "markdown" {
+				w = strings.NewReplacer("[", `\[`, "]", `\]`, "*", `\*`).Replace(w)
+			}
+			if !strings.Contains(r.stdout, f.prefix+w) {
+				t.Errorf("plan -o %s lacks %q:\n%s", f.format, f.prefix+w, r.stdout)
+			}
+		}
+	}
+
+	// failOn, from the file or the flag: exit 1, the report still whole.
+	failing := writeConfig(t, "failOn: [unmatched]\n"+body)
+	for _, args := range [][]string{
+		{"plan", "-c", cfg, "-o", "json", "--fail-on", "unmatched"},
+		{"plan", "-c", failing, "-o", "json"},
+		{"apply", "-c", failing, "-o", "json", "--dry-run"},
+		{"apply", "-c", cfg, "-o", "json", "--fail-on=unmatched"},
+	} {
+		r := runCLI(t, nil, args...)
+		if r.code != exitFailure || !strings.Contains(r.stderr, "failOn unmatched: 2 such warnings") {
+			t.Errorf("%v: exit %d, want %d naming failOn\n%s", args, r.code, exitFailure, r.stderr)
+		}
+		if diff := cmp.Diff(both, warnings(t, r.stdout)); diff != "" {
+			t.Errorf("%v: warnings (-want +got):\n%s", args, diff)
+		}
+	}
+	for _, args := range [][]string{
+		{"plan", "-c", cfg, "--fail-on", "unmatchd"},
+		{"validate", "-c", writeConfig(t, "failOn: [unmatchd]\n"+body)},
+	} {
+		if r := runCLI(t, nil, args...); r.code != exitUsage || !strings.Contains(r.stderr, `unmatchd\" is not a kind of warning`) {
+			t.Errorf("%v: exit %d, want %d naming the bad value\n%s", args, r.code, exitUsage, r.stderr)
+		}
+	}
+
+	// Sharded: the typo in every shard, the tags in the shard that holds
+	// the repository, saying its shard.
+	owner := 0
+	for s := 0; s < 2; s++ {
+		r := runCLI(t, nil, "plan", "-c", cfg, "-o", "json", "--shard", fmt.Sprintf("%d/2", s))
+		if r.code != 0 {
+			t.Fatalf("shard %d/2: exit %d\n%s", s, r.code, r.stderr)
+		}
+		ws := warnings(t, r.stdout)
+		want := []got{{"policies[0].repositories", ""}}
+		if len(ws) == 2 {
+			owner++
+			want = append(want, got{"policies[1].keep[1].tags", fmt.Sprintf("%d/2", s)})
+			if !strings.Contains(r.stdout, fmt.Sprintf("(in shard %d/2: each shard judges its own repositories)", s)) {
+				t.Errorf("shard %d/2: the warning does not say it was judged on the shard:\n%s", s, r.stdout)
+			}
+		}
+		if diff := cmp.Diff(want, ws); diff != "" {
+			t.Errorf("shard %d/2: warnings (-want +got):\n%s", s, diff)
+		}
+	}
+	if owner != 1 {
+		t.Errorf("%d shards judged the tags of the one repository, want 1", owner)
+	}
+}
