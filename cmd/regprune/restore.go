@@ -70,6 +70,11 @@ registry's answer. --list shows the recorded runs.`,
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
+			if repository != "" {
+				if err := job.CheckRepository(recorded, repository); err != nil {
+					return usageError("--repository %v; nothing was restored", err)
+				}
+			}
 			client, err := registry.New(cfg.Registries, registry.WithConcurrency(cfg.Concurrency), registry.WithLogger(log), registry.WithCloudLogins(cfg.CloudLoginsOn()))
 			if err != nil {
 				return err

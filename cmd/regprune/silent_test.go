@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -143,5 +144,60 @@ policies:
 	}
 	if owner != 1 {
 		t.Errorf("%d shards judged the tags of the one repository, want 1", owner)
+	}
+}
+
+// TestRestoreHint: apply names its run, with the hint that restore puts
+// its deletions back, only when it recorded something: not when it
+// deleted nothing. restore --repository that names nothing the run
+// deleted in is exit 2, before any registry is contacted; the run's
+// repository in another spelling of its host is restored.
+func TestRestoreHint(t *testing.T) {
+	t.Parallel()
+	reg := registrytest.InMemory(t, false)
+	proxy := registrytest.NewProxy(t, reg)
+	now := time.Now()
+	if _, err := seed.History(context.Background(), reg.Repo("acme/app"), []seed.Entry{
+		{Tag: "v1.0.0", Created: now.Add(-72 * time.Hour)},
+		{Tag: "v1.1.0", Created: now.Add(-48 * time.Hour)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	keeping := func(n int) string {
+		return writeConfig(t, fmt.Sprintf("registries: [{host: %q, insecure: true}]\npolicies:\n  - name: p\n    repositories: [%q]\n    keep: [{semver: {highest: %d}}]\n",
+			proxy.Host, proxy.Repo("acme/app"), n))
+	}
+	stateDir := filepath.Join(t.TempDir(), "state")
+	const hint = "regprune restore --run"
+	for _, format := range []string{"text", "markdown", "json"} {
+		r := runCLI(t, nil, "apply", "-c", keeping(2), "--state-dir", stateDir, "-o", format)
+		if r.code != 0 {
+			t.Fatalf("apply deleting nothing: exit %d\n%s", r.code, r.stderr)
+		}
+		if strings.Contains(r.stdout, hint) || strings.Contains(r.stdout, `"runId"`) {
+			t.Errorf("apply -o %s deleted nothing, yet names a run to restore:\n%s", format, r.stdout)
+		}
+	}
+
+	cfg := keeping(1)
+	r := runCLI(t, nil, "apply", "-c", cfg, "--state-dir", stateDir, "-o", "text")
+	m := regexp.MustCompile(`apply run (\S+): ` + hint + ` (\S+) puts its deletions back`).FindStringSubmatch(r.stdout)
+	if r.code != 0 || m == nil || m[1] != m[2] {
+		t.Fatalf("apply that deleted v1.0.0: exit %d, want 0 and the hint\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	run := m[1]
+
+	before := len(proxy.Requests())
+	r = runCLI(t, nil, "restore", "-c", cfg, "--state-dir", stateDir, "--run", run, "--repository", proxy.Repo("acme/ap"))
+	if r.code != exitUsage || !strings.Contains(r.stderr, "the run deleted nothing in this repository (it deleted in "+proxy.Repo("acme/app")+")") {
+		t.Errorf("restore --repository with a typo: exit %d, want %d naming the run's repositories\n%s%s", r.code, exitUsage, r.stdout, r.stderr)
+	}
+	if n := len(proxy.Requests()) - before; n != 0 {
+		t.Errorf("restore --repository with a typo sent %d requests to the registry, want none", n)
+	}
+	other := strings.Replace(proxy.Repo("acme/app"), "127.0.0.1:", "localhost:", 1)
+	r = runCLI(t, nil, "restore", "-c", cfg, "--state-dir", stateDir, "--run", run, "--repository", other)
+	if r.code != 0 || !strings.Contains(r.stdout, "restored") {
+		t.Errorf("restore --repository %s: exit %d, want the run's repository restored\n%s%s", other, r.code, r.stdout, r.stderr)
 	}
 }
