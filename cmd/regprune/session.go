@@ -255,7 +255,7 @@ func (s *session) appendStepSummary(path string, p *retention.Plan) error {
 // password and other users can read it.
 func (s *session) warnReadableSecrets() {
 	path := config.Path(s.f.configPath, s.e.getenv)
-	if host := readableSecret(path, s.cfg); host != "" {
+	if host := readableSecret(path); host != "" {
 		s.log.Warn(readableSecretWarning, "file", path, "registry", host)
 	}
 }
@@ -264,8 +264,9 @@ const readableSecretWarning = "the configuration file holds a literal password a
 
 // readableSecret names a registry whose password is written literally in
 // the configuration file at path while other users may read the file;
-// "" when there is none (a ${VAR} password is never literal).
-func readableSecret(path string, cfg *retention.Config) string {
+// "" when there is none. A ${VAR} password is never literal, set or not
+// (config.LiteralPasswords reads the file as written).
+func readableSecret(path string) string {
 	st, err := os.Stat(path)
 	if err != nil || st.Mode().Perm()&0o044 == 0 {
 		return ""
@@ -274,10 +275,8 @@ func readableSecret(path string, cfg *retention.Config) string {
 	if err != nil {
 		return ""
 	}
-	for _, r := range cfg.Registries {
-		if r.Password != "" && strings.Contains(string(data), r.Password.Reveal()) {
-			return r.Host
-		}
+	if hosts := config.LiteralPasswords(data); len(hosts) > 0 {
+		return hosts[0]
 	}
 	return ""
 }

@@ -201,3 +201,47 @@ func TestRestoreHint(t *testing.T) {
 		t.Errorf("restore --repository %s: exit %d, want the run's repository restored\n%s%s", other, r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestLiteralPasswordWarning: validate (and plan) warn about a literal
+// password in a file others can read only when the password is literal:
+// never for ${VAR}, whether the variable is unset (validate where no
+// secrets are) or set to a value that appears elsewhere in the file, and
+// never for the shipped example.
+func TestLiteralPasswordWarning(t *testing.T) {
+	t.Parallel()
+	readable := func(body string) string {
+		p := writeConfig(t, body)
+		if err := os.Chmod(p, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	example, err := os.ReadFile("../../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withPassword := func(pw string) string {
+		return readable("registries: [{host: \"localhost:5000\", insecure: true, username: ci, password: \"" + pw + "\"}]\n" +
+			"policies: [{name: p, repositories: [\"localhost:5000/ci/app\"], keep: [{newest: 1}]}]\n")
+	}
+	for _, tc := range []struct {
+		name string
+		path string
+		env  map[string]string
+		want bool
+	}{
+		{"the shipped example without its secrets", readable(string(example)), nil, false},
+		{"the shipped example with its secrets", readable(string(example)), map[string]string{"REGISTRY_PASSWORD": "s3cret"}, false},
+		{"an unset ${VAR}", withPassword("${REG_PASSWORD}"), nil, false},
+		{"a ${VAR} whose value is elsewhere in the file", withPassword("${REG_PASSWORD}"), map[string]string{"REG_PASSWORD": "ci"}, false},
+		{"a literal password", withPassword("hunter2"), nil, true},
+	} {
+		r := runCLI(t, tc.env, "validate", "-c", tc.path)
+		if r.code != 0 {
+			t.Errorf("%s: validate: exit %d\n%s%s", tc.name, r.code, r.stdout, r.stderr)
+		}
+		if got := strings.Contains(r.stdout, "literal password"); got != tc.want {
+			t.Errorf("%s: validate warned about a literal password: %v, want %v\n%s", tc.name, got, tc.want, r.stdout)
+		}
+	}
+}
