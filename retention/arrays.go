@@ -5,6 +5,7 @@ package retention
 func (p *Plan) WithArrays() *Plan {
 	c := *p
 	c.Repositories = withRepoArrays(p.Repositories)
+	c.Warnings = nonNil(p.Warnings)
 	if p.Local != nil {
 		c.Local = make([]CachePlan, len(p.Local))
 		for i, cp := range p.Local {

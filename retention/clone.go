@@ -13,6 +13,7 @@ func (p *Plan) Clone() *Plan {
 	}
 	out := *p
 	out.Notes = slices.Clone(p.Notes)
+	out.Warnings = slices.Clone(p.Warnings)
 	out.Repositories = cloneRepos(p.Repositories)
 	if p.Local != nil {
 		out.Local = make([]CachePlan, len(p.Local))

@@ -143,6 +143,11 @@ func (c *Config) Compile() (*Rules, error) {
 			}
 		}
 	}
+	for i, k := range c.FailOn {
+		if err := CheckFailOn(k); err != nil {
+			add(fmt.Sprintf("failOn[%d]", i), "%v", err)
+		}
+	}
 	var perrs []error
 	r.Policies, perrs = compilePolicies("policies", c.Policies, scopeRemote)
 	errs = append(errs, perrs...)

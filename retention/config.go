@@ -40,6 +40,10 @@ type Config struct {
 	// GHCR's restore window, past which a deleted package version is
 	// gone there anyway.
 	StateRetention Duration `mapstructure:"stateRetention" json:"stateRetention,omitempty" yaml:"stateRetention,omitempty"`
+	// FailOn names the kinds of warnings that fail a run (exit 1) instead
+	// of only being reported: unmatched (a policy whose repositories, tags
+	// or a keep rule's tags match nothing). --fail-on adds to it.
+	FailOn []string `mapstructure:"failOn" json:"failOn,omitempty" yaml:"failOn,omitempty"`
 	// Policies are the retention rules.
 	Policies []Policy `mapstructure:"policies" json:"policies" yaml:"policies"`
 	// Local configures the pruning of local caches.

@@ -76,6 +76,9 @@ type Plan struct {
 	// Notes are remarks on the run as a whole (such as followRemote
 	// having nothing to follow under --scope local).
 	Notes []string `json:"notes,omitempty"`
+	// Warnings are what the run would otherwise do silently: a policy
+	// that reached nothing (see Unmatched). Always an array in JSON.
+	Warnings []Warning `json:"warnings"`
 	// Waited is how long the run was held back by a provider's rate
 	// limits; absent when it never was.
 	Waited *Waited `json:"waited,omitempty"`

@@ -205,28 +205,58 @@ func manifestExists(t *testing.T, repo, digest string) bool {
 	return err == nil
 }
 
-// TestStateDirectoryUnusable: a state directory that cannot be made (a
-// read-only container; here a file stands where it would be, which
-// fails for root too) gives one warning, and apply goes on.
+// TestStateDirectoryUnusable: a state directory named by --state-dir,
+// REGPRUNE_STATE_DIR or stateDir that is not a directory, or cannot be
+// created (a file stands where its parent would be, which fails for root
+// too), stops the run with exit 2 before any registry is contacted. The
+// default location that cannot be made (a read-only container) gives one
+// warning saying the run cannot be restored or resumed, and apply goes on.
 func TestStateDirectoryUnusable(t *testing.T) {
 	t.Parallel()
 	reg := registrytest.StartDistribution(t)
 	seedReleases(t, reg, 3)
-	ro := filepath.Join(t.TempDir(), "file")
-	if err := os.WriteFile(ro, nil, 0o600); err != nil {
+	proxy := registrytest.NewProxy(t, reg)
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := releasesConfig(t, "", reg.Host, reg.Repo("acme/app"))
-	r := runCLI(t, nil, "apply", "-c", cfg, "--state-dir", filepath.Join(ro, "state"), "-o", "json")
+	cfg := releasesConfig(t, "", proxy.Host, proxy.Repo("acme/app"))
+	for _, tc := range []struct {
+		name, want string
+		env        map[string]string
+		args       []string
+	}{
+		{"--state-dir is a file", "--state-dir " + file + ": not a directory", nil, []string{"--state-dir", file}},
+		{"--state-dir cannot be created", "--state-dir " + filepath.Join(file, "state") + ": the state directory cannot be created", nil, []string{"--state-dir", filepath.Join(file, "state")}},
+		{"REGPRUNE_STATE_DIR is a file", "REGPRUNE_STATE_DIR " + file + ": not a directory", map[string]string{"REGPRUNE_STATE_DIR": file}, nil},
+		{"stateDir cannot be created", "stateDir " + filepath.Join(file, "state") + ": the state directory cannot be created", nil,
+			[]string{"-c", releasesConfig(t, "stateDir: "+filepath.Join(file, "state"), proxy.Host, proxy.Repo("acme/app"))}},
+	} {
+		for _, cmd := range []string{"plan", "apply", "restore"} {
+			args := append([]string{cmd, "-c", cfg}, tc.args...)
+			if cmd == "restore" {
+				args = append(args, "--list")
+			}
+			r := runCLI(t, tc.env, args...)
+			if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("%s: %s: exit %d, want %d saying %q:\n%s", tc.name, cmd, r.code, exitUsage, tc.want, r.stderr)
+			}
+		}
+	}
+	if n := len(proxy.Requests()); n != 0 {
+		t.Errorf("an unusable state directory that was named let %d requests reach the registry, want none", n)
+	}
+
+	r := runCLI(t, map[string]string{"XDG_CACHE_HOME": file}, "apply", "-c", cfg, "-o", "json")
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
-	if n := strings.Count(r.stderr, "going on without state"); n != 1 {
-		t.Errorf("%d warnings about the state directory, want 1:\n%s", n, r.stderr)
+	if n := strings.Count(r.stderr, "going on without state: this run cannot be restored (regprune restore) or resumed"); n != 1 {
+		t.Errorf("%d warnings about the default state directory saying the run cannot be restored or resumed, want 1:\n%s", n, r.stderr)
 	}
 	var p retention.Plan
-	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil || p.Summary.Deleted != 2 {
-		t.Errorf("apply without state: %v %+v", err, p.Summary)
+	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil || p.Summary.Deleted != 2 || p.RunID != "" {
+		t.Errorf("apply without state: %v %+v runId %q", err, p.Summary, p.RunID)
 	}
 }
 

@@ -47,6 +47,9 @@ registry's answer. --list shows the recorded runs.`,
 				return err
 			}
 			s := &session{e: e, f: &f, cfg: cfg, log: log, now: e.now()}
+			if err := s.checkStateDir(); err != nil {
+				return err
+			}
 			store := s.openState()
 			if store == nil {
 				return &exitError{code: exitFailure, err: fmt.Errorf("restore needs the state directory %q, which could not be opened", s.stateDir())}
@@ -66,6 +69,11 @@ registry's answer. --list shows the recorded runs.`,
 			recorded, err := store.Deletions(runID)
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
+			}
+			if repository != "" {
+				if err := job.CheckRepository(recorded, repository); err != nil {
+					return usageError("--repository %v; nothing was restored", err)
+				}
 			}
 			client, err := registry.New(cfg.Registries, registry.WithConcurrency(cfg.Concurrency), registry.WithLogger(log), registry.WithCloudLogins(cfg.CloudLoginsOn()))
 			if err != nil {

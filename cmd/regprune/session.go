@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,6 +37,7 @@ type runFlags struct {
 	pushgateway string
 	metricsFile string
 	stateDir    string
+	failOn      []string
 }
 
 func (f *runFlags) add(cmd *cobra.Command) {
@@ -45,6 +47,7 @@ func (f *runFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.scope, "scope", scopeAll, "what to cover: remote (registries), local (local caches) or all")
 	cmd.Flags().StringVar(&f.pushgateway, "pushgateway", "", "push the run's metrics to this Prometheus Pushgateway URL")
 	cmd.Flags().StringVar(&f.metricsFile, "metrics-file", "", "write the run's metrics to this file (node-exporter textfile collector)")
+	cmd.Flags().StringSliceVar(&f.failOn, "fail-on", nil, "kinds of warnings that fail the run (exit 1): unmatched (a policy whose repositories or tag selectors match nothing); adds to failOn in the configuration")
 	cmd.Flags().StringVar(&f.stateDir, "state-dir", "", "the state directory: a cache of what manifests said, and the journal that lets the next apply finish an interrupted one (default: "+envStateDir+", stateDir, or regprune/state in the user cache directory)")
 }
 
@@ -88,6 +91,11 @@ func (f *runFlags) begin(cmd *cobra.Command, e *env) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, k := range f.failOn {
+		if err := retention.CheckFailOn(k); err != nil {
+			return nil, usageError("--fail-on: %v", err)
+		}
+	}
 	cfg, rules, err := f.load(cmd, e)
 	if err != nil {
 		return nil, err
@@ -102,6 +110,9 @@ func (f *runFlags) begin(cmd *cobra.Command, e *env) (*session, error) {
 	s := &session{e: e, f: f, cfg: cfg, rules: rules, log: log, format: format, shard: shard, started: time.Now(), now: e.now(), status: status}
 	if err := s.runOptions().Check(); err != nil {
 		return nil, usageError("%s: %v", config.Path(f.configPath, e.getenv), err)
+	}
+	if err := s.checkStateDir(); err != nil {
+		return nil, err
 	}
 	s.warnReadableSecrets()
 	log.Info("regprune starting", "version", versionString(), "command", cmd.Name(),
@@ -133,9 +144,22 @@ func (s *session) runOptions() job.Options {
 // A run stopped by a signal (ctx done) still publishes: that is when the
 // report and a Pushgateway's view of the failure matter most.
 func (s *session) finish(ctx context.Context, p *retention.Plan, runErr error) error {
+	runErr = s.failOnWarnings(p, runErr)
 	err := s.publish(ctx, p, runErr)
 	s.logSummary(p, err)
 	return err
+}
+
+// failOnWarnings turns a run that would exit 0 into exit 1 when p has
+// warnings of a kind that failOn (the configuration's, with --fail-on)
+// names. A run that fails already keeps its own exit code.
+func (s *session) failOnWarnings(p *retention.Plan, runErr error) error {
+	failOn := append(slices.Clone(s.cfg.FailOn), s.f.failOn...)
+	failing := retention.Failing(p.Warnings, failOn)
+	if runErr != nil || len(failing) == 0 {
+		return runErr
+	}
+	return &exitError{code: exitFailure, err: fmt.Errorf("failOn %s: %d such warnings, the first: %s", failing[0].Kind, len(failing), failing[0].Message)}
 }
 
 // logSummary is the run's last log line, the one to alert on: the
@@ -155,7 +179,7 @@ func (s *session) logSummary(p *retention.Plan, err error) {
 	s.log.Log(context.Background(), level, "regprune finished", "mode", string(p.Mode), "dryRun", p.DryRun,
 		"repositories", sm.Repositories, "failedRepositories", sm.Failed, "tags", sm.Tags, "keep", sm.Keep, "delete", sm.Delete,
 		"deleted", sm.Deleted, "skipped", sm.Skipped, "failedDeletions", sm.DeletionsFailed,
-		"localCaches", sm.LocalCaches, "failedLocalCaches", sm.LocalFailed, "aborted", p.Aborted != "",
+		"localCaches", sm.LocalCaches, "failedLocalCaches", sm.LocalFailed, "warnings", len(p.Warnings), "aborted", p.Aborted != "",
 		"duration", time.Since(s.started).Round(time.Millisecond), "exitCode", code)
 }
 
@@ -231,7 +255,7 @@ func (s *session) appendStepSummary(path string, p *retention.Plan) error {
 // password and other users can read it.
 func (s *session) warnReadableSecrets() {
 	path := config.Path(s.f.configPath, s.e.getenv)
-	if host := readableSecret(path, s.cfg); host != "" {
+	if host := readableSecret(path); host != "" {
 		s.log.Warn(readableSecretWarning, "file", path, "registry", host)
 	}
 }
@@ -240,8 +264,9 @@ const readableSecretWarning = "the configuration file holds a literal password a
 
 // readableSecret names a registry whose password is written literally in
 // the configuration file at path while other users may read the file;
-// "" when there is none (a ${VAR} password is never literal).
-func readableSecret(path string, cfg *retention.Config) string {
+// "" when there is none. A ${VAR} password is never literal, set or not
+// (config.LiteralPasswords reads the file as written).
+func readableSecret(path string) string {
 	st, err := os.Stat(path)
 	if err != nil || st.Mode().Perm()&0o044 == 0 {
 		return ""
@@ -250,10 +275,8 @@ func readableSecret(path string, cfg *retention.Config) string {
 	if err != nil {
 		return ""
 	}
-	for _, r := range cfg.Registries {
-		if r.Password != "" && strings.Contains(string(data), r.Password.Reveal()) {
-			return r.Host
-		}
+	if hosts := config.LiteralPasswords(data); len(hosts) > 0 {
+		return hosts[0]
 	}
 	return ""
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -21,10 +22,8 @@ var stateWait = 30 * time.Second
 // the configuration, else regprune/state under the user cache directory
 // (XDG_CACHE_HOME, else HOME/.cache); "" when none can be named.
 func (s *session) stateDir() string {
-	for _, d := range []string{s.f.stateDir, s.e.getenv(envStateDir), s.cfg.StateDir} {
-		if d != "" {
-			return d
-		}
+	if d, _ := s.namedStateDir(); d != "" {
+		return d
 	}
 	if c := s.e.getenv("XDG_CACHE_HOME"); c != "" {
 		return filepath.Join(c, "regprune", "state")
@@ -35,12 +34,54 @@ func (s *session) stateDir() string {
 	return ""
 }
 
+// namedStateDir is the state directory the user named, and where:
+// --state-dir, REGPRUNE_STATE_DIR or stateDir; "" for the default.
+func (s *session) namedStateDir() (dir, from string) {
+	for _, d := range []struct{ dir, from string }{
+		{s.f.stateDir, "--state-dir"}, {s.e.getenv(envStateDir), envStateDir}, {s.cfg.StateDir, "stateDir"},
+	} {
+		if d.dir != "" {
+			return d.dir, d.from
+		}
+	}
+	return "", ""
+}
+
+// checkStateDir refuses, before any registry is contacted, a state
+// directory the user named that is not a directory, cannot be created or
+// cannot be written: a run that was asked to keep its state and cannot
+// would delete what no restore can bring back. The default location is
+// not checked here: it only gives a warning (openState).
+func (s *session) checkStateDir() error {
+	dir, from := s.namedStateDir()
+	if dir == "" {
+		return nil
+	}
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return usageError("%s %s: not a directory; nothing was contacted", from, dir)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return usageError("%s %s: the state directory cannot be created (%v); nothing was contacted", from, dir, err)
+	}
+	fh, err := os.CreateTemp(dir, ".regprune-check-*")
+	if err != nil {
+		return usageError("%s %s: the state directory cannot be written (%v); nothing was contacted", from, dir, err)
+	}
+	fh.Close()
+	return os.Remove(fh.Name())
+}
+
+// withoutState is what a run without its state directory loses.
+const withoutState = "this run cannot be restored (regprune restore) or resumed (an interrupted apply is not finished by the next one)"
+
 // openState opens the state directory, or says once why the run goes on
-// without state: a state problem never fails a run.
+// without state: a state problem in the default location, or a state
+// directory another run holds, never fails a run (a named one that is
+// unusable was refused by checkStateDir).
 func (s *session) openState() *state.Store {
 	dir := s.stateDir()
 	if dir == "" {
-		s.log.Warn("no state directory (set --state-dir, " + envStateDir + " or HOME): an interrupted apply cannot be finished by the next one")
+		s.log.Warn("no state directory (set --state-dir, " + envStateDir + " or HOME): going on without state: " + withoutState)
 		return nil
 	}
 	store, note, err := state.Open(dir, stateWait)
@@ -48,7 +89,7 @@ func (s *session) openState() *state.Store {
 		s.log.Warn(note)
 	}
 	if err != nil {
-		s.log.Warn("the state directory cannot be used: going on without state (an interrupted apply cannot be finished by the next one)", "dir", dir, "error", err)
+		s.log.Warn("the state directory cannot be used: going on without state: "+withoutState, "dir", dir, "error", err)
 		return nil
 	}
 	if n, err := store.Expire(time.Duration(s.cfg.CacheExpiry)); err != nil {

@@ -40,7 +40,7 @@ func newValidateCmd(e *env) *cobra.Command {
 			for _, w := range append(cfg.HostWarnings(), cfg.ProviderWarnings()...) {
 				fmt.Fprintln(e.stdout, "warning: "+w)
 			}
-			if host := readableSecret(config.Path(c.configPath, e.getenv), cfg); host != "" {
+			if host := readableSecret(config.Path(c.configPath, e.getenv)); host != "" {
 				fmt.Fprintf(e.stdout, "warning: registries %s: %s\n", host, readableSecretWarning)
 			}
 			if err := (job.Options{Rules: rules}).Check(); err != nil {

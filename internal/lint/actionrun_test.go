@@ -10,13 +10,15 @@ import (
 
 // fakeRegprune stands in for the binary in the action's run step: it
 // writes a JSON report to --output-file and markdown to the step
-// summary, or fails as bad configuration does, with FAKE_CODE.
+// summary (FAKE_JSON, when set, is the JSON report), or fails as bad
+// configuration does, with FAKE_CODE.
 const fakeRegprune = `#!/usr/bin/env bash
 out=""
 printf '%s\n' "$@" > "$FAKE_ARGS"
 while [ $# -gt 0 ]; do case "$1" in --output-file) out="$2"; shift ;; esac; shift; done
 if [ "$FAKE_CODE" = 2 ]; then echo "regprune: regprune.yaml: policies[0].keep: unknown key" >&2; exit 2; fi
-echo '{"schemaVersion":1,"mode":"apply","repositories":[],"summary":{"deleted":4}}' > "$out"
+if [ -n "${FAKE_JSON:-}" ]; then printf '%s\n' "$FAKE_JSON" > "$out"
+else echo '{"schemaVersion":1,"mode":"apply","repositories":[],"summary":{"deleted":4}}' > "$out"; fi
 echo "## regprune apply" >> "$GITHUB_STEP_SUMMARY"
 exit "$FAKE_CODE"
 `
@@ -50,11 +52,17 @@ func TestActionRunStep(t *testing.T) {
 		wantReport  string // "" for no report output
 		args        string // the action's args input
 		wantArgs    []string
+		json        string // the JSON report the fake writes, when not the default
 	}{
 		{name: "success", code: "0", wantOutputs: []string{"deleted=4", "exit-code=0"}, wantReport: "## regprune apply"},
 		{name: "bad configuration", code: "2", wantOutputs: []string{"deleted=", "report=", "json-report=", "exit-code=2"}, wantStdout: "::error title=regprune exited 2 (bad usage or configuration)::regprune.yaml: policies[0].keep: unknown key"},
 		{name: "failures", code: "1", wantOutputs: []string{"deleted=4", "exit-code=1"}, wantStdout: "::error title=regprune exited 1::", wantReport: "## regprune apply"},
 		{name: "safety abort", code: "3", wantOutputs: []string{"deleted=4", "exit-code=3"}, wantStdout: "::error title=regprune safety abort (exit 3)::", wantReport: "## regprune apply"},
+		{
+			name: "unmatched warnings", code: "0", wantOutputs: []string{"deleted=0", "exit-code=0"}, wantReport: "## regprune apply",
+			json:       `{"schemaVersion":1,"mode":"apply","repositories":[],"summary":{"deleted":0},"warnings":[{"kind":"unmatched","policy":"typo","key":"policies[0].repositories","message":"policy typo: policies[0].repositories (ghcr.io/newusr/*) match no repository, 100%\nsure"}]}`,
+			wantStdout: "::warning title=regprune unmatched::policy typo: policies[0].repositories (ghcr.io/newusr/*) match no repository, 100%25%0Asure\n",
+		},
 		{
 			name: "multi-line args", code: "0", wantOutputs: []string{"exit-code=0"}, wantReport: "## regprune apply",
 			args: "--concurrency 4\n  --dry-run\n\n--log-level debug\n", wantArgs: []string{"--concurrency", "4", "--dry-run", "--log-level", "debug"},
@@ -83,6 +91,9 @@ func TestActionRunStep(t *testing.T) {
 				"GITHUB_STEP_SUMMARY=" + filepath.Join(dir, "summary.md"), "REGPRUNE_BIN=" + bin,
 				"INPUT_CONFIG=regprune.yaml", "INPUT_COMMAND=apply", "INPUT_FORMAT=markdown", "INPUT_ARGS=" + tc.args,
 				"FAKE_CODE=" + tc.code, "FAKE_ARGS=" + argsFile,
+			}
+			if tc.json != "" {
+				cmd.Env = append(cmd.Env, "FAKE_JSON="+tc.json)
 			}
 			stdout, _ := cmd.Output()
 			if got := cmd.ProcessState.ExitCode(); got != int(tc.code[0]-'0') {

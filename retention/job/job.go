@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/regprune/regprune/retention"
@@ -124,9 +125,15 @@ const waitNote = "rate limits: waited "
 // saved says p was read from a file (narrow it with Narrow first).
 func Apply(ctx context.Context, reg execute.Registry, p *retention.Plan, saved bool, o Options) *retention.Plan {
 	o.defaults()
+	var rec *countingRecorder
+	var recorder execute.Recorder
+	if o.Recorder != nil {
+		rec = &countingRecorder{Recorder: o.Recorder}
+		recorder = rec
+	}
 	eo := execute.Options{
 		MaxDeletions: o.MaxDeletions, Saved: saved, Concurrency: o.Concurrency, Logger: o.Logger,
-		Progress: o.DeleteProgress, Journal: o.Journal, Recorder: o.Recorder, RunID: o.RunID,
+		Progress: o.DeleteProgress, Journal: o.Journal, Recorder: recorder, RunID: o.RunID,
 		VerifyWindow: o.VerifyWindow,
 	}
 	if l, ok := reg.(planner.Lister); ok {
@@ -144,10 +151,29 @@ func Apply(ctx context.Context, reg execute.Registry, p *retention.Plan, saved b
 		applyLocal(ctx, out, &o)
 	}
 	noteWaits(out, reg)
-	if o.Recorder != nil && o.RunID != "" && out.Aborted == "" {
+	// The run id is what `regprune restore --run` takes: given only when
+	// something was recorded under it (not for a run that deleted
+	// nothing, or only in local caches, which are not recorded).
+	if rec != nil && rec.recorded.Load() > 0 && o.RunID != "" && out.Aborted == "" {
 		out.RunID = o.RunID
 	}
 	return out
+}
+
+// countingRecorder counts the manifests its Recorder kept.
+type countingRecorder struct {
+	execute.Recorder
+	recorded atomic.Int64
+}
+
+var _ execute.Recorder = (*countingRecorder)(nil)
+
+func (c *countingRecorder) RecordDeletion(runID, repo string, d retention.Deletion, raw []byte, contentType string) error {
+	err := c.Recorder.RecordDeletion(runID, repo, d, raw, contentType)
+	if err == nil {
+		c.recorded.Add(1)
+	}
+	return err
 }
 
 // DryRun is what Apply would do with p, in apply's format (see
@@ -167,6 +193,11 @@ func skipLocal(r *retention.Plan, reason string) {
 // ErrNothingToDo: the rules and the scope leave a run nothing to cover.
 // A scheduled job that silently does nothing would pass for ever.
 var ErrNothingToDo = errors.New("nothing to do")
+
+// ErrNotInRun: restore was asked for a repository the recorded run
+// deleted nothing in. Restoring nothing and saying all went well would
+// hide a typo.
+var ErrNotInRun = errors.New("the run deleted nothing in this repository")
 
 // Check says whether a run with these options would cover anything: the
 // scope must include something the rules configure.

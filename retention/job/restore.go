@@ -84,6 +84,21 @@ func Restore(ctx context.Context, p Pusher, recorded []state.Deleted, o RestoreO
 	return out
 }
 
+// CheckRepository says whether the recorded run deleted anything in
+// repo (in any spelling of its host, as Restore compares); when not, the
+// error wraps ErrNotInRun and names the run's repositories.
+func CheckRepository(recorded []state.Deleted, repo string) error {
+	var names []string
+	for _, d := range recorded {
+		if retention.CanonicalName(d.Repository) == retention.CanonicalName(repo) {
+			return nil
+		}
+		names = append(names, d.Repository)
+	}
+	slices.Sort(names)
+	return fmt.Errorf("%s: %w (it deleted in %s)", repo, ErrNotInRun, strings.Join(slices.Compact(names), ", "))
+}
+
 // restoreOne brings back one manifest and its tags, setting r's status.
 func restoreOne(ctx context.Context, p Pusher, d state.Deleted, dry bool, r *Restored) error {
 	if ctx.Err() != nil {

@@ -2,6 +2,7 @@ package job_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -91,5 +92,30 @@ func TestRestoreDecisions(t *testing.T) {
 				t.Errorf("pushed %q, want %q", f.puts, tt.puts)
 			}
 		})
+	}
+}
+
+// TestCheckRepository: --repository must name a repository the run
+// deleted in, in any spelling of its host; a typo is ErrNotInRun, naming
+// the run's repositories.
+func TestCheckRepository(t *testing.T) {
+	t.Parallel()
+	recorded := []state.Deleted{
+		{Repository: "localhost:5000/acme/app"}, {Repository: "localhost:5000/acme/web"}, {Repository: "localhost:5000/acme/app"},
+	}
+	for _, tc := range []struct {
+		repo, wantErr string
+	}{
+		{repo: "localhost:5000/acme/app"},
+		{repo: "127.0.0.1:5000/acme/web"},
+		{repo: "localhost:5000/acme/ap", wantErr: "localhost:5000/acme/ap: the run deleted nothing in this repository (it deleted in localhost:5000/acme/app, localhost:5000/acme/web)"},
+	} {
+		err := job.CheckRepository(recorded, tc.repo)
+		switch {
+		case tc.wantErr == "" && err != nil:
+			t.Errorf("%s: %v, want nil", tc.repo, err)
+		case tc.wantErr != "" && (err == nil || err.Error() != tc.wantErr || !errors.Is(err, job.ErrNotInRun)):
+			t.Errorf("%s: %v, want ErrNotInRun: %s", tc.repo, err, tc.wantErr)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -53,8 +54,10 @@ func Plan(ctx context.Context, l Lister, rules *retention.Rules, now time.Time, 
 	p := &retention.Plan{SchemaVersion: retention.SchemaVersion, Mode: "plan", GeneratedAt: now.UTC(), Repositories: []retention.RepoPlan{}}
 
 	all, err := Expand(ctx, l, rules)
+	var failures []retention.RepoPlan
 	if err != nil {
-		for _, rp := range expansionFailures(rules, err) {
+		failures = expansionFailures(rules, err)
+		for _, rp := range failures {
 			if o.Shard.Owns(rp.Repository) {
 				p.Repositories = append(p.Repositories, rp)
 			}
@@ -93,7 +96,28 @@ func Plan(ctx context.Context, l Lister, rules *retention.Rules, now time.Time, 
 	p.Repositories = append(p.Repositories, results...)
 	sort.SliceStable(p.Repositories, func(i, j int) bool { return p.Repositories[i].Repository < p.Repositories[j].Repository })
 	p.Summarize()
+	p.Warnings = unmatched(rules, all, append(slices.Clone(p.Repositories), failures...), o.Shard, log)
 	return p
+}
+
+// unmatched judges which policies reached nothing (retention.Unmatched):
+// their repositories on the whole expansion, which every shard makes, and
+// their tag selectors on the repositories this shard listed. Each
+// warning is logged.
+func unmatched(rules *retention.Rules, all []string, plans []retention.RepoPlan, s Shard, log *slog.Logger) []retention.Warning {
+	shard := ""
+	if s.Count > 1 {
+		shard = s.String()
+	}
+	ws := retention.Unmatched(rules, all, plans, shard)
+	for _, w := range ws {
+		attrs := []any{"policy", w.Policy, "key", w.Key, "kind", w.Kind}
+		if w.Shard != "" {
+			attrs = append(attrs, "shard", w.Shard)
+		}
+		log.Warn(w.Message, attrs...)
+	}
+	return ws
 }
 
 func planOne(ctx context.Context, l Lister, rules *retention.Rules, repo string, now time.Time, log *slog.Logger, fl *failLog) retention.RepoPlan {

@@ -1,8 +1,12 @@
 package planner_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,5 +104,64 @@ func TestShardUnion(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, union); diff != "" {
 		t.Errorf("the union of %d shards differs from one process (-want +got):\n%s", n, diff)
+	}
+}
+
+// TestPlanWarnsUnmatched: a glob with a typo is a warning in every shard
+// (the expansion is the whole run's), a keep rule's selector that matches
+// no tag is judged on each shard's own repositories and says its shard,
+// and a literal repository another shard owns is no warning. Each
+// warning is logged too.
+func TestPlanWarnsUnmatched(t *testing.T) {
+	t.Parallel()
+	reg := registrytest.InMemory(t, false)
+	ctx := context.Background()
+	now := time.Now()
+	for i := 0; i < 6; i++ {
+		if _, err := seed.History(ctx, reg.Repo(fmt.Sprintf("team/app-%d", i)), []seed.Entry{{Tag: "stable", Created: now.Add(-48 * time.Hour)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := retention.Config{Policies: []retention.Policy{
+		{Name: "typo", Repositories: []string{reg.Repo("newusr/*")}, Keep: []retention.KeepRule{{Newest: 1}}},
+		{Name: "selector", Repositories: []string{reg.Repo("team/*")}, Keep: []retention.KeepRule{{Newest: 1}, {Tags: []string{"stabel"}}}},
+		{Name: "literal", Repositories: []string{reg.Repo("team/app-0")}, Keep: []retention.KeepRule{{Newest: 1}}},
+	}}
+	rules, err := cfg.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := newClient(t, nil)
+	type got struct{ Policy, Key, Shard string }
+	var logs bytes.Buffer
+	whole := planner.Plan(ctx, client, rules, now, planner.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	var ws []got
+	for _, w := range whole.Warnings {
+		ws = append(ws, got{w.Policy, w.Key, w.Shard})
+	}
+	want := []got{{"typo", "policies[0].repositories", ""}, {"selector", "policies[1].keep[1].tags", ""}}
+	if diff := cmp.Diff(want, ws); diff != "" {
+		t.Errorf("one process's warnings (-want +got):\n%s", diff)
+	}
+	for _, w := range whole.Warnings {
+		if !strings.Contains(logs.String(), "level=WARN msg="+strconv.Quote(w.Message)) {
+			t.Errorf("warning %q not logged:\n%s", w.Message, logs.String())
+		}
+	}
+	const n = 3
+	for s := 0; s < n; s++ {
+		shard := planner.Shard{Index: s, Count: n}
+		p := planner.Plan(ctx, client, rules, now, planner.Options{Shard: shard})
+		ws = nil
+		for _, w := range p.Warnings {
+			ws = append(ws, got{w.Policy, w.Key, w.Shard})
+		}
+		want := []got{{"typo", "policies[0].repositories", ""}}
+		if len(p.Repositories) > 0 {
+			want = append(want, got{"selector", "policies[1].keep[1].tags", shard.String()})
+		}
+		if diff := cmp.Diff(want, ws); diff != "" {
+			t.Errorf("shard %s (%d repositories): warnings (-want +got):\n%s", shard, len(p.Repositories), diff)
+		}
 	}
 }

@@ -43,6 +43,9 @@ func writeMarkdown(b *bytes.Buffer, p *retention.Plan, o options) {
 		fmt.Fprintf(b, "Generated %s.\n\n", p.GeneratedAt.UTC().Format("2006-01-02 15:04:05 UTC"))
 	}
 	writeMarkdownSummary(b, p)
+	for _, wn := range p.Warnings {
+		fmt.Fprintf(b, "> **Warning:** %s\n\n", mdText(wn.Message))
+	}
 	for _, failed := range []bool{true, false} {
 		for _, r := range p.Repositories {
 			if (r.Error != "") == failed {

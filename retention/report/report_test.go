@@ -70,6 +70,10 @@ func planFixture() *retention.Plan {
 				Repository: "registry.example.com/team/empty",
 			},
 		},
+		Warnings: []retention.Warning{{
+			Kind: retention.WarnUnmatched, Policy: "typo", Key: "policies[2].repositories",
+			Message: "policy typo: policies[2].repositories (registry.example.com/newusr/*) match no repository, so the policy does nothing",
+		}},
 	}
 	p.Summarize()
 	return p

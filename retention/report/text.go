@@ -47,6 +47,9 @@ func writeText(b *bytes.Buffer, p *retention.Plan, o options) {
 	for _, n := range p.Notes {
 		fmt.Fprintf(b, "note: %s\n", oneLine(n))
 	}
+	for _, wn := range p.Warnings {
+		fmt.Fprintf(b, "warning: %s\n", oneLine(wn.Message))
+	}
 	for _, line := range summaryLines(p) {
 		b.WriteString(oneLine(line))
 		b.WriteByte('\n')
