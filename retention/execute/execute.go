@@ -40,6 +40,15 @@ type Registry interface {
 	DeleteDigest(ctx context.Context, repo, digest string, tags []string) error
 }
 
+// Budgeter is a registry that limits manifest reads (Docker Hub counts
+// each manifest GET as a pull): before the gate reads the manifests a
+// repository's deletions would delete, apply asks whether that many
+// reads fit. An error stops the repository, with nothing deleted and
+// the error as its reason. The job package's Router is one.
+type Budgeter interface {
+	ReadBudget(ctx context.Context, repo string, reads int) error
+}
+
 // Options tune an apply run.
 type Options struct {
 	// MaxDeletions aborts the run before the first deletion when the plan

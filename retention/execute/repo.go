@@ -98,6 +98,12 @@ func (r *repoRun) run(ctx context.Context) {
 		r.log.Error("re-reading before deletion failed", "error", err)
 		return
 	}
+	if err := r.budget(ctx); err != nil {
+		rp.Error = err.Error()
+		r.skipAll("the registry's read budget does not cover the manifests the gate must read: nothing is deleted in it")
+		r.log.Error("read budget too small; nothing is deleted here", "error", err)
+		return
+	}
 	left := r.recover(ctx)
 	defer r.noteGate()
 	if len(rp.Deletions) == 0 && len(left) == 0 {
@@ -150,6 +156,25 @@ func (r *repoRun) prepare(ctx context.Context) error {
 		r.startErr = r.start(ctx)
 	}
 	return r.startErr
+}
+
+// budget asks a Budgeter registry whether the gate may read the
+// manifest of every deletion by digest here (each once).
+func (r *repoRun) budget(ctx context.Context) error {
+	b, ok := r.reg.(Budgeter)
+	if !ok {
+		return nil
+	}
+	digests := map[string]bool{}
+	for _, d := range append(r.admitted, r.rp.Deletions...) {
+		if d.Kind != retention.KindTag {
+			digests[d.Digest] = true
+		}
+	}
+	if len(digests) == 0 {
+		return nil
+	}
+	return b.ReadBudget(ctx, r.rp.Repository, len(digests))
 }
 
 // noteGate puts the gate's figures in the report.
