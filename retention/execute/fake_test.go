@@ -37,6 +37,8 @@ type fakeRegistry struct {
 	// onDelete, when set, is called after each successful DELETE with
 	// its reference (a tag or a digest).
 	onDelete func(ref string)
+	// onList, when set, is called at each tag listing (under the lock).
+	onList func()
 	// named records the tags each digest DELETE named.
 	named map[string][]string
 	// untagged holds manifests no tag points at with their push times,
@@ -53,6 +55,9 @@ func (f *fakeRegistry) replan(rules *retention.Rules) execute.Replanner {
 	return func(_ context.Context, repo string, now time.Time) (retention.Listing, retention.RepoPlan, error) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
+		if f.onList != nil {
+			f.onList()
+		}
 		l := retention.Listing{Repository: repo, Manifests: map[string]retention.Manifest{}, ListsUntagged: f.untagged != nil}
 		describe := func(d string) {
 			m := retention.Manifest{Digest: d, MediaType: retention.MediaTypeOCIManifest, Subject: f.subject[d],
@@ -81,6 +86,9 @@ func (f *fakeRegistry) replan(rules *retention.Rules) execute.Replanner {
 func (f *fakeRegistry) ListTags(context.Context, string) ([]string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.onList != nil {
+		f.onList()
+	}
 	var out []string
 	for t := range f.tags {
 		out = append(out, t)

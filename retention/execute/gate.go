@@ -137,9 +137,15 @@ func (r *repoRun) itself(ctx context.Context, d *retention.Deletion, recovered b
 				return why
 			}
 		}
+	case retention.KindUntagged:
+		if recovered && d.Parent != "" {
+			return r.parentGone(ctx, d.Parent)
+		}
 	case retention.KindChild:
 		if recovered {
-			return "" // its parent was checked against the journal
+			// The journal holds its parent as deleted (stillWanted); it
+			// must be gone now too.
+			return r.parentGone(ctx, d.Parent)
 		}
 		if r.statusOf(d.Parent) != retention.StatusDeleted {
 			return fmt.Sprintf("its index %s was not deleted", d.Parent)
@@ -164,6 +170,19 @@ func (r *repoRun) subjectGone(ctx context.Context, subject string) string {
 		return fmt.Sprintf("could not check that its subject %s is gone: %v", subject, err)
 	case ok:
 		return fmt.Sprintf("its subject %s stays", subject)
+	}
+	return ""
+}
+
+// parentGone returns "" when the parent a recovered deletion followed
+// is not in the repository.
+func (r *repoRun) parentGone(ctx context.Context, parent string) string {
+	ok, err := r.reg.Exists(ctx, r.rp.Repository, parent)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("could not check that %s, which it followed, is gone: %v", parent, err)
+	case ok:
+		return fmt.Sprintf("%s, which it followed, stays", parent)
 	}
 	return ""
 }

@@ -19,6 +19,8 @@ type fakeJournal struct {
 	begun   []string
 	settled []string
 	cleared bool
+	// pending is what an earlier run left (Pending's answer).
+	pending []retention.Deletion
 }
 
 func (j *fakeJournal) Begin(_ string, dels []retention.Deletion) error {
@@ -37,7 +39,11 @@ func (j *fakeJournal) Settle(_ string, d retention.Deletion) error {
 	return nil
 }
 
-func (j *fakeJournal) Pending(string) ([]retention.Deletion, error) { return nil, nil }
+func (j *fakeJournal) Pending(string) ([]retention.Deletion, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return slices.Clone(j.pending), nil
+}
 
 func (j *fakeJournal) Clear(string) error {
 	j.mu.Lock()
