@@ -52,7 +52,7 @@ func TestGate(t *testing.T) {
 	pendingChild := retention.Deletion{Digest: C2, Kind: retention.KindChild, Parent: P}
 	for _, tc := range []struct {
 		name    string
-		del     *retention.Deletion   // a saved plan's one deletion
+		del     *retention.Deletion  // a saved plan's one deletion
 		journal []retention.Deletion // or what an interrupted run left
 		config  config
 		change  func(f *fakeRegistry, clock *fakeClock)
