@@ -22,66 +22,125 @@ import (
 // directory), and then plans once more. It reports the requests of the
 // apply against the lower bound of 5,821, and what the second plan read.
 func BenchmarkApply20x100(b *testing.B) {
-	const repos, tags, bound = 20, 100, 5821
 	b.StopTimer()
 	for range b.N {
-		reg := registrytest.StartDistribution(b)
-		proxy := registrytest.NewProxy(b, reg)
-		now := time.Now()
-		var names []string
-		for r := 0; r < repos; r++ {
-			var entries []seed.Entry
-			for i := 0; i < tags; i++ {
-				entries = append(entries, seed.Entry{Tag: fmt.Sprintf("b%03d", i), Created: now.Add(-time.Duration(tags-i) * time.Hour * 24)})
-			}
-			name := fmt.Sprintf("team/app%02d", r)
-			if _, err := seed.History(context.Background(), reg.Repo(name), entries); err != nil {
-				b.Fatal(err)
-			}
-			names = append(names, proxy.Repo(name))
-		}
-		cfg := &retention.Config{
-			Concurrency: 8,
-			Registries:  []retention.Registry{{Host: proxy.Host, Insecure: true}},
-			Policies:    []retention.Policy{{Repositories: names, Keep: []retention.KeepRule{{Newest: 10}}}},
-		}
-		rules, err := cfg.Compile()
-		if err != nil {
-			b.Fatal(err)
-		}
-		store, _, err := state.Open(b.TempDir(), time.Second)
-		if err != nil {
-			b.Fatal(err)
-		}
-		proxy.Before(func(*http.Request) { time.Sleep(20 * time.Millisecond) })
-		client, err := registry.New(cfg.Registries, registry.WithConcurrency(8), registry.WithDeleteScope(), registry.WithCache(store))
-		if err != nil {
-			b.Fatal(err)
-		}
-		o := job.Options{Rules: rules, Concurrency: 8, Scope: job.ScopeRemote, Journal: store, Recorder: store, RunID: "bench"}
-		proxy.Reset()
+		s := newScale(b, 20*time.Millisecond)
 		b.StartTimer()
-		p := job.Plan(context.Background(), client, o)
-		out := job.Apply(context.Background(), client, p, false, o)
+		out := s.apply()
 		b.StopTimer()
-		if out.Summary.Deleted != repos*(tags-10) || out.Summary.DeletionsFailed != 0 {
-			b.Fatalf("apply: %+v", out.Summary)
-		}
-		applied := len(proxy.Requests())
-		counts := proxy.Counts()
-		proxy.Reset()
-		again, err := registry.New(cfg.Registries, registry.WithConcurrency(8), registry.WithCache(store))
+		s.check(out)
+		applied := len(s.proxy.Requests())
+		counts := s.proxy.Counts()
+		s.proxy.Reset()
+		again, err := registry.New(s.cfg.Registries, registry.WithConcurrency(8), registry.WithCache(s.store))
 		if err != nil {
 			b.Fatal(err)
 		}
-		job.Plan(context.Background(), again, o)
-		second := proxy.Counts()
-		store.Close()
+		job.Plan(context.Background(), again, s.o)
+		second := s.proxy.Counts()
 		b.ReportMetric(float64(applied), "requests/apply")
-		b.ReportMetric(float64(applied)/bound, "x-lower-bound")
+		b.ReportMetric(float64(applied)/scaleBound, "x-lower-bound")
 		b.ReportMetric(float64(second["GET "+string(registrytest.KindManifestTag)]+second["GET "+string(registrytest.KindManifestDigest)]), "manifest-GETs/second-plan")
 		b.ReportMetric(float64(second["GET "+string(registrytest.KindBlob)]), "blob-GETs/second-plan")
 		b.Logf("apply: %v", counts)
 		b.Logf("second plan: %v", second)
 	}
+}
+
+// TestApplyRequestCount20x100: the requests of a cold `regprune apply`
+// (a plan, then its execution through the gate, with an empty state
+// directory) on 20 repositories of 100 tags, keep the newest 10, stay
+// within 1.40 times the lower bound of 5,821: the gate's fresh plan of
+// each repository resolves every tag with one HEAD (the plan cached the
+// manifests and configs by digest), one round per repository.
+func TestApplyRequestCount20x100(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds 2,000 images")
+	}
+	s := newScale(t, 0)
+	out := s.check(s.apply())
+	n := len(s.proxy.Requests())
+	t.Logf("cold apply of 20x100: %d requests, %.3fx the lower bound of %d: %v", n, float64(n)/scaleBound, scaleBound, s.proxy.Counts())
+	if float64(n) > 1.40*scaleBound {
+		t.Errorf("%d requests, more than 1.40x the lower bound %d", n, scaleBound)
+	}
+	for _, rp := range out.Repositories {
+		if rp.Gate == nil || rp.Gate.Rounds != 1 {
+			t.Errorf("%s: gate %+v, want one round", rp.Repository, rp.Gate)
+		}
+	}
+}
+
+// scaleBound is the naive lower bound of requests for the 20x100 case:
+// per repository one tag list, per tag a manifest GET and its config
+// blob, per deleted manifest a DELETE, and one ping.
+const scaleBound = 5821
+
+// scale is the 20x100 case: Distribution behind a counting proxy that
+// adds delay to each request, a state directory, and the job options.
+type scale struct {
+	tb     testing.TB
+	proxy  *registrytest.Proxy
+	cfg    *retention.Config
+	store  *state.Store
+	client *registry.Client
+	o      job.Options
+}
+
+func newScale(tb testing.TB, delay time.Duration) *scale {
+	tb.Helper()
+	const repos, tags = 20, 100
+	reg := registrytest.StartDistribution(tb)
+	proxy := registrytest.NewProxy(tb, reg)
+	now := time.Now()
+	var names []string
+	for r := 0; r < repos; r++ {
+		var entries []seed.Entry
+		for i := 0; i < tags; i++ {
+			entries = append(entries, seed.Entry{Tag: fmt.Sprintf("b%03d", i), Created: now.Add(-time.Duration(tags-i) * time.Hour * 24)})
+		}
+		name := fmt.Sprintf("team/app%02d", r)
+		if _, err := seed.History(context.Background(), reg.Repo(name), entries); err != nil {
+			tb.Fatal(err)
+		}
+		names = append(names, proxy.Repo(name))
+	}
+	cfg := &retention.Config{
+		Concurrency: 8,
+		Registries:  []retention.Registry{{Host: proxy.Host, Insecure: true}},
+		Policies:    []retention.Policy{{Repositories: names, Keep: []retention.KeepRule{{Newest: 10}}}},
+	}
+	rules, err := cfg.Compile()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	store, _, err := state.Open(tb.TempDir(), time.Second)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { store.Close() })
+	if delay > 0 {
+		proxy.Before(func(*http.Request) { time.Sleep(delay) })
+	}
+	client, err := registry.New(cfg.Registries, registry.WithConcurrency(8), registry.WithDeleteScope(), registry.WithCache(store))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	o := job.Options{Rules: rules, Concurrency: 8, Scope: job.ScopeRemote, Journal: store, Recorder: store, RunID: "bench"}
+	proxy.Reset()
+	return &scale{tb: tb, proxy: proxy, cfg: cfg, store: store, client: client, o: o}
+}
+
+// apply plans and applies, as `regprune apply` does.
+func (s *scale) apply() *retention.Plan {
+	p := job.Plan(context.Background(), s.client, s.o)
+	return job.Apply(context.Background(), s.client, p, false, s.o)
+}
+
+// check fails unless every planned deletion was carried out.
+func (s *scale) check(out *retention.Plan) *retention.Plan {
+	if out.Summary.Deleted != 20*90 || out.Summary.DeletionsFailed != 0 {
+		s.tb.Fatalf("apply: %+v", out.Summary)
+	}
+	return out
 }
