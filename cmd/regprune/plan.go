@@ -35,7 +35,11 @@ func newPlanCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			p := job.Plan(ctx, router, s.runOptions())
+			o := s.runOptions()
+			if store != nil {
+				o.Journal = store // to show what an interrupted apply left
+			}
+			p := job.Plan(ctx, router, o)
 			err = planExit(p)
 			return s.finish(ctx, p, err)
 		},

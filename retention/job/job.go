@@ -89,9 +89,36 @@ func Plan(ctx context.Context, reg planner.Lister, o Options) *retention.Plan {
 		p = &retention.Plan{SchemaVersion: retention.SchemaVersion, Mode: retention.ModePlan, GeneratedAt: o.Now.UTC(), Repositories: []retention.RepoPlan{}}
 	}
 	planLocal(ctx, p, &o)
+	notePending(p, o.Journal, o.Logger)
 	p.Summarize()
 	noteWaits(p, reg)
 	return p
+}
+
+// notePending lists, in each repository of a plan, what an interrupted
+// apply left pending in the journal: a reviewed plan shows what the next
+// apply may finish (those the gate passes), beside what it plans.
+func notePending(p *retention.Plan, j execute.Journal, log *slog.Logger) {
+	if j == nil {
+		return
+	}
+	for i := range p.Repositories {
+		rp := &p.Repositories[i]
+		entries, err := j.Pending(rp.Repository)
+		if err != nil {
+			log.Warn("could not read the journal", "repository", rp.Repository, "error", err)
+			continue
+		}
+		for _, d := range entries {
+			if d.Status == "" && d.Kind != retention.KindTag {
+				d.Reason = "left pending by an interrupted apply"
+				rp.Pending = append(rp.Pending, d)
+			}
+		}
+		if n := len(rp.Pending); n > 0 {
+			rp.Notes = append(rp.Notes, fmt.Sprintf("%d deletion(s) left pending by an interrupted apply (what followed a manifest it deleted): apply finishes those the gate still passes, counted by maxDeletions (pending in the JSON report)", n))
+		}
+	}
 }
 
 // A waiter says how long a provider was held back by rate limits.

@@ -111,3 +111,40 @@ func TestDockerHubThroughTheRouter(t *testing.T) {
 		t.Errorf("octo/*: %v, %v; want %v", got, err, want)
 	}
 }
+
+// pendingJournal is a journal holding what an interrupted apply left.
+type pendingJournal struct{ entries []retention.Deletion }
+
+func (j pendingJournal) Begin(string, []retention.Deletion) error     { return nil }
+func (j pendingJournal) Settle(string, retention.Deletion) error      { return nil }
+func (j pendingJournal) Pending(string) ([]retention.Deletion, error) { return j.entries, nil }
+func (j pendingJournal) Clear(string) error                           { return nil }
+
+// TestPlanListsPending: a plan shows, in their own list and a note, the
+// deletions an interrupted apply left pending (not the deleted parent
+// records, not tags alone).
+func TestPlanListsPending(t *testing.T) {
+	t.Parallel()
+	reg := registrytest.InMemory(t, false)
+	registrytest.PushImage(t, reg.Repo("app")+":v1")
+	repo := reg.Repo("app")
+	rules, err := (&retention.Config{Policies: []retention.Policy{{Repositories: []string{repo}, Keep: []retention.KeepRule{{Newest: 5}}}}}).Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := registry.New([]retention.Registry{{Host: retention.Host(repo), Insecure: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent, child := "sha256:"+strings.Repeat("a", 64), "sha256:"+strings.Repeat("b", 64)
+	j := pendingJournal{entries: []retention.Deletion{
+		{Digest: parent, Kind: retention.KindIndex, Tags: []string{"old"}, Status: retention.StatusDeleted},
+		{Digest: child, Kind: retention.KindChild, Parent: parent},
+		{Digest: parent, Kind: retention.KindTag, Tags: []string{"x"}},
+	}}
+	p := job.Plan(t.Context(), client, job.Options{Rules: rules, Scope: job.ScopeRemote, Journal: j})
+	rp := p.Repositories[0]
+	if len(rp.Pending) != 1 || rp.Pending[0].Digest != child || !strings.Contains(strings.Join(rp.Notes, "\n"), "1 deletion(s) left pending") {
+		t.Errorf("pending %+v, notes %q; want the child alone, and a note", rp.Pending, rp.Notes)
+	}
+}
