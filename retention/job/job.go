@@ -47,8 +47,13 @@ type Options struct {
 	MaxDeletions int
 	// VerifyWindow as in the configuration (execute.Options).
 	VerifyWindow time.Duration
-	Logger       *slog.Logger
-	Now          time.Time
+	// Clock is the time the gate measures VerifyWindow on
+	// (execute.Options.Clock); default time.Now. A test sets it to pass
+	// the window without waiting for it. Now, the time the rules are
+	// judged at, is apart from it.
+	Clock  func() time.Time
+	Logger *slog.Logger
+	Now    time.Time
 	// PlanProgress and DeleteProgress, when set, are called as
 	// repositories are planned and deletions are settled.
 	PlanProgress   func(done, total, tags int)
@@ -161,7 +166,7 @@ func Apply(ctx context.Context, reg execute.Registry, p *retention.Plan, saved b
 	eo := execute.Options{
 		MaxDeletions: o.MaxDeletions, Saved: saved, Concurrency: o.Concurrency, Logger: o.Logger,
 		Progress: o.DeleteProgress, Journal: o.Journal, Recorder: recorder, RunID: o.RunID,
-		VerifyWindow: o.VerifyWindow,
+		VerifyWindow: o.VerifyWindow, Clock: o.Clock,
 	}
 	if l, ok := reg.(planner.Lister); ok {
 		eo.Replan = func(ctx context.Context, repo string, now time.Time) (retention.Listing, retention.RepoPlan, error) {

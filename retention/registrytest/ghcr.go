@@ -37,6 +37,7 @@ type GHCR struct {
 	faults    []GHCRFault
 	points    map[string][]time.Time // pacing: request times by endpoint
 	remaining map[string]int         // x-ratelimit-remaining by token
+	before    func(side string, r *http.Request)
 }
 
 // GHCRTokenKind is the kind of a token the emulator accepts.
@@ -231,4 +232,24 @@ func (g *GHCR) ResetRequests() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.reqs = nil
+}
+
+// Before sets a hook called with every request, on either side ("oci"
+// or "rest"), before it is answered: a test changes the registry there
+// (a CI push mid-apply), and the request sees the change. The hook may
+// send requests to the emulator itself. nil removes it.
+func (g *GHCR) Before(hook func(side string, r *http.Request)) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.before = hook
+}
+
+// runBefore calls the hook Before set, if any.
+func (g *GHCR) runBefore(side string, r *http.Request) {
+	g.mu.Lock()
+	hook := g.before
+	g.mu.Unlock()
+	if hook != nil {
+		hook(side, r)
+	}
 }

@@ -17,6 +17,7 @@ import (
 func (g *GHCR) serveOCI(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	defer g.record("oci", r, rec)
+	g.runBefore("oci", r)
 	if f := g.fault("oci", r); f != nil {
 		rec.Header().Set("Content-Type", "application/json")
 		rec.WriteHeader(f.Status)

@@ -40,6 +40,7 @@ func (g *GHCR) restFront(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		defer g.record("rest", r, rec)
+		g.runBefore("rest", r)
 		tok := bearer(r)
 		g.mu.Lock()
 		left, ok := g.remaining[tok]
