@@ -96,31 +96,49 @@ func (r *repoRun) forbidden(tag string, kind retention.Kind) string {
 	return r.rules.Forbidden(tag, r.created[tag], r.now)
 }
 
-// deleteTags removes the tags of a tag-only deletion.
+// deleteTags removes the tags of a tag-only deletion. When the gate
+// stops it after some of its tags went, the deletion is reported done
+// for those (its Tags become them, and so does the restore record), with
+// the others named in its reason.
 func (r *repoRun) deleteTags(ctx context.Context, d *retention.Deletion) error {
-	return r.untag(ctx, d, d.Tags)
+	removed, err := r.untag(ctx, d, d.Tags)
+	var skip *skipError
+	if len(removed) == 0 || !errors.As(err, &skip) {
+		return err
+	}
+	stayed := outside(d.Tags, removed)
+	d.Tags = removed
+	r.record(ctx, d, removed)
+	d.Reason = fmt.Sprintf("partly: tag(s) %s removed; %s stayed: %s", joinTags(removed), joinTags(stayed), skip.why)
+	return nil
 }
 
 // untag deletes each of tags (of the deletion d) that is still listed,
-// one request each, each right after the gate's fresh check of d. A tag
-// already gone counts as done; a registry that refuses to delete a tag
-// alone stops it with errTagDeletionRefused.
-func (r *repoRun) untag(ctx context.Context, d *retention.Deletion, tags []string) error {
+// one request each, each right after the gate's fresh check of d, and
+// returns those it deleted. A tag already gone counts as done; a
+// registry that refuses to delete a tag alone stops it with
+// errTagDeletionRefused.
+func (r *repoRun) untag(ctx context.Context, d *retention.Deletion, tags []string) (removed []string, err error) {
 	for _, t := range tags {
+		sent := false
 		err := r.attempt(ctx, d, func(onIt []string) error {
 			if !slices.Contains(onIt, t) {
 				return nil // gone already
 			}
+			sent = true
 			return r.reg.DeleteTag(ctx, r.rp.Repository, t)
 		})
 		if errors.Is(err, retention.ErrUnsupported) {
-			return errTagDeletionRefused
+			return removed, errTagDeletionRefused
 		}
 		if err != nil && !errors.Is(err, retention.ErrNotFound) {
-			return err
+			return removed, err
+		}
+		if sent && err == nil {
+			removed = append(removed, t)
 		}
 	}
-	return nil
+	return removed, nil
 }
 
 // send is the gate's last step before a request for d: a fresh check,
@@ -199,7 +217,7 @@ func (r *repoRun) deleteManifest(ctx context.Context, d *retention.Deletion) err
 // registry that cannot delete a tag alone gets the digest delete
 // straight away.
 func (r *repoRun) deleteTagsFirst(ctx context.Context, d *retention.Deletion) error {
-	if err := r.untag(ctx, d, d.Tags); err != nil && !errors.Is(err, errTagDeletionRefused) {
+	if _, err := r.untag(ctx, d, d.Tags); err != nil && !errors.Is(err, errTagDeletionRefused) {
 		return err
 	}
 	return r.deleteDigest(ctx, d)

@@ -31,10 +31,22 @@ func (r *repoRun) recordOnce(ctx context.Context, d *retention.Deletion, onIt []
 	if done {
 		return false
 	}
-	kept := *d
+	tags := d.Tags
 	if d.Kind != retention.KindTag {
-		kept.Tags = onIt
+		tags = onIt
 	}
+	r.record(ctx, d, tags)
+	return true
+}
+
+// record keeps d's manifest with tags, replacing what was kept of d.
+func (r *repoRun) record(ctx context.Context, d *retention.Deletion, tags []string) {
+	rec := r.opts.Recorder
+	if rec == nil || r.opts.RunID == "" {
+		return
+	}
+	kept := *d
+	kept.Tags = tags
 	f, err := r.manifest(ctx, d.Digest)
 	if err == nil {
 		err = rec.RecordDeletion(r.opts.RunID, r.rp.Repository, kept, f.raw, f.ct)
@@ -42,5 +54,4 @@ func (r *repoRun) recordOnce(ctx context.Context, d *retention.Deletion, onIt []
 	if err != nil {
 		r.log.Warn("could not record the manifest before deleting it: restore cannot bring it back", "digest", d.Digest, "error", err)
 	}
-	return true
 }

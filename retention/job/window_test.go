@@ -157,8 +157,8 @@ func TestGHCRTagOnlyWindow(t *testing.T) {
 	if len(got) != 2 {
 		t.Errorf("%d active versions, want 2 (a placeholder left behind?): %v", len(got), got)
 	}
-	if d := out.Repositories[0].Deletions[0]; d.Status != retention.StatusSkipped || !strings.Contains(d.Reason, "pr-040 moved") {
-		t.Errorf("the tag-only deletion: %s %q, want skipped naming pr-040's move", d.Status, d.Reason)
+	if d := out.Repositories[0].Deletions[0]; d.Status != retention.StatusDeleted || !slices.Equal(d.Tags, []string{"pr-039"}) || !strings.Contains(d.Reason, "pr-040 moved") {
+		t.Errorf("the tag-only deletion: %s %v %q, want done for pr-039 alone, naming pr-040's move", d.Status, d.Tags, d.Reason)
 	}
 	if g := out.Repositories[0].Gate; g == nil || g.Rounds < 2 {
 		t.Errorf("gate %+v, want a second round before pr-040's request", g)
