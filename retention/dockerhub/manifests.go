@@ -83,6 +83,28 @@ func (c *Client) pulls(repo string, ds []string) []string {
 	return out
 }
 
+// ReadBudget is the executor's Budgeter: before the gate reads the
+// manifests of digests (each once), one HEAD (not a pull) reads the
+// pulls remaining, and reads that would pass them fail the repository,
+// naming both, before any. Reads served without a pull (read before in
+// this run, or cached) are not counted; a registry that announces no
+// limit passes.
+func (c *Client) ReadBudget(ctx context.Context, repo string, digests []string) error {
+	pull := c.pulls(repo, digests)
+	if len(pull) == 0 {
+		return nil
+	}
+	left, ok, err := c.PullsRemaining(ctx, repo, pull[0])
+	if err != nil {
+		return fmt.Errorf("checking Docker Hub's pull limit before deleting: %w", err)
+	}
+	if ok && left < len(pull) {
+		return fmt.Errorf("%w: deleting in %s reads %d manifests first, %d of them pulls (%d read already), and Docker Hub's pull limit has %d pulls remaining, so nothing is deleted there; apply again once the limit resets",
+			retention.ErrRateLimited, repo, len(digests), len(pull), len(digests)-len(pull), left)
+	}
+	return nil
+}
+
 // readFor completes a shallow listing for a plan that deletes want: it
 // reads want's manifests (their subjects and children decide how they
 // go), and any tagged manifest the tag list does not describe (no media

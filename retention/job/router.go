@@ -56,6 +56,8 @@ var (
 	_ planner.Scoper         = (*Router)(nil)
 	_ planner.ReferrerLister = (*Router)(nil)
 	_ execute.Registry       = (*Router)(nil)
+	_ execute.Budgeter       = (*Router)(nil)
+	_ execute.Budgeter       = (*dockerhub.Client)(nil)
 )
 
 // NewRouter builds the providers the configuration names. token returns
@@ -235,6 +237,16 @@ func (r *Router) RawManifest(ctx context.Context, repo, digest string) ([]byte, 
 		return p.RawManifest(ctx, repo, digest)
 	}
 	return r.oci.RawManifest(ctx, repo, digest)
+}
+
+// ReadBudget is the executor's Budgeter: a provider that limits
+// manifest reads (Docker Hub's pull limit) says whether reading digests
+// fits; every other registry has no such limit (nil).
+func (r *Router) ReadBudget(ctx context.Context, repo string, digests []string) error {
+	if b, ok := r.provider(repo).(execute.Budgeter); ok {
+		return b.ReadBudget(ctx, repo, digests)
+	}
+	return nil
 }
 
 // DeleteTag deletes one tag through repo's provider.
