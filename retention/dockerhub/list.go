@@ -199,7 +199,13 @@ func (c *Client) describe(ctx context.Context, l retention.Listing, needTime boo
 		if ok {
 			l.Notes = append(l.Notes, fmt.Sprintf("Docker Hub pull limit: %d pulls remaining before reading %d manifests", left, len(digests)))
 			if left < len(digests) {
-				return retention.Listing{}, fmt.Errorf("%w: reading the %d manifests of %s would pass Docker Hub's pull limit (%d pulls remaining), so nothing is deleted there; plan again later, or with clock: pushed", retention.ErrRateLimited, len(digests), l.Repository, left)
+				// clock: pushed reads only what the plan deletes, unless
+				// an untagged rule needs every manifest (needTime unset).
+				advice := ""
+				if needTime {
+					advice = ", or with clock: pushed"
+				}
+				return retention.Listing{}, fmt.Errorf("%w: reading the %d manifests of %s would pass Docker Hub's pull limit (%d pulls remaining), so nothing is deleted there; plan again later%s", retention.ErrRateLimited, len(digests), l.Repository, left, advice)
 			}
 		}
 	}
