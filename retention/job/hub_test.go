@@ -267,3 +267,40 @@ func TestRouterReadBudget(t *testing.T) {
 		t.Errorf("%d pulls, want the 2 reads (the budget is read with HEAD)", h.Pulls())
 	}
 }
+
+// TestHubIndexChildrenFromTagList: a Docker Hub index's children come
+// from the tag list's images[], so neither the plan nor apply's gate
+// reads the index that is kept; the one deleted is read with its
+// children (each once) and goes with them.
+func TestHubIndexChildrenFromTagList(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	h := registrytest.NewHub(t, registrytest.WithHubPullLimit(10))
+	repo := h.Repo("acme", "app")
+	old, oldChildren := registrytest.PushIndex(t, repo+":old")
+	keep, keepChildren := registrytest.PushIndex(t, repo+":new")
+	h.SetTimes("acme", "app", "old", now.Add(-48*time.Hour), time.Time{})
+	h.SetTimes("acme", "app", "new", now.Add(-time.Hour), time.Time{})
+	cfg := hubConfig(h, "")
+	cfg.Policies = []retention.Policy{{Repositories: []string{repo}, Clock: retention.ClockPushed, Keep: []retention.KeepRule{{Newest: 1}}}}
+	rules, err := cfg.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := job.Options{Rules: rules, Now: now}
+	router := hubRouter(t, cfg)
+	out := job.Apply(ctx, router, job.Plan(ctx, router, o), false, o)
+	if s := out.Summary; s.Failed != 0 || s.DeletionsFailed != 0 || s.Deleted != 3 {
+		t.Fatalf("apply: %q %+v %+v", out.Repositories[0].Error, s, out.Repositories[0].Deletions)
+	}
+	read, limited := manifestGETs(h.Requests())
+	want := append([]string{old}, oldChildren...)
+	if limited || !slices.Equal(slices.Sorted(slices.Values(read)), slices.Sorted(slices.Values(want))) {
+		t.Errorf("pulled %v (a 429: %v), want the deleted index and its children once each: %v", read, limited, want)
+	}
+	for _, d := range append([]string{keep}, keepChildren...) {
+		if ok, err := router.Exists(ctx, repo, d); !ok || err != nil {
+			t.Errorf("%s of the kept index is gone: %v", d, err)
+		}
+	}
+}
