@@ -35,6 +35,7 @@ type Client struct {
 	jwt      string
 	creds    func() (string, string)
 	tagsOf   map[string]map[string][]string // repo -> digest -> tags, from the last listing
+	read     map[string]rawManifest         // "repo@digest" -> the manifest read (manifests.go)
 	waited   time.Duration
 	loginOld bool // /v2/auth/token is missing: /v2/users/login
 }
@@ -72,7 +73,7 @@ func New(oci *registry.Client, o Options) *Client {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{Client: oci, api: strings.TrimSuffix(o.APIURL, "/"), user: o.Username, secret: o.Secret, creds: o.Credentials, log: o.Logger, tagsOf: map[string]map[string][]string{}}
+	c := &Client{Client: oci, api: strings.TrimSuffix(o.APIURL, "/"), user: o.Username, secret: o.Secret, creds: o.Credentials, log: o.Logger, tagsOf: map[string]map[string][]string{}, read: map[string]rawManifest{}}
 	c.http = c.httpClient(o.MinWait, o.MaxWait)
 	return c
 }

@@ -2,12 +2,14 @@ package dockerhub_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -301,5 +303,72 @@ func TestUntaggedOnHub(t *testing.T) {
 				t.Error("the untagged manifest is still there")
 			}
 		})
+	}
+}
+
+// TestHubDeleteDigestExactTags: DeleteDigest removes exactly the tags it
+// is given. A tag that the client's own Hub listing shows on the digest
+// and the deletion does not name stops it before any request
+// (ErrUnnamedTags); a tag pushed onto it since that listing is left
+// alone, and Docker Hub refuses the digest DELETE while it remains.
+func TestHubDeleteDigestExactTags(t *testing.T) {
+	ctx := context.Background()
+	h := registrytest.NewHub(t)
+	repo := h.Repo("acme", "app")
+	d := registrytest.PushImage(t, repo+":a")
+	r, _ := name.ParseReference(repo+":a", name.Insecure)
+	desc, err := remote.Get(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Tag(r.Context().Tag("b"), desc); err != nil {
+		t.Fatal(err)
+	}
+	c := client(t, h, "dckr_pat_test")
+	if _, err := c.ListTags(ctx, repo); err != nil {
+		t.Fatal(err)
+	}
+	deletes := func(from int) []string {
+		var out []string
+		for _, req := range h.Requests()[from:] {
+			if req.Method == http.MethodDelete {
+				out = append(out, fmt.Sprintf("%s %s %d", req.Side, req.Path, req.Status))
+			}
+		}
+		return out
+	}
+
+	before := len(h.Requests())
+	err = c.DeleteDigest(ctx, repo, d, []string{"a"})
+	if !errors.Is(err, retention.ErrUnnamedTags) || !strings.Contains(err.Error(), "tag(s) b") {
+		t.Errorf("deleting with a, while the listing shows a and b: %v, want ErrUnnamedTags naming b", err)
+	}
+	if got := deletes(before); len(got) != 0 {
+		t.Errorf("requests sent for a refused deletion: %v", got)
+	}
+
+	// c lands on the digest after the listing: a and b go, c stays, and
+	// so does the manifest.
+	if err := remote.Tag(r.Context().Tag("c"), desc); err != nil {
+		t.Fatal(err)
+	}
+	before = len(h.Requests())
+	err = c.DeleteDigest(ctx, repo, d, []string{"a", "b"})
+	if !errors.Is(err, retention.ErrReferenced) {
+		t.Errorf("deleting with a and b, while c was pushed since: %v, want ErrReferenced", err)
+	}
+	want := []string{
+		"api /v2/repositories/acme/app/tags/a/ 204",
+		"api /v2/repositories/acme/app/tags/b/ 204",
+		"registry /v2/acme/app/manifests/" + d + " 403",
+	}
+	if diff := cmp.Diff(want, deletes(before)); diff != "" {
+		t.Errorf("DELETEs (-want +got):\n%s", diff)
+	}
+	if tags := h.Tags("acme", "app"); len(tags) != 1 || tags["c"].Digest != d {
+		t.Errorf("tags left %v, want c alone", tags)
+	}
+	if ok, _ := c.Exists(ctx, repo, d); !ok {
+		t.Error("the manifest was deleted under c")
 	}
 }

@@ -24,8 +24,31 @@ type hubPage[T any] struct {
 type hubTag struct {
 	Name          string  `json:"name"`
 	Digest        string  `json:"digest"`
+	MediaType     string  `json:"media_type"`
 	TagLastPushed *string `json:"tag_last_pushed"`
 	TagLastPulled *string `json:"tag_last_pulled"`
+	// Images are an index's platform manifests (attestations included),
+	// or the image itself.
+	Images []struct {
+		Digest string `json:"digest"`
+	} `json:"images"`
+}
+
+// manifest is what the tag list says of the manifest t points at,
+// without reading it: its media type and, for an index, its children
+// (images[]). An index whose images[] is empty gets no children (nil),
+// so nothing takes it for an index that lists nothing: it is read.
+func (t hubTag) manifest() retention.Manifest {
+	m := retention.Manifest{Digest: t.Digest, MediaType: t.MediaType}
+	if !m.IsIndex() {
+		return m
+	}
+	for _, im := range t.Images {
+		if im.Digest != "" && im.Digest != t.Digest {
+			m.Children = append(m.Children, im.Digest)
+		}
+	}
+	return m
 }
 
 type hubImage struct {
@@ -83,8 +106,10 @@ func parseTime(s *string) time.Time {
 }
 
 // shallow lists a repository from the Hub API alone: every tag with its
-// digest, push and pull times (100 a page), and, where the account's plan
-// allows it, the untagged manifests.
+// digest, push and pull times (100 a page), the media type and an
+// index's children (images[]) of what it points at, and, where the
+// account's plan allows it, the untagged manifests. Subjects are
+// unknown: the listing is Shallow.
 func (c *Client) shallow(ctx context.Context, repo string) (retention.Listing, error) {
 	ns, name, err := split(repo)
 	if err != nil {
@@ -100,6 +125,7 @@ func (c *Client) shallow(ctx context.Context, repo string) (retention.Listing, e
 			return
 		}
 		l.Tags = append(l.Tags, retention.Tag{Name: t.Name, Digest: t.Digest, Pushed: parseTime(t.TagLastPushed), Pulled: parseTime(t.TagLastPulled)})
+		l.Manifests[t.Digest] = t.manifest()
 		byDigest[t.Digest] = append(byDigest[t.Digest], t.Name)
 	}); err != nil {
 		return retention.Listing{}, fmt.Errorf("listing tags of %s: %w", repo, err)
@@ -141,9 +167,16 @@ func (c *Client) List(ctx context.Context, repo string, needTime bool, now time.
 	return c.describe(ctx, l, true, now)
 }
 
-// Deepen reads the manifests of a shallow listing (no configs).
-func (c *Client) Deepen(ctx context.Context, l retention.Listing, now time.Time) (retention.Listing, error) {
-	return c.describe(ctx, l, false, now)
+// Deepen reads the manifests of a shallow listing (no configs) that a
+// plan needs before deleting: want, those it deletes, and any tagged
+// manifest the tag list does not describe (see readFor); every manifest
+// when want is nil. Each read is a pull, so the pull-limit guard runs
+// first.
+func (c *Client) Deepen(ctx context.Context, l retention.Listing, want []string, now time.Time) (retention.Listing, error) {
+	if want == nil {
+		return c.describe(ctx, l, false, now)
+	}
+	return c.readFor(ctx, l, want)
 }
 
 // describe reads a listing's manifests over the OCI API, where every
@@ -166,7 +199,13 @@ func (c *Client) describe(ctx context.Context, l retention.Listing, needTime boo
 		if ok {
 			l.Notes = append(l.Notes, fmt.Sprintf("Docker Hub pull limit: %d pulls remaining before reading %d manifests", left, len(digests)))
 			if left < len(digests) {
-				return retention.Listing{}, fmt.Errorf("%w: reading the %d manifests of %s would pass Docker Hub's pull limit (%d pulls remaining), so nothing is deleted there; plan again later, or with clock: pushed", retention.ErrRateLimited, len(digests), l.Repository, left)
+				// clock: pushed reads only what the plan deletes, unless
+				// an untagged rule needs every manifest (needTime unset).
+				advice := ""
+				if needTime {
+					advice = ", or with clock: pushed"
+				}
+				return retention.Listing{}, fmt.Errorf("%w: reading the %d manifests of %s would pass Docker Hub's pull limit (%d pulls remaining), so nothing is deleted there; plan again later%s", retention.ErrRateLimited, len(digests), l.Repository, left, advice)
 			}
 		}
 	}

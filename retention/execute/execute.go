@@ -42,11 +42,13 @@ type Registry interface {
 
 // Budgeter is a registry that limits manifest reads (Docker Hub counts
 // each manifest GET as a pull): before the gate reads the manifests a
-// repository's deletions would delete, apply asks whether that many
-// reads fit. An error stops the repository, with nothing deleted and
-// the error as its reason. The job package's Router is one.
+// repository's deletions would delete, apply asks whether reading
+// digests (each once) fits. They are named, not counted, so that the
+// registry leaves out what it serves without a request (read earlier
+// in the run, or cached). An error stops the repository, with nothing
+// deleted and the error as its reason. The job package's Router is one.
 type Budgeter interface {
-	ReadBudget(ctx context.Context, repo string, reads int) error
+	ReadBudget(ctx context.Context, repo string, digests []string) error
 }
 
 // Options tune an apply run.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -174,7 +176,7 @@ func (r *repoRun) budget(ctx context.Context) error {
 	if len(digests) == 0 {
 		return nil
 	}
-	return b.ReadBudget(ctx, r.rp.Repository, len(digests))
+	return b.ReadBudget(ctx, r.rp.Repository, slices.Sorted(maps.Keys(digests)))
 }
 
 // noteGate puts the gate's figures in the report.

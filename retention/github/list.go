@@ -74,8 +74,10 @@ func (c *Client) List(ctx context.Context, repo string, needTime bool, now time.
 	return c.Describe(ctx, listing, true, now)
 }
 
-// Deepen reads the manifests of a shallow listing (no configs).
-func (c *Client) Deepen(ctx context.Context, l retention.Listing, now time.Time) (retention.Listing, error) {
+// Deepen reads the manifests of a shallow listing (no configs): every
+// one, since the versions list gives no media types or children (want
+// is not needed).
+func (c *Client) Deepen(ctx context.Context, l retention.Listing, _ []string, now time.Time) (retention.Listing, error) {
 	return c.Describe(ctx, l, false, now)
 }
 

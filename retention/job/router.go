@@ -24,7 +24,10 @@ import (
 type provider interface {
 	Catalog(ctx context.Context, scope string) ([]string, error)
 	List(ctx context.Context, repo string, needTime bool, now time.Time) (retention.Listing, error)
-	Deepen(ctx context.Context, l retention.Listing, now time.Time) (retention.Listing, error)
+	// Deepen reads what a plan of a shallow listing needs read (see
+	// planner.Deepener), behind the provider's own limits (Docker Hub's
+	// pull-limit guard).
+	Deepen(ctx context.Context, l retention.Listing, want []string, now time.Time) (retention.Listing, error)
 	ListTags(ctx context.Context, repo string) ([]string, error)
 	DeleteTag(ctx context.Context, repo, tag string) error
 	// DeleteDigest deletes a manifest and exactly the tags given, which
@@ -53,6 +56,8 @@ var (
 	_ planner.Scoper         = (*Router)(nil)
 	_ planner.ReferrerLister = (*Router)(nil)
 	_ execute.Registry       = (*Router)(nil)
+	_ execute.Budgeter       = (*Router)(nil)
+	_ execute.Budgeter       = (*dockerhub.Client)(nil)
 )
 
 // NewRouter builds the providers the configuration names. token returns
@@ -149,8 +154,14 @@ func (r *Router) List(ctx context.Context, repo string, needTime bool, now time.
 	return r.oci.List(ctx, repo, needTime, now)
 }
 
-// Deepen reads the manifests of a shallow listing.
-func (r *Router) Deepen(ctx context.Context, l retention.Listing, now time.Time) (retention.Listing, error) {
+// Deepen reads the manifests of a shallow listing through its provider,
+// so that the provider's limits hold on the path plan and apply take
+// (Docker Hub reads only what the plan deletes, after its pull-limit
+// guard); a listing of another registry is described over the OCI API.
+func (r *Router) Deepen(ctx context.Context, l retention.Listing, want []string, now time.Time) (retention.Listing, error) {
+	if p := r.provider(l.Repository); p != nil {
+		return p.Deepen(ctx, l, want, now)
+	}
 	return r.oci.Describe(ctx, l, false, now)
 }
 
@@ -181,10 +192,24 @@ func (r *Router) ReadTag(ctx context.Context, repo, tag string) (string, string,
 	return r.oci.ReadTag(ctx, repo, tag)
 }
 
-// Children lists an index's manifests.
+// Children lists an index's manifests, through a provider that reads
+// manifests itself (Docker Hub: from what it read already).
 func (r *Router) Children(ctx context.Context, repo, digest string) ([]v1.Descriptor, error) {
+	if p, ok := r.provider(repo).(manifestReader); ok {
+		return p.Children(ctx, repo, digest)
+	}
 	return r.oci.Children(ctx, repo, digest)
 }
+
+// manifestReader is a provider that reads manifests itself: Docker Hub,
+// where each read is a pull, keeps what it read (by digest) and serves
+// it again.
+type manifestReader interface {
+	RawManifest(ctx context.Context, repo, digest string) ([]byte, string, error)
+	Children(ctx context.Context, repo, digest string) ([]v1.Descriptor, error)
+}
+
+var _ manifestReader = (*dockerhub.Client)(nil)
 
 // Exists reports whether a manifest exists.
 func (r *Router) Exists(ctx context.Context, repo, digest string) (bool, error) {
@@ -205,9 +230,23 @@ func (r *Router) RestoreVersion(ctx context.Context, repo, digest string) (handl
 	return false, nil
 }
 
-// RawManifest reads a manifest's bytes over the OCI API.
+// RawManifest reads a manifest's bytes over the OCI API, through a
+// provider that reads manifests itself (Docker Hub: once a run).
 func (r *Router) RawManifest(ctx context.Context, repo, digest string) ([]byte, string, error) {
+	if p, ok := r.provider(repo).(manifestReader); ok {
+		return p.RawManifest(ctx, repo, digest)
+	}
 	return r.oci.RawManifest(ctx, repo, digest)
+}
+
+// ReadBudget is the executor's Budgeter: a provider that limits
+// manifest reads (Docker Hub's pull limit) says whether reading digests
+// fits; every other registry has no such limit (nil).
+func (r *Router) ReadBudget(ctx context.Context, repo string, digests []string) error {
+	if b, ok := r.provider(repo).(execute.Budgeter); ok {
+		return b.ReadBudget(ctx, repo, digests)
+	}
+	return nil
 }
 
 // DeleteTag deletes one tag through repo's provider.

@@ -154,7 +154,7 @@ func Repository(ctx context.Context, l Lister, rules *retention.Rules, repo stri
 		if !ok {
 			return listing, rp, errors.New("the lister returned a shallow listing and cannot read its manifests")
 		}
-		if listing, err = d.Deepen(ctx, listing, now); err != nil {
+		if listing, err = d.Deepen(ctx, listing, toRead(rules, listing, rp), now); err != nil {
 			return listing, rp, err
 		}
 		rp = retention.Decide(now, rules, listing)
@@ -201,9 +201,36 @@ func (fl *failLog) failed(repo string, rules *retention.Rules, err error) retent
 }
 
 // Deepener reads the manifests of a shallow listing (one a provider
-// built from its API alone: media types, children and subjects unknown).
+// built from its API alone: subjects unknown, and media types and
+// children unless its API gives them). want names the manifests a plan
+// of the shallow listing deletes by digest, which must be read before
+// anything is deleted; nil asks for every manifest. A provider whose
+// listing carries every tag's media type and an index's children
+// (Docker Hub's images[]) reads want alone, where each read costs (a
+// pull); the others may read every manifest.
 type Deepener interface {
-	Deepen(ctx context.Context, l retention.Listing, now time.Time) (retention.Listing, error)
+	Deepen(ctx context.Context, l retention.Listing, want []string, now time.Time) (retention.Listing, error)
+}
+
+// toRead returns the manifests a plan of a shallow listing needs read
+// before it deletes anything: those it deletes by digest (their subjects
+// and children decide how they go, and a tagged referrer of a kept
+// manifest stays with it), or nil, every manifest, where an untagged
+// rule decides untagged manifests (what stays, and the subjects of what
+// stays, keep them).
+func toRead(rules *retention.Rules, l retention.Listing, rp retention.RepoPlan) []string {
+	if _, ok := rules.UntaggedRule(append([]string{l.Repository}, l.Aliases...)...); ok && l.ListsUntagged && len(l.Untagged) > 0 {
+		return nil
+	}
+	want := []string{}
+	seen := map[string]bool{}
+	for _, d := range rp.Deletions {
+		if d.Kind != retention.KindTag && !seen[d.Digest] {
+			seen[d.Digest] = true
+			want = append(want, d.Digest)
+		}
+	}
+	return want
 }
 
 // expansionFailures reports each failed expansion (a catalog that could

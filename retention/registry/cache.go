@@ -104,6 +104,17 @@ func (l *lister) resolveCached(ctx context.Context, tag string) (*manifest, erro
 	return l.rc.cachedManifest(ctx, last), nil
 }
 
+// Cached reports whether RawManifest answers repo's manifest digest from
+// the cache, without a request: the cache holds bytes that hash to it.
+func (c *Client) Cached(repo, digest string) bool {
+	cache := c.opts.cache
+	if cache == nil {
+		return false
+	}
+	raw, _, ok := cache.Manifest(repo, digest)
+	return ok && digestOf(raw) == digest
+}
+
 // RawManifest returns the bytes and content type of repo's manifest
 // digest: from the cache when it has them, else with one GET (checked
 // against the digest). Restore puts them back byte for byte.

@@ -50,7 +50,10 @@ type Hub struct {
 // HubTag is one tag as the emulator holds it.
 type HubTag struct {
 	Name, Digest, MediaType string
-	Pushed, Pulled          time.Time // zero Pulled: never pulled
+	// Images are the digests the tag list gives in images[]: an index's
+	// platform manifests, or the image itself.
+	Images         []string
+	Pushed, Pulled time.Time // zero Pulled: never pulled
 }
 
 // HubRequest is one request served.
@@ -152,6 +155,22 @@ func (h *Hub) SetTimes(ns, name, tag string, pushed, pulled time.Time) {
 	}
 }
 
+// UsePulls counts n pulls against the pull limit, as other clients of
+// the account pulling would.
+func (h *Hub) UsePulls(n int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.pulls += n
+}
+
+// Pulls returns the manifest GETs counted against the pull limit so far
+// (with WithHubPullLimit; none are counted without one).
+func (h *Hub) Pulls() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.pulls
+}
+
 // FailNext injects an API fault.
 func (h *Hub) FailNext(f HubFault) {
 	h.mu.Lock()
@@ -214,7 +233,7 @@ func (h *Hub) serveRegistry(w http.ResponseWriter, r *http.Request) {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		h.inner.ServeHTTP(rec, r)
 		if rec.status == http.StatusCreated {
-			h.stored(repo, ref, fmt.Sprintf("sha256:%x", sha256.Sum256(body)), r.Header.Get("Content-Type"))
+			h.stored(repo, ref, fmt.Sprintf("sha256:%x", sha256.Sum256(body)), r.Header.Get("Content-Type"), body)
 		}
 	default:
 		h.inner.ServeHTTP(rec, r)
@@ -258,7 +277,7 @@ func (h *Hub) tagsOn(repo, digest string) []string {
 }
 
 // stored records a manifest pushed under ref (a tag or its digest).
-func (h *Hub) stored(repo, ref, digest, mediaType string) {
+func (h *Hub) stored(repo, ref, digest, mediaType string, body []byte) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	now := h.cfg.now().UTC()
@@ -274,7 +293,25 @@ func (h *Hub) stored(repo, ref, digest, mediaType string) {
 	if h.repos[repo] == nil {
 		h.repos[repo] = map[string]*HubTag{}
 	}
-	h.repos[repo][ref] = &HubTag{Name: ref, Digest: digest, MediaType: mediaType, Pushed: now}
+	h.repos[repo][ref] = &HubTag{Name: ref, Digest: digest, MediaType: mediaType, Images: images(digest, body), Pushed: now}
+}
+
+// images returns what the tag list gives in images[] for a manifest:
+// the manifests an index lists, or the image's own digest.
+func images(digest string, body []byte) []string {
+	var m struct {
+		Manifests []struct {
+			Digest string `json:"digest"`
+		} `json:"manifests"`
+	}
+	if json.Unmarshal(body, &m) != nil || m.Manifests == nil {
+		return []string{digest}
+	}
+	out := []string{}
+	for _, c := range m.Manifests {
+		out = append(out, c.Digest)
+	}
+	return out
 }
 
 // pulled stamps a pull of a tag (a GET, not a HEAD, is a pull), and of
@@ -460,8 +497,16 @@ func hubTagJSON(t *HubTag) map[string]any {
 		"name": t.Name, "digest": t.Digest, "media_type": t.MediaType, "content_type": "image",
 		"tag_status": "active", "v2": true, "last_updated": t.Pushed.Format(time.RFC3339Nano),
 		"tag_last_pushed": t.Pushed.Format(time.RFC3339Nano), "tag_last_pulled": pulled,
-		"images": []map[string]any{},
+		"images": imagesJSON(t.Images),
 	}
+}
+
+func imagesJSON(digests []string) []map[string]any {
+	out := []map[string]any{}
+	for _, d := range digests {
+		out = append(out, map[string]any{"architecture": "amd64", "os": "linux", "digest": d, "status": "active"})
+	}
+	return out
 }
 
 // deleteTag removes a tag, and with it the registry's tag (undocumented

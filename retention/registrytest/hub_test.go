@@ -2,6 +2,7 @@ package registrytest_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -94,6 +95,9 @@ func TestHubEmulator(t *testing.T) {
 				names = append(names, tag["name"].(string))
 				if tag["name"] == "v1" && (tag["digest"] != v1 || tag["tag_last_pushed"] == nil || tag["tag_last_pulled"] != nil) {
 					t.Errorf("v1 as listed: %v", tag)
+				}
+				if tag["name"] == "v1" && fmt.Sprint(tag["images"]) != fmt.Sprintf("[map[architecture:amd64 digest:%s os:linux status:active]]", v1) {
+					t.Errorf("v1's images[]: %v, want the image itself", tag["images"])
 				}
 			}
 			url, _ = body["next"].(string)
@@ -200,6 +204,28 @@ func TestHubImagesOnAPaidPlan(t *testing.T) {
 	}
 	if got := body["results"].([]any)[0].(map[string]any)["digest"]; got != d.String() {
 		t.Errorf("untagged image %v, want %s", got, d)
+	}
+}
+
+// TestHubIndexImages: an index's tag lists its platform manifests in
+// images[], with its media type, as Docker Hub's tag list does.
+func TestHubIndexImages(t *testing.T) {
+	h := registrytest.NewHub(t)
+	index, children := registrytest.PushIndex(t, h.Repo("acme", "app")+":multi")
+	c := hubClient{t: t, h: h}
+	_, _, body := c.do("POST", h.APIURL+"/v2/auth/token", `{"identifier":"acme","secret":"dckr_pat_test"}`)
+	c.tok, _ = body["access_token"].(string)
+	st, _, body := c.do("GET", h.APIURL+"/v2/namespaces/acme/repositories/app/tags", "")
+	if st != 200 || body["count"] != float64(1) {
+		t.Fatalf("tags: %d %v", st, body)
+	}
+	tag := body["results"].([]any)[0].(map[string]any)
+	var got []string
+	for _, im := range tag["images"].([]any) {
+		got = append(got, im.(map[string]any)["digest"].(string))
+	}
+	if tag["digest"] != index || !strings.Contains(tag["media_type"].(string), "index") || strings.Join(got, " ") != strings.Join(children, " ") {
+		t.Errorf("multi as listed: digest %v, media type %v, images %v; want %s, an index, %v", tag["digest"], tag["media_type"], got, index, children)
 	}
 }
 
