@@ -8,7 +8,7 @@ import (
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/job"
-	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/registry/oci"
 )
 
 func newApplyCmd(e *env) *cobra.Command {
@@ -40,14 +40,14 @@ tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
 			ctx := cmd.Context()
 			store := s.openState()
 			defer store.Close()
-			opts := []registry.Option{registry.WithConcurrency(s.cfg.Concurrency), registry.WithLogger(s.log), registry.WithCloudLogins(s.cfg.CloudLoginsOn())}
+			opts := []oci.Option{oci.WithConcurrency(s.cfg.Concurrency), oci.WithLogger(s.log), oci.WithCloudLogins(s.cfg.CloudLoginsOn())}
 			if store != nil {
-				opts = append(opts, registry.WithCache(store))
+				opts = append(opts, oci.WithCache(store))
 			}
 			if !dryRun {
-				opts = append(opts, registry.WithDeleteScope())
+				opts = append(opts, oci.WithDeleteScope())
 			}
-			client, err := registry.New(s.cfg.Registries, opts...)
+			client, err := oci.New(s.cfg.Registries, opts...)
 			if err != nil {
 				return err
 			}

@@ -21,7 +21,7 @@ import (
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/job"
-	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/registry/oci"
 	"github.com/regprune/regprune/retention/registrytest"
 )
 
@@ -157,7 +157,7 @@ func writeDemoConfig(path, host, ghcrHost, ghcrAPI, layoutDir string) (string, e
 
 // demoRouter is the demo's registry access, as apply's.
 func (s *session) demoRouter(e *env) (*job.Router, error) {
-	client, err := registry.New(s.cfg.Registries, registry.WithConcurrency(s.cfg.Concurrency), registry.WithLogger(s.log), registry.WithDeleteScope())
+	client, err := oci.New(s.cfg.Registries, oci.WithConcurrency(s.cfg.Concurrency), oci.WithLogger(s.log), oci.WithDeleteScope())
 	if err != nil {
 		return nil, err
 	}
@@ -256,13 +256,13 @@ func seedDemo(ctx context.Context, host string, now time.Time) error {
 func seedDemoLayout(dir string, now time.Time) error {
 	ago := func(days float64) time.Time { return now.Add(-time.Duration(days * float64(24*time.Hour))) }
 	_, err := seed.Layout(dir, []seed.LayoutEntry{
-		{Ref: "registry.example.com/acme/api:v1.0.0", Created: ago(200)},
-		{Ref: "registry.example.com/acme/api:v1.1.0", Created: ago(120)},
-		{Ref: "registry.example.com/acme/api:v1.2.0", Created: ago(30), Index: true},
-		{Ref: "registry.example.com/acme/api:main-41", Created: ago(20)},
-		{Ref: "registry.example.com/acme/api:main-42", Created: ago(3)},
-		{Ref: "registry.example.com/acme/web:v3.0.0", Created: ago(60)},
-		{Ref: "registry.example.com/acme/web:v3.1.0", Created: ago(10)},
+		{Ref: "oci.example.com/acme/api:v1.0.0", Created: ago(200)},
+		{Ref: "oci.example.com/acme/api:v1.1.0", Created: ago(120)},
+		{Ref: "oci.example.com/acme/api:v1.2.0", Created: ago(30), Index: true},
+		{Ref: "oci.example.com/acme/api:main-41", Created: ago(20)},
+		{Ref: "oci.example.com/acme/api:main-42", Created: ago(3)},
+		{Ref: "oci.example.com/acme/web:v3.0.0", Created: ago(60)},
+		{Ref: "oci.example.com/acme/web:v3.1.0", Created: ago(10)},
 		{Ref: "", Created: ago(90)},
 	}, 48*time.Hour)
 	return err

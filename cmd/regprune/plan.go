@@ -5,7 +5,7 @@ import (
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/job"
-	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/registry/oci"
 )
 
 func newPlanCmd(e *env) *cobra.Command {
@@ -23,11 +23,11 @@ func newPlanCmd(e *env) *cobra.Command {
 			store := s.openState()
 			defer store.Close()
 			// Pull scope only: a plan never holds a token that can delete.
-			opts := []registry.Option{registry.WithConcurrency(s.cfg.Concurrency), registry.WithLogger(s.log), registry.WithCloudLogins(s.cfg.CloudLoginsOn())}
+			opts := []oci.Option{oci.WithConcurrency(s.cfg.Concurrency), oci.WithLogger(s.log), oci.WithCloudLogins(s.cfg.CloudLoginsOn())}
 			if store != nil {
-				opts = append(opts, registry.WithCache(store))
+				opts = append(opts, oci.WithCache(store))
 			}
-			client, err := registry.New(s.cfg.Registries, opts...)
+			client, err := oci.New(s.cfg.Registries, opts...)
 			if err != nil {
 				return err
 			}

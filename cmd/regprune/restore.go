@@ -11,7 +11,7 @@ import (
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/job"
-	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/registry/oci"
 	"github.com/regprune/regprune/retention/state"
 )
 
@@ -75,7 +75,7 @@ registry's answer. --list shows the recorded runs.`,
 					return usageError("--repository %v; nothing was restored", err)
 				}
 			}
-			client, err := registry.New(cfg.Registries, registry.WithConcurrency(cfg.Concurrency), registry.WithLogger(log), registry.WithCloudLogins(cfg.CloudLoginsOn()))
+			client, err := oci.New(cfg.Registries, oci.WithConcurrency(cfg.Concurrency), oci.WithLogger(log), oci.WithCloudLogins(cfg.CloudLoginsOn()))
 			if err != nil {
 				return err
 			}

@@ -16,7 +16,7 @@ import (
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
 	"github.com/regprune/regprune/retention/planner"
-	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/registry/oci"
 	"github.com/regprune/regprune/retention/registrytest"
 	"github.com/regprune/regprune/retention/report"
 )
@@ -34,25 +34,25 @@ type env struct {
 	t      *testing.T
 	reg    *registrytest.Registry
 	proxy  *registrytest.Proxy
-	client *registry.Client
-	direct *registry.Client
+	client *oci.Client
+	direct *oci.Client
 }
 
 // fastRetry keeps retry tests quick: the real retry layer, tiny waits,
 // and a Retry-After of up to 5s honoured.
-func fastRetry() registry.Option {
-	return registry.WithRetry(2, time.Millisecond, 5*time.Millisecond, 5*time.Second)
+func fastRetry() oci.Option {
+	return oci.WithRetry(2, time.Millisecond, 5*time.Millisecond, 5*time.Second)
 }
 
-func newEnv(t *testing.T, reg *registrytest.Registry, opts ...registry.Option) *env {
+func newEnv(t *testing.T, reg *registrytest.Registry, opts ...oci.Option) *env {
 	t.Helper()
 	p := registrytest.NewProxy(t, reg)
 	return &env{
 		t:      t,
 		reg:    reg,
 		proxy:  p,
-		client: newClient(t, nil, append([]registry.Option{registry.WithDeleteScope(), fastRetry()}, opts...)...),
-		direct: newClient(t, nil, registry.WithDeleteScope(), fastRetry()),
+		client: newClient(t, nil, append([]oci.Option{oci.WithDeleteScope(), fastRetry()}, opts...)...),
+		direct: newClient(t, nil, oci.WithDeleteScope(), fastRetry()),
 	}
 }
 
@@ -75,7 +75,7 @@ func (e *env) seed(name string, entries ...seed.Entry) map[string]string {
 	return d
 }
 
-// push pushes m under name:tag straight to the registry.
+// push pushes m under name:tag straight to the oci.
 func (e *env) push(name, tag string, m seed.Pushable) string {
 	e.t.Helper()
 	d, err := seed.Push(context.Background(), e.reg.Repo(name)+":"+tag, m)
@@ -85,7 +85,7 @@ func (e *env) push(name, tag string, m seed.Pushable) string {
 	return d
 }
 
-// tag points name:tag at digest, straight on the registry.
+// tag points name:tag at digest, straight on the oci.
 func (e *env) tag(name, tag, digest string) {
 	e.t.Helper()
 	if err := seed.Tag(context.Background(), e.reg.Repo(name)+":"+tag, digest); err != nil {
@@ -135,7 +135,7 @@ func replanner(l planner.Lister, rules *retention.Rules) execute.Replanner {
 func (e *env) tags(name string) []string {
 	e.t.Helper()
 	ts, err := e.direct.ListTags(context.Background(), e.reg.Repo(name))
-	if err != nil && !errors.Is(err, registry.ErrRepositoryNotFound) {
+	if err != nil && !errors.Is(err, oci.ErrRepositoryNotFound) {
 		e.t.Fatal(err)
 	}
 	slices.Sort(ts)
@@ -147,7 +147,7 @@ func (e *env) tags(name string) []string {
 func (e *env) resolve(name, tag string) string {
 	e.t.Helper()
 	d, err := e.direct.HeadTag(context.Background(), e.reg.Repo(name), tag)
-	if errors.Is(err, registry.ErrNotFound) {
+	if errors.Is(err, oci.ErrNotFound) {
 		return ""
 	}
 	if err != nil {
@@ -311,11 +311,11 @@ func mustHash(t *testing.T, digest string) v1.Hash {
 	return h
 }
 
-// newClient is registry.New for tests: an option it refuses fails the
+// newClient is oci.New for tests: an option it refuses fails the
 // test.
-func newClient(t testing.TB, regs []retention.Registry, opts ...registry.Option) *registry.Client {
+func newClient(t testing.TB, regs []retention.Registry, opts ...oci.Option) *oci.Client {
 	t.Helper()
-	c, err := registry.New(regs, opts...)
+	c, err := oci.New(regs, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

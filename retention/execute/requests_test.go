@@ -9,7 +9,7 @@ import (
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
-	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/registry/oci"
 	"github.com/regprune/regprune/retention/registrytest"
 	"github.com/regprune/regprune/retention/state"
 )
@@ -30,7 +30,7 @@ func TestApplyRequestCount(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	e := newEnv(t, registrytest.StartDistribution(t, registrytest.WithMaxTags(3)), registry.WithCache(store))
+	e := newEnv(t, registrytest.StartDistribution(t, registrytest.WithMaxTags(3)), oci.WithCache(store))
 	big := e.seed("big",
 		seed.Entry{Tag: "old-1", Created: daysAgo(40)},
 		seed.Entry{Kind: seed.KindSignature, Of: "old-1"},

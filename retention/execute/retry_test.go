@@ -11,7 +11,7 @@ import (
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
-	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/registry/oci"
 	"github.com/regprune/regprune/retention/registrytest"
 )
 
@@ -75,7 +75,7 @@ func TestTransientFailuresRetried(t *testing.T) {
 // rest are skipped with a reason, and the report is complete.
 func TestCancellation(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, registrytest.StartDistribution(t), registry.WithConcurrency(1))
+	e := newEnv(t, registrytest.StartDistribution(t), oci.WithConcurrency(1))
 	var entries []seed.Entry
 	for i, tag := range []string{"old-1", "old-2", "old-3", "old-4"} {
 		entries = append(entries, seed.Entry{Tag: tag, Created: daysAgo(40 - i)}, seed.Entry{Kind: seed.KindSignature, Of: tag})

@@ -10,7 +10,7 @@ import (
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/job"
-	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/registry/oci"
 	"github.com/regprune/regprune/retention/registrytest"
 	"github.com/regprune/regprune/retention/state"
 )
@@ -32,7 +32,7 @@ func BenchmarkApply20x100(b *testing.B) {
 		applied := len(s.proxy.Requests())
 		counts := s.proxy.Counts()
 		s.proxy.Reset()
-		again, err := registry.New(s.cfg.Registries, registry.WithConcurrency(8), registry.WithCache(s.store))
+		again, err := oci.New(s.cfg.Registries, oci.WithConcurrency(8), oci.WithCache(s.store))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -83,7 +83,7 @@ type scale struct {
 	proxy  *registrytest.Proxy
 	cfg    *retention.Config
 	store  *state.Store
-	client *registry.Client
+	client *oci.Client
 	o      job.Options
 }
 
@@ -122,7 +122,7 @@ func newScale(tb testing.TB, delay time.Duration) *scale {
 	if delay > 0 {
 		proxy.Before(func(*http.Request) { time.Sleep(delay) })
 	}
-	client, err := registry.New(cfg.Registries, registry.WithConcurrency(8), registry.WithDeleteScope(), registry.WithCache(store))
+	client, err := oci.New(cfg.Registries, oci.WithConcurrency(8), oci.WithDeleteScope(), oci.WithCache(store))
 	if err != nil {
 		tb.Fatal(err)
 	}

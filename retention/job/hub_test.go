@@ -18,7 +18,7 @@ import (
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/job"
-	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/registry/oci"
 	"github.com/regprune/regprune/retention/registrytest"
 )
 
@@ -38,7 +38,7 @@ func hubConfig(h *registrytest.Hub, repo string) *retention.Config {
 // client does not retry, so a 429 shows.
 func hubRouter(t *testing.T, cfg *retention.Config) *job.Router {
 	t.Helper()
-	oci, err := registry.New(cfg.Registries, registry.WithRetry(0, time.Millisecond, time.Millisecond, time.Millisecond))
+	oci, err := oci.New(cfg.Registries, oci.WithRetry(0, time.Millisecond, time.Millisecond, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +260,7 @@ func TestRouterReadBudget(t *testing.T) {
 	if err := r.ReadBudget(ctx, repo, all[:4]); err != nil {
 		t.Errorf("4 reads, 2 of them done, 2 pulls left: %v", err)
 	}
-	if err := r.ReadBudget(ctx, "registry.example/acme/app", all); err != nil {
+	if err := r.ReadBudget(ctx, "oci.example/acme/app", all); err != nil {
 		t.Errorf("a registry without a pull limit: %v", err)
 	}
 	if h.Pulls() != 2 {

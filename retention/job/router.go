@@ -11,16 +11,16 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/regprune/regprune/retention"
-	"github.com/regprune/regprune/retention/dockerhub"
 	"github.com/regprune/regprune/retention/execute"
-	"github.com/regprune/regprune/retention/github"
 	"github.com/regprune/regprune/retention/planner"
-	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/registry/dockerhub"
+	"github.com/regprune/regprune/retention/registry/github"
+	"github.com/regprune/regprune/retention/registry/oci"
 )
 
 // provider is a registry reached through its own API (GitHub Packages,
 // Docker Hub): it lists and deletes there, and reads manifests over the
-// OCI API. The OCI client is the provider of every other registry.
+// OCI API. The OCI client is the provider of every other oci.
 type provider interface {
 	Catalog(ctx context.Context, scope string) ([]string, error)
 	List(ctx context.Context, repo string, needTime bool, now time.Time) (retention.Listing, error)
@@ -46,7 +46,7 @@ var (
 // provider for dockerhub, the OCI client for the others. It is what plan
 // and apply are given.
 type Router struct {
-	oci       *registry.Client
+	oci       *oci.Client
 	providers map[string]provider // by canonical host
 }
 
@@ -63,7 +63,7 @@ var (
 // NewRouter builds the providers the configuration names. token returns
 // the REST token of a github registry when its password is empty
 // (GITHUB_TOKEN for ghcr.io); it may be nil.
-func NewRouter(cfg *retention.Config, oci *registry.Client, token func(host string) string, log *slog.Logger) (*Router, error) {
+func NewRouter(cfg *retention.Config, oci *oci.Client, token func(host string) string, log *slog.Logger) (*Router, error) {
 	r := &Router{oci: oci, providers: map[string]provider{}}
 	hosts := map[string]retention.Registry{}
 	for _, reg := range cfg.Registries {
@@ -107,7 +107,7 @@ func dockerConfigCredentials() (string, string) {
 	return cfg.Username, cfg.Password
 }
 
-func newGitHub(oci *registry.Client, reg retention.Registry, token func(string) string, log *slog.Logger) (*github.Client, error) {
+func newGitHub(oci *oci.Client, reg retention.Registry, token func(string) string, log *slog.Logger) (*github.Client, error) {
 	tok := reg.Password.Reveal()
 	if tok == "" && token != nil {
 		tok = token(reg.Host)

@@ -16,7 +16,7 @@ import (
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/planner"
-	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/registry/oci"
 	"github.com/regprune/regprune/retention/registrytest"
 )
 
@@ -41,7 +41,7 @@ func TestGlobsOnGitHub(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		oci, err := registry.New(cfg.Registries)
+		oci, err := oci.New(cfg.Registries)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,7 +98,7 @@ func TestDockerHubThroughTheRouter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	oci, err := registry.New(cfg.Registries)
+	oci, err := oci.New(cfg.Registries)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestPlanListsPending(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client, err := registry.New([]retention.Registry{{Host: retention.Host(repo), Insecure: true}})
+	client, err := oci.New([]retention.Registry{{Host: retention.Host(repo), Insecure: true}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/job"
-	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/registry/oci"
 	"github.com/regprune/regprune/retention/registrytest"
 )
 
@@ -113,7 +113,7 @@ func planGHCR(tb testing.TB, g *registrytest.GHCR, policy string) (*retention.Pl
 	if err != nil {
 		tb.Fatal(err)
 	}
-	oci, err := registry.New(cfg.Registries)
+	oci, err := oci.New(cfg.Registries)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/job"
-	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/registry/oci"
 	"github.com/regprune/regprune/retention/registrytest"
 )
 
@@ -76,7 +76,7 @@ func TestGHCRTagOnlyWindow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	oci, err := registry.New(cfg.Registries)
+	oci, err := oci.New(cfg.Registries)
 	if err != nil {
 		t.Fatal(err)
 	}

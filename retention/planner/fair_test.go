@@ -10,7 +10,7 @@ import (
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/planner"
-	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/registry/oci"
 	"github.com/regprune/regprune/retention/registrytest"
 )
 
@@ -58,7 +58,7 @@ func TestSlowRepositoryGetsFairShare(t *testing.T) {
 		t.Fatal(err)
 	}
 	proxy.Reset()
-	client := newClient(t, nil, registry.WithConcurrency(8))
+	client := newClient(t, nil, oci.WithConcurrency(8))
 	p := planner.Plan(ctx, client, rules, now, planner.Options{})
 	if p.Summary.Failed != 0 {
 		t.Fatalf("%d repositories failed", p.Summary.Failed)

@@ -10,7 +10,7 @@ import (
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/planner"
-	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/registry/oci"
 	"github.com/regprune/regprune/retention/registrytest"
 )
 
@@ -37,7 +37,7 @@ func TestPlanExpandsGlobs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := newClient(t, nil, registry.WithRetry(0, time.Millisecond, time.Millisecond, time.Second))
+	client := newClient(t, nil, oci.WithRetry(0, time.Millisecond, time.Millisecond, time.Second))
 	p := planner.Plan(ctx, client, rules, now, planner.Options{})
 	got := map[string]bool{}
 	for _, rp := range p.Repositories {
@@ -55,11 +55,11 @@ func TestPlanExpandsGlobs(t *testing.T) {
 	}
 }
 
-// newClient is registry.New for tests: an option it refuses fails the
+// newClient is oci.New for tests: an option it refuses fails the
 // test.
-func newClient(t testing.TB, regs []retention.Registry, opts ...registry.Option) *registry.Client {
+func newClient(t testing.TB, regs []retention.Registry, opts ...oci.Option) *oci.Client {
 	t.Helper()
-	c, err := registry.New(regs, opts...)
+	c, err := oci.New(regs, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/planner"
-	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/registry/oci"
 	"github.com/regprune/regprune/retention/registrytest"
 )
 
@@ -87,7 +87,7 @@ func TestPlanReferrers(t *testing.T) {
 	}
 
 	rules := semverRules(t, proxy.Repo("app"))
-	client := newClient(t, nil, registry.WithRetry(0, time.Millisecond, time.Millisecond, time.Second))
+	client := newClient(t, nil, oci.WithRetry(0, time.Millisecond, time.Millisecond, time.Second))
 	p := planner.Plan(ctx, client, rules, now, planner.Options{})
 	if len(p.Repositories) != 1 || p.Repositories[0].Error != "" {
 		t.Fatalf("plan: %+v", p.Repositories)
@@ -103,7 +103,7 @@ func TestPlanReferrers(t *testing.T) {
 
 	// The referrers API fails: nothing in the repository is deleted.
 	proxy.Inject(registrytest.Fault{Match: registrytest.Is(http.MethodGet, registrytest.KindReferrers), Status: http.StatusInternalServerError})
-	p = planner.Plan(ctx, newClient(t, nil, registry.WithRetry(0, time.Millisecond, time.Millisecond, time.Second)), rules, now, planner.Options{})
+	p = planner.Plan(ctx, newClient(t, nil, oci.WithRetry(0, time.Millisecond, time.Millisecond, time.Second)), rules, now, planner.Options{})
 	rp := p.Repositories[0]
 	if rp.Error == "" || !strings.Contains(rp.Error, "referrers") || len(rp.Deletions) != 0 {
 		t.Errorf("referrers API failing: error %q, %d deletions; want a failed repository with none", rp.Error, len(rp.Deletions))
