@@ -119,10 +119,8 @@ func (c *Config) Compile() (*Rules, error) {
 		if (reg.Username == "") != (reg.Password == "") {
 			add(key, "username and password go together")
 		}
-		switch reg.API {
-		case "", APIOCI, APIGitHub, APIDockerHub:
-		default:
-			add(key+".api", "must be oci, github or dockerhub (got %q)", reg.API)
+		if reg.API != "" && !knownAPI(reg.API) {
+			add(key+".api", "must be %s (got %q)", apiNames(), reg.API)
 		}
 		if p := reg.Pacing; p != nil {
 			if p.PointsPerMinute < 0 {

@@ -94,7 +94,9 @@ type Pacing struct {
 	Concurrency     int `mapstructure:"concurrency" json:"concurrency" yaml:"concurrency"`
 }
 
-// The APIs a registry may be reached through.
+// The APIs a registry may be reached through, built in: the OCI
+// distribution API, the GitHub Packages API and the Docker Hub API.
+// Others are added by RegisterAPI (retention/registry's Register).
 const (
 	APIOCI       = "oci"
 	APIGitHub    = "github"
@@ -104,13 +106,24 @@ const (
 // isGitHub reports whether the registry's api is github, by its key or
 // by its host's default.
 func (r Registry) isGitHub() bool {
-	return r.API == APIGitHub || (r.API == "" && CanonicalHost(r.Host) == "ghcr.io")
+	return r.apiOf() == APIGitHub
 }
 
 // isDockerHub reports whether the registry's api is dockerhub, by its key
 // or by its host's default.
 func (r Registry) isDockerHub() bool {
-	return r.API == APIDockerHub || (r.API == "" && CanonicalHost(r.Host) == "docker.io")
+	return r.apiOf() == APIDockerHub
+}
+
+// apiOf is the registry's api: its key, else its host's default.
+func (r Registry) apiOf() string {
+	if r.API != "" {
+		return r.API
+	}
+	if api, ok := defaultAPI(CanonicalHost(r.Host)); ok {
+		return api
+	}
+	return APIOCI
 }
 
 // APIFor returns the API of a registry host under the configuration:
@@ -121,11 +134,8 @@ func (c *Config) APIFor(host string) string {
 			return r.API
 		}
 	}
-	switch CanonicalHost(host) {
-	case "ghcr.io":
-		return APIGitHub
-	case "docker.io":
-		return APIDockerHub
+	if api, ok := defaultAPI(CanonicalHost(host)); ok {
+		return api
 	}
 	return APIOCI
 }

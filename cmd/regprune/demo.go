@@ -21,6 +21,7 @@ import (
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/job"
+	"github.com/regprune/regprune/retention/registry"
 	"github.com/regprune/regprune/retention/registry/oci"
 	"github.com/regprune/regprune/retention/registrytest"
 )
@@ -156,7 +157,7 @@ func writeDemoConfig(path, host, ghcrHost, ghcrAPI, layoutDir string) (string, e
 }
 
 // demoRouter is the demo's registry access, as apply's.
-func (s *session) demoRouter(e *env) (*job.Router, error) {
+func (s *session) demoRouter(e *env) (*registry.Router, error) {
 	client, err := oci.New(s.cfg.Registries, oci.WithConcurrency(s.cfg.Concurrency), oci.WithLogger(s.log), oci.WithDeleteScope())
 	if err != nil {
 		return nil, err

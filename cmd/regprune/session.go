@@ -19,6 +19,7 @@ import (
 	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/metrics"
 	"github.com/regprune/regprune/retention/planner"
+	"github.com/regprune/regprune/retention/registry"
 	"github.com/regprune/regprune/retention/registry/oci"
 	"github.com/regprune/regprune/retention/report"
 )
@@ -326,7 +327,7 @@ func statusFor(e *env) *statusLine {
 
 // router sends each repository to its registry's provider; a github
 // registry without a password uses GITHUB_TOKEN on ghcr.io.
-func (s *session) router(e *env, client *oci.Client) (*job.Router, error) {
+func (s *session) router(e *env, client *oci.Client) (*registry.Router, error) {
 	token := func(host string) string {
 		if retention.CanonicalHost(host) == "ghcr.io" {
 			return e.getenv("GITHUB_TOKEN")

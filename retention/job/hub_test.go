@@ -18,6 +18,7 @@ import (
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/job"
+	"github.com/regprune/regprune/retention/registry"
 	"github.com/regprune/regprune/retention/registry/oci"
 	"github.com/regprune/regprune/retention/registrytest"
 )
@@ -36,7 +37,7 @@ func hubConfig(h *registrytest.Hub, repo string) *retention.Config {
 
 // hubRouter is a fresh Router (nothing read yet) for cfg; the registry
 // client does not retry, so a 429 shows.
-func hubRouter(t *testing.T, cfg *retention.Config) *job.Router {
+func hubRouter(t *testing.T, cfg *retention.Config) *registry.Router {
 	t.Helper()
 	oci, err := oci.New(cfg.Registries, oci.WithRetry(0, time.Millisecond, time.Millisecond, time.Millisecond))
 	if err != nil {

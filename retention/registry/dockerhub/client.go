@@ -18,14 +18,14 @@ import (
 	"time"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/registry"
 	"github.com/regprune/regprune/retention/registry/internal/rest"
-	"github.com/regprune/regprune/retention/registry/oci"
 )
 
 // Client is the Docker Hub provider. Its embedded registry client reads
 // manifests and deletes untagged ones over the OCI API.
 type Client struct {
-	*oci.Client
+	registry.OCI
 	api      string
 	user     string
 	secret   string
@@ -60,7 +60,7 @@ type Options struct {
 }
 
 // New returns a Docker Hub client that reads through oci.
-func New(oci *oci.Client, o Options) *Client {
+func New(oci registry.OCI, o Options) *Client {
 	if o.APIURL == "" {
 		o.APIURL = "https://hub.docker.com"
 	}
@@ -73,7 +73,7 @@ func New(oci *oci.Client, o Options) *Client {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{Client: oci, api: strings.TrimSuffix(o.APIURL, "/"), user: o.Username, secret: o.Secret, creds: o.Credentials, log: o.Logger, tagsOf: map[string]map[string][]string{}, read: map[string]rawManifest{}}
+	c := &Client{OCI: oci, api: strings.TrimSuffix(o.APIURL, "/"), user: o.Username, secret: o.Secret, creds: o.Credentials, log: o.Logger, tagsOf: map[string]map[string][]string{}, read: map[string]rawManifest{}}
 	c.http = c.httpClient(o.MinWait, o.MaxWait)
 	return c
 }
@@ -199,4 +199,24 @@ func split(repo string) (string, string, error) {
 		return "", "", fmt.Errorf("%s is not HOST/NAMESPACE/NAME", repo)
 	}
 	return ns, name, nil
+}
+
+// Scope is what a glob is expanded within: HOST/NAMESPACE when the
+// pattern names its namespace literally (the Hub API lists repositories
+// per namespace), else HOST.
+func (c *Client) Scope(pattern string) string { return registry.OwnerScope(pattern) }
+
+// pullCounter reads the pull limit the registry announces with a HEAD
+// (the oci package's Client does).
+type pullCounter interface {
+	PullsRemaining(ctx context.Context, repo, tag string) (remaining int, ok bool, err error)
+}
+
+// PullsRemaining reads Docker Hub's remaining pulls through the OCI
+// reader; ok is false when it cannot say.
+func (c *Client) PullsRemaining(ctx context.Context, repo, tag string) (int, bool, error) {
+	if p, ok := c.OCI.(pullCounter); ok {
+		return p.PullsRemaining(ctx, repo, tag)
+	}
+	return 0, false, nil
 }

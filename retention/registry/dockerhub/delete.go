@@ -53,7 +53,7 @@ func (c *Client) DeleteDigest(ctx context.Context, repo, digest string, tags []s
 			return err
 		}
 	}
-	err := c.Client.DeleteDigest(ctx, repo, digest, tags)
+	err := c.OCI.DeleteDigest(ctx, repo, digest, tags)
 	if errors.Is(err, retention.ErrDenied) && strings.Contains(err.Error(), "still be referenced") {
 		return fmt.Errorf("%w: %w", retention.ErrReferenced, err)
 	}

@@ -42,7 +42,7 @@ func (c *Client) RawManifest(ctx context.Context, repo, digest string) ([]byte, 
 	if ok {
 		return m.raw, m.ct, nil
 	}
-	raw, ct, err := c.Client.RawManifest(ctx, repo, digest)
+	raw, ct, err := c.OCI.RawManifest(ctx, repo, digest)
 	if err != nil {
 		return nil, "", err
 	}

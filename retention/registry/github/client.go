@@ -18,16 +18,14 @@ import (
 	gh "github.com/google/go-github/v93/github"
 
 	"github.com/regprune/regprune/retention"
-	"github.com/regprune/regprune/retention/execute"
-	"github.com/regprune/regprune/retention/planner"
+	"github.com/regprune/regprune/retention/registry"
 	"github.com/regprune/regprune/retention/registry/internal/rest"
-	"github.com/regprune/regprune/retention/registry/oci"
 )
 
 // Client lists and deletes on one GHCR host.
 type Client struct {
-	// Client reads manifests, tags and blobs over the OCI API.
-	*oci.Client
+	// OCI reads manifests, tags and blobs over the OCI API.
+	registry.OCI
 	api   *gh.Client
 	host  string
 	token string
@@ -45,8 +43,11 @@ type Client struct {
 }
 
 var (
-	_ planner.Lister   = (*Client)(nil)
-	_ execute.Registry = (*Client)(nil)
+	_ registry.Provider = (*Client)(nil)
+	_ registry.Deepener = (*Client)(nil)
+	_ registry.Restorer = (*Client)(nil)
+	_ registry.Waiter   = (*Client)(nil)
+	_ registry.Scoper   = (*Client)(nil)
 )
 
 // Options configure a Client.
@@ -79,7 +80,7 @@ type Options struct {
 }
 
 // New returns a client for opts.Host that reads through oci.
-func New(oci *oci.Client, o Options) (*Client, error) {
+func New(oci registry.OCI, o Options) (*Client, error) {
 	if o.APIURL == "" {
 		o.APIURL = "https://api.github.com"
 	}
@@ -101,7 +102,7 @@ func New(oci *oci.Client, o Options) (*Client, error) {
 	if o.Now == nil || o.Sleep == nil {
 		o.Now, o.Sleep = time.Now, sleepCtx
 	}
-	c := &Client{Client: oci, host: o.Host, token: o.Token, log: o.Logger, owners: map[string]owner{}, versionIDs: map[string]map[string]int64{}, now: o.Now}
+	c := &Client{OCI: oci, host: o.Host, token: o.Token, log: o.Logger, owners: map[string]owner{}, versionIDs: map[string]map[string]int64{}, now: o.Now}
 	c.pacer = newPacer(nil, *o.Pacing, o.Now, o.Sleep) // its base is set by httpClient
 	opts := []gh.ClientOptionsFunc{gh.WithHTTPClient(c.httpClient(o.MinWait, o.MaxWait)), gh.WithDisableRateLimitCheck()}
 	if o.Token != "" {

@@ -13,6 +13,7 @@ import (
 	gh "github.com/google/go-github/v93/github"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/registry"
 )
 
 // versions lists every active version of a package, 100 a page,
@@ -122,17 +123,10 @@ func (c *Client) shallow(ctx context.Context, repo string) (retention.Listing, e
 	return l, nil
 }
 
-// Scope is what a glob is expanded within: HOST/OWNER when the
-// pattern names its owner literally (GitHub lists packages per owner),
-// else HOST, whose Catalog then fails.
-func Scope(pattern string) string {
-	host, rest, _ := strings.Cut(pattern, "/")
-	o, _, ok := strings.Cut(rest, "/")
-	if !ok || o == "" || strings.ContainsAny(o, "*?[{\\") {
-		return host
-	}
-	return host + "/" + o
-}
+// Scope is what a glob is expanded within: HOST/OWNER when the pattern
+// names its owner literally (GitHub lists packages per owner), else
+// HOST, whose Catalog then fails.
+func (c *Client) Scope(pattern string) string { return registry.OwnerScope(pattern) }
 
 // Catalog lists the container packages of one owner, given HOST/OWNER,
 // through "list packages", as HOST/OWNER/NAME repositories. ghcr.io has

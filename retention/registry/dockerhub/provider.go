@@ -1,0 +1,44 @@
+package dockerhub
+
+import (
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/registry"
+)
+
+// API is the Docker Hub API as the Router builds it: api: dockerhub, the
+// default of docker.io.
+var API = registry.API{Name: retention.APIDockerHub, Hosts: []string{"docker.io"}, New: newProvider}
+
+var (
+	_ registry.Provider       = (*Client)(nil)
+	_ registry.Deepener       = (*Client)(nil)
+	_ registry.Waiter         = (*Client)(nil)
+	_ registry.Budgeter       = (*Client)(nil)
+	_ registry.ManifestReader = (*Client)(nil)
+	_ registry.Scoper         = (*Client)(nil)
+)
+
+func newProvider(reg retention.Registry, env registry.Env) (registry.Provider, error) {
+	return New(env.OCI, Options{APIURL: reg.APIURL, Username: reg.Username, Secret: reg.Password.Reveal(), Credentials: dockerConfigCredentials, Logger: env.Logger}), nil
+}
+
+// dockerConfigCredentials are the Docker config's credentials for Docker
+// Hub (docker login), asked only when the Hub API is first called.
+func dockerConfigCredentials() (string, string) {
+	r, err := name.NewRegistry("index.docker.io")
+	if err != nil {
+		return "", ""
+	}
+	a, err := authn.DefaultKeychain.Resolve(r)
+	if err != nil {
+		return "", ""
+	}
+	cfg, err := a.Authorization()
+	if err != nil || cfg == nil {
+		return "", ""
+	}
+	return cfg.Username, cfg.Password
+}
