@@ -29,11 +29,11 @@
 //     write in registries[].api, the hosts it is the default for, and
 //     the factory that builds a Client from a registries entry.
 //  9. Add the API to job's table of providers (one line).
-// 10. Write the emulator in the test kit from the documented behaviour,
+//  10. Write the emulator in the test kit from the documented behaviour,
 //     and a test that drives it with a plain HTTP client.
-// 11. Test the provider against the emulator, and plan and apply
+//  11. Test the provider against the emulator, and plan and apply
 //     through the Router and the gate (see job's TestToyProvider, which
 //     follows these steps for the toy registry in registrytest/toy).
-// 12. Document the registry in the README's Registries section and in
+//  12. Document the registry in the README's Registries section and in
 //     config.example.yaml.
 package registry
