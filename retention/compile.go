@@ -101,8 +101,33 @@ func (c *Config) Compile() (*Rules, error) {
 	if r.Protect, err = CompilePatterns(c.Protect.Tags); err != nil {
 		eachPattern(err, func(index, msg string) { add("protect.tags"+index, "%s", msg) })
 	}
+	checkRegistries(c.Registries, add)
+	for i, k := range c.FailOn {
+		if err := CheckFailOn(k); err != nil {
+			add(fmt.Sprintf("failOn[%d]", i), "%v", err)
+		}
+	}
+	var perrs []error
+	r.Policies, perrs = compilePolicies("policies", c.Policies, scopeRemote)
+	errs = append(errs, perrs...)
+	if c.Local != nil {
+		var lerrs []error
+		r.Local, lerrs = compileLocal(c.Local, r)
+		errs = append(errs, lerrs...)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return r, nil
+}
+
+// checkRegistries adds an error for each problem of the registries
+// entries: a host missing, malformed or configured twice, credentials
+// without their other half, an unknown api, and settings the api takes
+// not.
+func checkRegistries(regs []Registry, add func(key, format string, args ...any)) {
 	hosts := map[string]string{}
-	for i, reg := range c.Registries {
+	for i, reg := range regs {
 		key := fmt.Sprintf("registries[%d]", i)
 		if reg.Host == "" {
 			add(key+".host", "is required")
@@ -141,23 +166,6 @@ func (c *Config) Compile() (*Rules, error) {
 			}
 		}
 	}
-	for i, k := range c.FailOn {
-		if err := CheckFailOn(k); err != nil {
-			add(fmt.Sprintf("failOn[%d]", i), "%v", err)
-		}
-	}
-	var perrs []error
-	r.Policies, perrs = compilePolicies("policies", c.Policies, scopeRemote)
-	errs = append(errs, perrs...)
-	if c.Local != nil {
-		var lerrs []error
-		r.Local, lerrs = compileLocal(c.Local, r)
-		errs = append(errs, lerrs...)
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return r, nil
 }
 
 // scope says where a policy stands, which decides how its repositories

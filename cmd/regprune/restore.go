@@ -58,15 +58,11 @@ registry's answer. --list shows the recorded runs.`,
 			if list {
 				return listRuns(e, store)
 			}
-			if reportFile != "" {
-				if runID, err = runOfReport(reportFile); err != nil {
-					return err
-				}
+			id, err := runToRestore(runID, reportFile)
+			if err != nil {
+				return err
 			}
-			if runID == "" {
-				return usageError("restore: give --run ID, --report FILE or --list")
-			}
-			recorded, err := store.Deletions(runID)
+			recorded, err := store.Deletions(id)
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
@@ -160,4 +156,16 @@ func writeRestored(e *env, format string, out []job.Restored) error {
 		return &exitError{code: exitFailure, err: fmt.Errorf("%d of %d manifests could not be restored, %d only in part (a tag moved since)", failed, len(out), partial)}
 	}
 	return nil
+}
+
+// runToRestore is the run restore undoes: --run, or the runId of the
+// report --report names.
+func runToRestore(runID, reportFile string) (string, error) {
+	if reportFile != "" {
+		return runOfReport(reportFile)
+	}
+	if runID == "" {
+		return "", usageError("restore: give --run ID, --report FILE or --list")
+	}
+	return runID, nil
 }

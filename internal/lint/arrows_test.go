@@ -1,0 +1,143 @@
+package lint
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// arrows is the allow-list of the module's own imports: what each part
+// may import of the module (the standard library and third-party
+// modules are the forbidden list's business). A package not named here
+// is test kit (registrytest, internal/seed, internal/imagetest, lint),
+// which no production package may import but cmd's demo (see cmdDebt).
+var arrows = map[string][]string{
+	"cmd/regprune":                  {"retention/job", "retention/config", "retention/report", "retention/metrics", "retention", "internal/*"},
+	"retention/job":                 {"retention", "retention/planner", "retention/execute", "retention/registry", "retention/registry/*", "retention/local/*", "retention/state", "retention/report", "retention/metrics"},
+	"retention/planner":             {"retention", "internal/pool"},
+	"retention/execute":             {"retention", "internal/pool"},
+	"retention/registry":            {"retention"},
+	"retention/registry/oci":        {"retention", "retention/registry", "retention/registry/internal/*", "internal/pool", "internal/logbridge"},
+	"retention/registry/github":     {"retention", "retention/registry", "retention/registry/internal/*", "internal/pool"},
+	"retention/registry/dockerhub":  {"retention", "retention/registry", "retention/registry/internal/*", "internal/pool"},
+	"retention/registry/internal/*": {"retention"},
+	"retention/local/docker":        {"retention"},
+	"retention/local/layout":        {"retention"},
+	"retention/config":              {"retention"},
+	"retention/report":              {"retention"},
+	"retention/metrics":             {"retention"},
+	"retention/state":               {"retention"},
+	"retention":                     {},
+	"internal/pool":                 {},
+	"internal/logbridge":            {},
+	"internal/example":              {},
+	"retention/registrytest/toy":    {"retention", "retention/registry"},
+}
+
+// cmdDebt are the arrows from cmd that the thin face (issue 24, item 3:
+// job.Open assembling the registries, shards and progress in job's
+// types, the demo's emulators out of the test kit) is to remove. The
+// list may only shrink.
+var cmdDebt = []string{"retention/execute", "retention/planner", "retention/registry", "retention/registry/oci", "retention/registrytest", "retention/state"}
+
+// TestArrows fails on an import between the module's parts that the
+// allow-list does not hold, and on a production package that no rule
+// covers.
+func TestArrows(t *testing.T) {
+	root := repoRoot(t)
+	out, err := exec.Command("go", "list", "-C", root, "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "./...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg := strings.TrimPrefix(fields[0], module+"/")
+		allowed, ok := rule(pkg)
+		if !ok {
+			if !testKit(pkg) {
+				t.Errorf("%s: no rule in the allow-list", pkg)
+			}
+			continue
+		}
+		if pkg == "cmd/regprune" {
+			allowed = append(slices.Clone(allowed), cmdDebt...)
+		}
+		for _, imp := range fields[1:] {
+			if !strings.HasPrefix(imp, module+"/") {
+				continue
+			}
+			imp = strings.TrimPrefix(imp, module+"/")
+			if !matches(allowed, imp) {
+				t.Errorf("%s imports %s, which the allow-list does not hold", pkg, imp)
+			}
+		}
+	}
+}
+
+// rule returns the allow-list of pkg, by its name or a /* pattern.
+func rule(pkg string) ([]string, bool) {
+	if a, ok := arrows[pkg]; ok {
+		return a, true
+	}
+	for k, a := range arrows {
+		if strings.HasSuffix(k, "/*") && strings.HasPrefix(pkg, strings.TrimSuffix(k, "*")) {
+			return a, true
+		}
+	}
+	return nil, false
+}
+
+func matches(allowed []string, imp string) bool {
+	for _, a := range allowed {
+		if a == imp || strings.HasSuffix(a, "/*") && strings.HasPrefix(imp, strings.TrimSuffix(a, "*")) {
+			return true
+		}
+	}
+	return false
+}
+
+func testKit(pkg string) bool {
+	return pkg == "retention/registrytest" || strings.HasPrefix(pkg, "internal/seed") || strings.HasPrefix(pkg, "internal/imagetest") || pkg == "internal/lint"
+}
+
+// TestFunctionLength fails on any non-test function longer than 80
+// lines: a longer one is split into named steps.
+func TestFunctionLength(t *testing.T) {
+	root := repoRoot(t)
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") && path != root || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		for _, decl := range f.Decls {
+			fn, ok := decl.(*ast.FuncDecl)
+			if !ok || fn.Body == nil {
+				continue
+			}
+			if n := fset.Position(fn.End()).Line - fset.Position(fn.Pos()).Line + 1; n > 80 {
+				rel, _ := filepath.Rel(root, path)
+				t.Errorf("%s: %s is %d lines, over 80", rel, fn.Name.Name, n)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
