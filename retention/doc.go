@@ -9,14 +9,18 @@
 // The data flows one way:
 //
 //	config file ─config (viper)─> Config ─Compile─> Rules
-//	  -> planner:  expand patterns, list each repository through a
-//	               registry (tags to digests, manifests, creation times)
-//	               into a Listing
+//	  -> job:      a run: the registries, then the local caches
+//	  -> planner:  expand patterns, list each repository through the
+//	               registry.Router and its providers (oci, github,
+//	               dockerhub) into a Listing
 //	  -> Decide:   pure policy evaluation -> RepoPlan: a TagDecision with
 //	               its reasons per tag, and Deletions in a safe order
 //	  -> Plan:     what a dry run prints and a saved plan file holds
-//	  -> execute:  re-verify right before deleting, delete in order,
-//	               bounded concurrency -> the Plan as a report (statuses)
+//	  -> execute:  per repository a fresh plan under the rules in force,
+//	               then the gate before every request (the rules, the
+//	               manifest itself, a resolution within verifyWindow),
+//	               deletions in order -> the Plan as a report (statuses);
+//	               state keeps the cache, the journal and what restore reads
 //	  -> report:   text | json | markdown; the CLI maps it to an exit code
 //
 // Local caches (local/docker, local/layout) produce the same Listing and
