@@ -14,6 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/regprune/regprune/internal/seed"
+	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/registrytest"
 	"github.com/regprune/regprune/retention/state"
 )
@@ -67,7 +68,7 @@ func TestStateRetention(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := store.Record("run-a", state.Deleted{Repository: "localhost:5000/a", Digest: "sha256:a", Raw: []byte("{}")}); err != nil {
+	if err := store.RecordDeletion("run-a", "localhost:5000/a", retention.Deletion{Digest: "sha256:a"}, []byte("{}"), ""); err != nil {
 		t.Fatal(err)
 	}
 	store.Close()
