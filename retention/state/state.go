@@ -26,6 +26,12 @@
 // can the journal, whose deletions apply makes only once the registry as
 // listed now allows them (no tag on the manifest, its parent gone).
 //
+// Which directory a run uses is decided here too (Resolve): the
+// --state-dir flag, REGPRUNE_STATE_DIR, the configuration's stateDir,
+// else regprune/state under the user cache directory; a directory the
+// user named must be usable. OpenFor opens it for a run, dropping what
+// has expired, and NewRunID names the run whose deletions it records.
+//
 // State is an aid, never a condition: Open reports why a directory
 // cannot be used, and the caller runs without state. A database that
 // bbolt cannot read, or would fault on (cut short), is moved aside and a
