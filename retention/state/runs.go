@@ -29,8 +29,11 @@ type Deleted struct {
 	Parent      string         `json:"parent,omitempty"`
 	Tags        []string       `json:"tags,omitempty"`
 	ContentType string         `json:"contentType"`
-	Raw         []byte         `json:"raw"`
-	DeletedAt   time.Time      `json:"deletedAt"`
+	// Raw is the manifest's bytes. They are stored in the content
+	// bucket, once for the cache and every run, when they hash to
+	// Digest; Deletions fills them in.
+	Raw       []byte    `json:"raw,omitempty"`
+	DeletedAt time.Time `json:"deletedAt"`
 }
 
 // Run is a recorded apply.
@@ -52,6 +55,9 @@ func (s *Store) Deletions(runID string) ([]Deleted, error) {
 			var d Deleted
 			if err := json.Unmarshal(v, &d); err != nil {
 				return fmt.Errorf("reading run %s: %w", runID, err)
+			}
+			if len(d.Raw) == 0 {
+				d.Raw = content(tx, d.Digest)
 			}
 			out = append(out, d)
 			return nil
@@ -91,13 +97,21 @@ func (s *Store) Runs() ([]Run, error) {
 func (s *Store) RecordDeletion(runID, repo string, d retention.Deletion, raw []byte, contentType string) error {
 	rec := Deleted{
 		Repository: repo, Digest: d.Digest, Kind: d.Kind, Parent: d.Parent, Tags: d.Tags,
-		ContentType: contentType, Raw: raw, DeletedAt: time.Now().UTC(),
-	}
-	b, err := json.Marshal(rec)
-	if err != nil {
-		return err
+		ContentType: contentType, DeletedAt: time.Now().UTC(),
 	}
 	return s.db.Batch(func(tx *bolt.Tx) error {
+		shared, err := putContent(tx, d.Digest, raw)
+		if err != nil {
+			return err
+		}
+		r := rec
+		if !shared {
+			r.Raw = raw
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
 		run, err := tx.Bucket(runsBucket).CreateBucketIfNotExists([]byte(runID))
 		if err != nil {
 			return err
@@ -137,6 +151,9 @@ func (s *Store) ExpireRuns(after time.Duration) (int, error) {
 				err = runs.DeleteBucket(k)
 				n++
 			}
+		}
+		if err == nil && n > 0 {
+			err = sweep(tx)
 		}
 		return err
 	})
