@@ -9,6 +9,7 @@ import (
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/registry/oci"
+	"github.com/regprune/regprune/retention/state"
 )
 
 func newApplyCmd(e *env) *cobra.Command {
@@ -65,7 +66,7 @@ tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
 			} else {
 				o := s.runOptions()
 				if store != nil {
-					o.Journal, o.Recorder, o.RunID = store, store, newRunID(s.now)
+					o.Journal, o.Recorder, o.RunID = store, store, state.NewRunID(s.now)
 				}
 				out = job.Apply(ctx, router, p, saved != nil, o)
 			}

@@ -47,12 +47,12 @@ registry's answer. --list shows the recorded runs.`,
 				return err
 			}
 			s := &session{e: e, f: &f, cfg: cfg, log: log, now: e.now()}
-			if err := s.checkStateDir(); err != nil {
+			if err := s.resolveStateDir(); err != nil {
 				return err
 			}
 			store := s.openState()
 			if store == nil {
-				return &exitError{code: exitFailure, err: fmt.Errorf("restore needs the state directory %q, which could not be opened", s.stateDir())}
+				return &exitError{code: exitFailure, err: fmt.Errorf("restore needs the state directory %q, which could not be opened", s.stateDir.Path)}
 			}
 			defer store.Close()
 			if list {

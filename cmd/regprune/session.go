@@ -22,6 +22,7 @@ import (
 	"github.com/regprune/regprune/retention/registry"
 	"github.com/regprune/regprune/retention/registry/oci"
 	"github.com/regprune/regprune/retention/report"
+	"github.com/regprune/regprune/retention/state"
 )
 
 // Scopes of a run.
@@ -49,7 +50,7 @@ func (f *runFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.pushgateway, "pushgateway", "", "push the run's metrics to this Prometheus Pushgateway URL")
 	cmd.Flags().StringVar(&f.metricsFile, "metrics-file", "", "write the run's metrics to this file (node-exporter textfile collector)")
 	cmd.Flags().StringSliceVar(&f.failOn, "fail-on", nil, "kinds of warnings that fail the run (exit 1): unmatched (a policy whose repositories or tag selectors match nothing); adds to failOn in the configuration")
-	cmd.Flags().StringVar(&f.stateDir, "state-dir", "", "the state directory: a cache of what manifests said, and the journal that lets the next apply finish an interrupted one (default: "+envStateDir+", stateDir, or regprune/state in the user cache directory)")
+	cmd.Flags().StringVar(&f.stateDir, "state-dir", "", "the state directory: a cache of what manifests said, and the journal that lets the next apply finish an interrupted one (default: "+state.EnvDir+", stateDir, or regprune/state in the user cache directory)")
 }
 
 // session is what a planning command has set up before it contacts any
@@ -64,6 +65,8 @@ type session struct {
 	shard   planner.Shard
 	started time.Time
 	now     time.Time
+	// stateDir is the run's state directory (resolveStateDir).
+	stateDir state.Dir
 	// status is the progress line on a terminal, nil elsewhere.
 	status *statusLine
 }
@@ -112,7 +115,7 @@ func (f *runFlags) begin(cmd *cobra.Command, e *env) (*session, error) {
 	if err := s.runOptions().Check(); err != nil {
 		return nil, usageError("%s: %v", config.Path(f.configPath, e.getenv), err)
 	}
-	if err := s.checkStateDir(); err != nil {
+	if err := s.resolveStateDir(); err != nil {
 		return nil, err
 	}
 	s.warnReadableSecrets()

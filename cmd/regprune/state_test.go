@@ -14,6 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/regprune/regprune/internal/seed"
+	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/registrytest"
 	"github.com/regprune/regprune/retention/state"
 )
@@ -67,7 +68,7 @@ func TestStateRetention(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := store.Record("run-a", state.Deleted{Repository: "localhost:5000/a", Digest: "sha256:a", Raw: []byte("{}")}); err != nil {
+	if err := store.RecordDeletion("run-a", "localhost:5000/a", retention.Deletion{Digest: "sha256:a"}, []byte("{}"), ""); err != nil {
 		t.Fatal(err)
 	}
 	store.Close()
@@ -90,9 +91,9 @@ func TestStateRetention(t *testing.T) {
 }
 
 // poisonCreated rewrites every creation time the state database at path
-// holds, however it holds it: a "created" field of any entry, also
-// inside stored bytes (JSON encodes them as base64). It returns how many
-// it rewrote.
+// holds, however it holds it: a "created" field of any entry of the
+// cache, also inside stored bytes (JSON encodes them as base64), and of
+// any manifest in the content bucket. It returns how many it rewrote.
 func poisonCreated(t *testing.T, path, to string) int {
 	t.Helper()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
@@ -138,35 +139,46 @@ func poisonCreated(t *testing.T, path, to string) int {
 		return v, false
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		bk := tx.Bucket([]byte("manifests"))
-		if bk == nil {
+		if tx.Bucket([]byte("manifests")) == nil {
 			return fmt.Errorf("no manifests bucket")
 		}
-		type kv struct{ k, v []byte }
-		var edits []kv
-		err := bk.ForEach(func(k, v []byte) error {
-			var e any
-			if json.Unmarshal(v, &e) != nil {
-				return nil
-			}
-			if y, ok := rewrite(e); ok {
-				b, err := json.Marshal(y)
-				if err != nil {
+		for _, name := range []string{"manifests", "content"} {
+			if bk := tx.Bucket([]byte(name)); bk != nil {
+				if err := poisonBucket(bk, rewrite); err != nil {
 					return err
 				}
-				edits = append(edits, kv{slices.Clone(k), b})
-			}
-			return nil
-		})
-		for _, e := range edits {
-			if err == nil {
-				err = bk.Put(e.k, e.v)
 			}
 		}
-		return err
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// poisonBucket rewrites each JSON value of bk that rewrite changes.
+func poisonBucket(bk *bolt.Bucket, rewrite func(any) (any, bool)) error {
+	type kv struct{ k, v []byte }
+	var edits []kv
+	err := bk.ForEach(func(k, v []byte) error {
+		var e any
+		if json.Unmarshal(v, &e) != nil {
+			return nil
+		}
+		if y, ok := rewrite(e); ok {
+			b, err := json.Marshal(y)
+			if err != nil {
+				return err
+			}
+			edits = append(edits, kv{slices.Clone(k), b})
+		}
+		return nil
+	})
+	for _, e := range edits {
+		if err == nil {
+			err = bk.Put(e.k, e.v)
+		}
+	}
+	return err
 }

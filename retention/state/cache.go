@@ -22,7 +22,13 @@ const DefaultCacheExpiry = 30 * 24 * time.Hour
 // facts by an earlier version, "config", is not read: a cache miss).
 type cached struct {
 	ContentType string `json:"contentType"`
-	Raw         []byte `json:"raw"`
+	// Raw is a manifest's bytes when they are not in the content bucket
+	// (Shared): they do not hash to the digest, or an earlier version
+	// wrote the entry.
+	Raw []byte `json:"raw,omitempty"`
+	// Shared: the manifest's bytes are in the content bucket, under the
+	// digest of the entry's key.
+	Shared bool `json:"shared,omitempty"`
 	// ConfigBlob is a config blob's bytes (an entry of a config digest).
 	ConfigBlob []byte `json:"configBlob,omitempty"`
 	// Digest is, for a tag's entry, the hash of the manifest it pointed
@@ -63,6 +69,12 @@ func (s *Store) update(repo, digest string, change func(*cached)) {
 }
 
 func (s *Store) updateKey(k []byte, change func(*cached)) {
+	s.updateKeyTx(k, func(_ *bolt.Tx, c *cached) error { change(c); return nil })
+}
+
+// updateKeyTx is updateKey for a change that also writes elsewhere in
+// the same transaction.
+func (s *Store) updateKeyTx(k []byte, change func(*bolt.Tx, *cached) error) {
 	now := time.Now().UTC()
 	_ = s.db.Batch(func(tx *bolt.Tx) error {
 		bk := tx.Bucket(manifestsBucket)
@@ -71,7 +83,9 @@ func (s *Store) updateKey(k []byte, change func(*cached)) {
 			c = cached{FirstSeen: now}
 		}
 		c.LastSeen = now
-		change(&c)
+		if err := change(tx, &c); err != nil {
+			return err
+		}
 		b, err := json.Marshal(c)
 		if err != nil {
 			return err
@@ -84,19 +98,32 @@ func (s *Store) updateKey(k []byte, change func(*cached)) {
 // older than a day is marked seen again, so that it does not age out.
 func (s *Store) Manifest(repo, digest string) ([]byte, string, bool) {
 	c, ok := s.getCached(repo, digest)
-	if !ok || len(c.Raw) == 0 {
+	raw := c.Raw
+	if ok && c.Shared {
+		_ = s.db.View(func(tx *bolt.Tx) error { raw = content(tx, digest); return nil })
+	}
+	if !ok || len(raw) == 0 {
 		return nil, "", false
 	}
 	if time.Since(c.LastSeen) > 24*time.Hour {
 		s.update(repo, digest, func(*cached) {})
 	}
-	return c.Raw, c.ContentType, true
+	return raw, c.ContentType, true
 }
 
-// PutManifest caches the bytes of a manifest read from the registry.
+// PutManifest caches the bytes of a manifest read from the registry:
+// in the content bucket when they hash to digest, else in the entry.
 func (s *Store) PutManifest(repo, digest string, raw []byte, contentType string) {
-	s.update(repo, digest, func(c *cached) {
-		c.Raw, c.ContentType = bytes.Clone(raw), contentType
+	s.updateKeyTx(manifestKey(repo, digest), func(tx *bolt.Tx, c *cached) error {
+		shared, err := putContent(tx, digest, raw)
+		if err != nil {
+			return err
+		}
+		c.ContentType, c.Shared, c.Raw = contentType, shared, nil
+		if !shared {
+			c.Raw = bytes.Clone(raw)
+		}
+		return nil
 	})
 }
 
@@ -167,6 +194,9 @@ func (s *Store) Expire(after time.Duration) (int, error) {
 				}
 				n++
 			}
+		}
+		if n > 0 {
+			return sweep(tx)
 		}
 		return nil
 	})

@@ -55,7 +55,7 @@ func populated(t *testing.T) []byte {
 	}
 	for i := range 20 {
 		d := fmt.Sprintf("sha256:%064d", i)
-		if err := s.Record("run-1", Deleted{Repository: repo, Digest: d, Kind: retention.KindImage, Raw: []byte("{}")}); err != nil {
+		if err := s.RecordDeletion("run-1", repo, retention.Deletion{Digest: d, Kind: retention.KindImage}, []byte("{}"), ""); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -57,7 +57,7 @@ func TestCompact(t *testing.T) {
 		t.Fatal(err)
 	}
 	recordOld(t, s, 40)
-	if err := s.Record("recent", Deleted{Repository: "reg.example/app", Digest: "sha256:r", Raw: []byte("{}")}); err != nil {
+	if err := s.RecordDeletion("recent", "reg.example/app", retention.Deletion{Digest: "sha256:r"}, []byte("{}"), ""); err != nil {
 		t.Fatal(err)
 	}
 	s.PutManifest("reg.example/app", "sha256:m", []byte(`{"m":1}`), "application/json")

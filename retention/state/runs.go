@@ -19,8 +19,9 @@ var runsBucket = []byte("runs")
 // there for good.
 const DefaultRunRetention = 30 * 24 * time.Hour
 
-// Deleted is one manifest an apply deleted, as it was: what restore
-// puts back.
+// Deleted is one manifest an apply deleted, as it was: the one record
+// of a run, written by RecordDeletion, read by Deletions, and what
+// restore puts back.
 type Deleted struct {
 	Repository  string         `json:"repository"`
 	Digest      string         `json:"digest"`
@@ -28,8 +29,11 @@ type Deleted struct {
 	Parent      string         `json:"parent,omitempty"`
 	Tags        []string       `json:"tags,omitempty"`
 	ContentType string         `json:"contentType"`
-	Raw         []byte         `json:"raw"`
-	DeletedAt   time.Time      `json:"deletedAt"`
+	// Raw is the manifest's bytes. They are stored in the content
+	// bucket, once for the cache and every run, when they hash to
+	// Digest; Deletions fills them in.
+	Raw       []byte    `json:"raw,omitempty"`
+	DeletedAt time.Time `json:"deletedAt"`
 }
 
 // Run is a recorded apply.
@@ -37,22 +41,6 @@ type Run struct {
 	ID        string
 	Started   time.Time
 	Manifests int
-}
-
-// Record keeps a manifest apply is about to delete, under the run's id.
-func (s *Store) Record(runID string, d Deleted) error {
-	d.DeletedAt = time.Now().UTC()
-	b, err := json.Marshal(d)
-	if err != nil {
-		return err
-	}
-	return s.db.Batch(func(tx *bolt.Tx) error {
-		run, err := tx.Bucket(runsBucket).CreateBucketIfNotExists([]byte(runID))
-		if err != nil {
-			return err
-		}
-		return run.Put([]byte(retention.CanonicalName(d.Repository)+"@"+d.Digest), b)
-	})
 }
 
 // Deletions returns what run runID recorded, in the order it deleted.
@@ -67,6 +55,9 @@ func (s *Store) Deletions(runID string) ([]Deleted, error) {
 			var d Deleted
 			if err := json.Unmarshal(v, &d); err != nil {
 				return fmt.Errorf("reading run %s: %w", runID, err)
+			}
+			if len(d.Raw) == 0 {
+				d.Raw = content(tx, d.Digest)
 			}
 			out = append(out, d)
 			return nil
@@ -98,9 +89,35 @@ func (s *Store) Runs() ([]Run, error) {
 	return out, err
 }
 
-// RecordDeletion is Record in the executor's terms (execute.Recorder).
+// RecordDeletion keeps the manifest apply is about to delete, under the
+// run's id: the one way a run's record is written (execute.Recorder).
+// d gives its digest, kind, parent and the tags the DELETE takes; raw
+// and contentType are its bytes as the registry served them. A second
+// call for the same manifest in the same run replaces the first.
 func (s *Store) RecordDeletion(runID, repo string, d retention.Deletion, raw []byte, contentType string) error {
-	return s.Record(runID, Deleted{Repository: repo, Digest: d.Digest, Kind: d.Kind, Parent: d.Parent, Tags: d.Tags, ContentType: contentType, Raw: raw})
+	rec := Deleted{
+		Repository: repo, Digest: d.Digest, Kind: d.Kind, Parent: d.Parent, Tags: d.Tags,
+		ContentType: contentType, DeletedAt: time.Now().UTC(),
+	}
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		shared, err := putContent(tx, d.Digest, raw)
+		if err != nil {
+			return err
+		}
+		r := rec
+		if !shared {
+			r.Raw = raw
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		run, err := tx.Bucket(runsBucket).CreateBucketIfNotExists([]byte(runID))
+		if err != nil {
+			return err
+		}
+		return run.Put([]byte(retention.CanonicalName(repo)+"@"+d.Digest), b)
+	})
 }
 
 // ExpireRuns drops the runs whose last deletion was longer than after
@@ -134,6 +151,9 @@ func (s *Store) ExpireRuns(after time.Duration) (int, error) {
 				err = runs.DeleteBucket(k)
 				n++
 			}
+		}
+		if err == nil && n > 0 {
+			err = sweep(tx)
 		}
 		return err
 	})

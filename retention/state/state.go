@@ -4,15 +4,18 @@
 //   - the journal (bucket "journal"): the deletions an apply has begun
 //     and not settled, per repository, so that an apply killed halfway
 //     is finished by the next one;
-//   - the cache (bucket "manifests"): manifests' bytes and content type,
-//     config blobs' bytes, by repository and digest; the digest each tag
+//   - the cache (bucket "manifests"): manifests' content type, config
+//     blobs' bytes, by repository and digest; the digest each tag
 //     pointed at when its manifest was last read whole; and when each
 //     digest was first seen. A digest's content never changes, so an
 //     entry never goes stale; one no run has seen for cacheExpiry is
 //     dropped;
-//   - the recorded runs (bucket "runs"): what each apply deleted, byte
-//     for byte, with its tags, for restore; a run is dropped once its
-//     last deletion is older than stateRetention.
+//   - the recorded runs (bucket "runs"): what each apply deleted, with
+//     its tags, for restore; a run is dropped once its last deletion is
+//     older than stateRetention;
+//   - manifests' bytes (bucket "content"), once each, by digest, for the
+//     cache and the runs both; kept while an entry or a run refers to
+//     them (content.go).
 //
 // Every repository is keyed by its canonical name
 // (retention.CanonicalName), so one registry written two ways has one
@@ -25,6 +28,12 @@
 // registry names the same one. First-seen times cannot be checked, nor
 // can the journal, whose deletions apply makes only once the registry as
 // listed now allows them (no tag on the manifest, its parent gone).
+//
+// Which directory a run uses is decided here too (Resolve): the
+// --state-dir flag, REGPRUNE_STATE_DIR, the configuration's stateDir,
+// else regprune/state under the user cache directory; a directory the
+// user named must be usable. OpenFor opens it for a run, dropping what
+// has expired, and NewRunID names the run whose deletions it records.
 //
 // State is an aid, never a condition: Open reports why a directory
 // cannot be used, and the caller runs without state. A database that
@@ -132,7 +141,7 @@ func openFile(path string, timeout time.Duration) (db *bolt.DB, err error) {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{journalBucket, manifestsBucket, runsBucket} {
+		for _, b := range [][]byte{journalBucket, manifestsBucket, runsBucket, contentBucket} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
