@@ -106,7 +106,7 @@ func readPlanFile(path string) (*retention.Plan, error) {
 	if err != nil {
 		return nil, usageError("reading the plan %s: %v", path, err)
 	}
-	if p.Mode != "plan" {
+	if p.Mode != retention.ModePlan {
 		return nil, usageError("reading the plan %s: mode is %q; apply executes a plan saved with 'regprune plan -o json', not a report", path, p.Mode)
 	}
 	return p, nil

@@ -95,12 +95,13 @@ registry's answer. --list shows the recorded runs.`,
 }
 
 func runOfReport(path string) (string, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return "", usageError("--report: %v", err)
 	}
-	var p retention.Plan
-	if err := json.Unmarshal(b, &p); err != nil {
+	defer f.Close()
+	p, err := retention.ReadPlan(f)
+	if err != nil {
 		return "", usageError("--report %s: not a JSON report: %v", path, err)
 	}
 	if p.RunID == "" {

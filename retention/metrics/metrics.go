@@ -38,7 +38,7 @@ func Gather(p *retention.Plan, duration time.Duration, succeeded bool, now time.
 	reg.MustRegister(tags)
 	gauge("regprune_tags_seen", "Tags seen by the last run.", float64(s.Tags))
 	dels := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "regprune_deletions", Help: "Deletions of the last run, by status (planned in a plan).", ConstLabels: labels}, []string{"status"})
-	if p.Mode == "apply" && !p.DryRun {
+	if p.Mode == retention.ModeApply && !p.DryRun {
 		dels.WithLabelValues("deleted").Set(float64(s.Deleted))
 		dels.WithLabelValues("skipped").Set(float64(s.Skipped))
 		dels.WithLabelValues("failed").Set(float64(s.DeletionsFailed))

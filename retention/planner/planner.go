@@ -51,7 +51,7 @@ func Plan(ctx context.Context, l Lister, rules *retention.Rules, now time.Time, 
 	if workers <= 0 {
 		workers = retention.DefaultConcurrency
 	}
-	p := &retention.Plan{SchemaVersion: retention.SchemaVersion, Mode: "plan", GeneratedAt: now.UTC(), Repositories: []retention.RepoPlan{}}
+	p := &retention.Plan{SchemaVersion: retention.SchemaVersion, Mode: retention.ModePlan, GeneratedAt: now.UTC(), Repositories: []retention.RepoPlan{}}
 
 	all, err := Expand(ctx, l, rules)
 	var failures []retention.RepoPlan
