@@ -18,12 +18,12 @@ import (
 	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 	"github.com/spf13/cobra"
 
+	"github.com/regprune/regprune/internal/emulator"
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/registry"
 	"github.com/regprune/regprune/retention/registry/oci"
-	"github.com/regprune/regprune/retention/registrytest"
 )
 
 // demoConfig is the policy the demo runs, shaped like config.example.yaml.
@@ -129,7 +129,7 @@ func newDemoCmd(e *env) *cobra.Command {
 
 // startDemoRegistries starts and seeds the embedded registry and the
 // GHCR emulator; stop stops both.
-func startDemoRegistries(ctx context.Context, now time.Time, logger *slog.Logger) (host string, ghcr *registrytest.GHCR, stop func(), err error) {
+func startDemoRegistries(ctx context.Context, now time.Time, logger *slog.Logger) (host string, ghcr *emulator.GHCR, stop func(), err error) {
 	host, stopReg, err := startDemoRegistry()
 	if err != nil {
 		return "", nil, nil, err

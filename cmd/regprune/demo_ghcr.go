@@ -9,11 +9,11 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/regprune/regprune/internal/emulator"
 	"github.com/regprune/regprune/internal/seed"
-	"github.com/regprune/regprune/retention/registrytest"
 )
 
-// The demo's GHCR: the emulator of retention/registrytest, on loopback,
+// The demo's GHCR: the emulator of internal/emulator, on loopback,
 // with one organization and a classic token that may delete.
 const (
 	demoGHCROwner = "acme"
@@ -65,10 +65,10 @@ func (c *demoClock) set(t time.Time) {
 // them multi-arch, whose platform images are untagged versions), a
 // signed old release, main builds, a pull-request tag on a kept build,
 // and untagged leftovers of failed pushes, old and new.
-func startDemoGHCR(ctx context.Context, now time.Time) (*registrytest.GHCR, error) {
+func startDemoGHCR(ctx context.Context, now time.Time) (*emulator.GHCR, error) {
 	clock := &demoClock{now: now}
-	g := registrytest.StartGHCR(registrytest.WithGHCROrg(demoGHCROwner), registrytest.WithGHCRClock(clock.Now),
-		registrytest.WithGHCRToken(demoGHCRToken, "demo", registrytest.TokenClassic, "read:packages", "write:packages", "delete:packages"))
+	g := emulator.StartGHCR(emulator.WithGHCROrg(demoGHCROwner), emulator.WithGHCRClock(clock.Now),
+		emulator.WithGHCRToken(demoGHCRToken, "demo", emulator.TokenClassic, "read:packages", "write:packages", "delete:packages"))
 	repo := g.Repo(demoGHCROwner, "app")
 	auth := remote.WithAuth(&authn.Basic{Username: "demo", Password: demoGHCRToken})
 	ago := func(days float64) time.Time { return now.Add(-time.Duration(days * float64(24*time.Hour))) }

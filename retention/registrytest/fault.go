@@ -1,6 +1,8 @@
 package registrytest
 
 import (
+	"github.com/regprune/regprune/internal/emulator"
+
 	"fmt"
 	"net"
 	"net/http"
@@ -96,7 +98,7 @@ func (f *Fault) serve(w http.ResponseWriter, r *http.Request) int {
 	}
 	body := f.Body
 	if body == "" {
-		body = fmt.Sprintf(`{"errors":[{"code":%q,"message":"injected by registrytest","detail":null}]}`, errorCode(status))
+		body = fmt.Sprintf(`{"errors":[{"code":%q,"message":"injected by registrytest","detail":null}]}`, emulator.ErrorCode(status))
 		w.Header().Set("Content-Type", "application/json")
 	}
 	w.WriteHeader(status)
@@ -122,24 +124,4 @@ func (f *Fault) stall(w http.ResponseWriter, r *http.Request) int {
 	case <-r.Context().Done():
 	}
 	return status
-}
-
-// errorCode is the OCI distribution error code that fits status.
-func errorCode(status int) string {
-	switch status {
-	case http.StatusTooManyRequests:
-		return "TOOMANYREQUESTS"
-	case http.StatusUnauthorized:
-		return "UNAUTHORIZED"
-	case http.StatusForbidden:
-		return "DENIED"
-	case http.StatusNotFound:
-		return "MANIFEST_UNKNOWN"
-	case http.StatusMethodNotAllowed:
-		return "UNSUPPORTED"
-	case http.StatusServiceUnavailable:
-		return "UNAVAILABLE"
-	default:
-		return "UNKNOWN"
-	}
 }

@@ -1,6 +1,8 @@
 package registrytest
 
 import (
+	"github.com/regprune/regprune/internal/emulator"
+
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -103,9 +105,9 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, next http.Handler)
 		p.setStatus(i, status)
 		return
 	}
-	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	rec := &emulator.StatusRecorder{ResponseWriter: w, Status: http.StatusOK}
 	next.ServeHTTP(rec, r)
-	p.setStatus(i, rec.status)
+	p.setStatus(i, rec.Status)
 }
 
 func (p *Proxy) setStatus(i, status int) {
@@ -114,16 +116,6 @@ func (p *Proxy) setStatus(i, status int) {
 	if i < len(p.requests) {
 		p.requests[i].Status = status
 	}
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	s.status = code
-	s.ResponseWriter.WriteHeader(code)
 }
 
 // headerRewriter replaces response headers as the target writes them.
@@ -152,8 +144,6 @@ func (h *headerRewriter) Write(b []byte) (int, error) {
 }
 
 func (h *headerRewriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
-
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // Requests returns the requests received since the start or the last
 // Reset, in order of arrival.

@@ -1,4 +1,4 @@
-package registrytest
+package emulator
 
 import (
 	"net/http"

@@ -1,4 +1,4 @@
-package registrytest
+package emulator
 
 import (
 	"encoding/json"
@@ -38,7 +38,7 @@ func (g *GHCR) restMux() http.Handler {
 // restFront records, injects faults, paces and sets the rate headers.
 func (g *GHCR) restFront(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		rec := &StatusRecorder{ResponseWriter: w, Status: http.StatusOK}
 		defer g.record("rest", r, rec)
 		g.runBefore("rest", r)
 		tok := bearer(r)

@@ -1,4 +1,4 @@
-package registrytest
+package emulator
 
 import (
 	"io"
@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"sort"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/registry"
@@ -122,14 +121,6 @@ func WithGHCRClock(now func() time.Time) GHCROption {
 // Default 0: not enforced.
 func WithGHCRPacing(pointsPerMinute int) GHCROption {
 	return func(c *ghcrConfig) { c.pacing = pointsPerMinute }
-}
-
-// NewGHCR starts the emulator and stops it when the test ends.
-func NewGHCR(t testing.TB, opts ...GHCROption) *GHCR {
-	t.Helper()
-	g := StartGHCR(opts...)
-	t.Cleanup(g.Close)
-	return g
 }
 
 // StartGHCR starts the emulator on loopback; the caller closes it.

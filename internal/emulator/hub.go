@@ -1,4 +1,4 @@
-package registrytest
+package emulator
 
 import (
 	"bytes"
@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/registry"
@@ -115,14 +114,6 @@ func WithHubPullLimit(n int) HubOption { return func(c *hubConfig) { c.pulls = n
 // without it would: only the deprecated /v2/users/login logs in.
 func WithHubLegacyLogin() HubOption { return func(c *hubConfig) { c.legacyOnly = true } }
 
-// NewHub starts the emulator and stops it when the test ends.
-func NewHub(t testing.TB, opts ...HubOption) *Hub {
-	t.Helper()
-	h := StartHub(opts...)
-	t.Cleanup(h.Close)
-	return h
-}
-
 // StartHub starts the emulator on loopback; the caller closes it.
 func StartHub(opts ...HubOption) *Hub {
 	cfg := hubConfig{user: "acme", secret: "dckr_pat_test", now: time.Now, tokenTTL: 10 * time.Minute}
@@ -194,13 +185,13 @@ func (h *Hub) record(side string, r *http.Request, status int) {
 // serveRegistry is the OCI side: pushes and pulls record the tags'
 // times; DELETE follows Docker Hub's rules.
 func (h *Hub) serveRegistry(w http.ResponseWriter, r *http.Request) {
-	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	defer func() { h.record("registry", r, rec.status) }()
+	rec := &StatusRecorder{ResponseWriter: w, Status: http.StatusOK}
+	defer func() { h.record("registry", r, rec.Status) }()
 	if f := h.fault("registry", r); f != nil {
 		if f.RetryAfter > 0 {
 			rec.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
 		}
-		ociError(rec, f.Status, errorCode(f.Status), "injected fault")
+		ociError(rec, f.Status, ErrorCode(f.Status), "injected fault")
 		return
 	}
 	path := strings.TrimPrefix(r.URL.Path, "/v2/")
@@ -219,7 +210,7 @@ func (h *Hub) serveRegistry(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		h.inner.ServeHTTP(rec, r)
-		if rec.status == http.StatusAccepted {
+		if rec.Status == http.StatusAccepted {
 			h.mu.Lock()
 			delete(h.digests[repo], ref)
 			h.mu.Unlock()
@@ -232,12 +223,12 @@ func (h *Hub) serveRegistry(w http.ResponseWriter, r *http.Request) {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		h.inner.ServeHTTP(rec, r)
-		if rec.status == http.StatusCreated {
+		if rec.Status == http.StatusCreated {
 			h.stored(repo, ref, fmt.Sprintf("sha256:%x", sha256.Sum256(body)), r.Header.Get("Content-Type"), body)
 		}
 	default:
 		h.inner.ServeHTTP(rec, r)
-		if r.Method == http.MethodGet && rec.status == http.StatusOK {
+		if r.Method == http.MethodGet && rec.Status == http.StatusOK {
 			h.pulled(repo, ref)
 		}
 	}
@@ -336,8 +327,8 @@ func (h *Hub) apiMux() http.Handler {
 	mux.HandleFunc("GET /v2/repositories/{ns}/", h.authed(h.listRepos))
 	mux.HandleFunc("GET /v2/namespaces/{ns}/repositories/{repo}/images", h.authed(h.listImages))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		defer func() { h.record("api", r, rec.status) }()
+		rec := &StatusRecorder{ResponseWriter: w, Status: http.StatusOK}
+		defer func() { h.record("api", r, rec.Status) }()
 		if f := h.fault("api", r); f != nil {
 			if f.RetryAfter > 0 {
 				rec.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))

@@ -1,4 +1,4 @@
-package registrytest
+package emulator
 
 import (
 	"bytes"
@@ -15,13 +15,13 @@ import (
 // serveOCI is the registry side: the token endpoint, the bearer check,
 // and the GHCR behaviour over the in-memory registry.
 func (g *GHCR) serveOCI(w http.ResponseWriter, r *http.Request) {
-	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	rec := &StatusRecorder{ResponseWriter: w, Status: http.StatusOK}
 	defer g.record("oci", r, rec)
 	g.runBefore("oci", r)
 	if f := g.fault("oci", r); f != nil {
 		rec.Header().Set("Content-Type", "application/json")
 		rec.WriteHeader(f.Status)
-		fmt.Fprintf(rec, `{"errors":[{"code":%q,"message":"injected fault"}]}`, errorCode(f.Status))
+		fmt.Fprintf(rec, `{"errors":[{"code":%q,"message":"injected fault"}]}`, ErrorCode(f.Status))
 		return
 	}
 	if r.URL.Path == "/token" {
@@ -58,7 +58,7 @@ func ociError(w http.ResponseWriter, status int, code, msg string) {
 
 // ociManifest serves manifests from the versions' view: a tag or digest
 // of a deleted version is unknown; a PUT makes or retags a version.
-func (g *GHCR) ociManifest(w *statusRecorder, r *http.Request, path string) {
+func (g *GHCR) ociManifest(w *StatusRecorder, r *http.Request, path string) {
 	repo, ref, _ := strings.Cut(path, "/manifests/")
 	owner, name, ok := strings.Cut(repo, "/")
 	if !ok {
@@ -73,7 +73,7 @@ func (g *GHCR) ociManifest(w *statusRecorder, r *http.Request, path string) {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		g.inner.ServeHTTP(w, r)
-		if w.status == http.StatusCreated {
+		if w.Status == http.StatusCreated {
 			g.pushed(owner, name, ref, fmt.Sprintf("sha256:%x", sha256.Sum256(body)))
 		}
 		return
@@ -137,8 +137,8 @@ func (g *GHCR) ociAuthorized(r *http.Request) bool {
 }
 
 // record notes a request once it is answered.
-func (g *GHCR) record(side string, r *http.Request, rec *statusRecorder) {
+func (g *GHCR) record(side string, r *http.Request, rec *StatusRecorder) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.reqs = append(g.reqs, GHCRRequest{Side: side, Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Status: rec.status, Authorization: r.Header.Get("Authorization")})
+	g.reqs = append(g.reqs, GHCRRequest{Side: side, Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Status: rec.Status, Authorization: r.Header.Get("Authorization")})
 }
