@@ -87,7 +87,7 @@ func parse(file string, data []byte, o *options) (*retention.Config, error) {
 	// Viper's own environment layer reads only the process environment;
 	// the variables are read through o.lookup instead and merged over the
 	// file, which gives the same precedence.
-	env, err := readEnv(o.lookup)
+	env, err := fromEnv(o.lookup)
 	if err != nil {
 		return nil, &Error{Err: err}
 	}
