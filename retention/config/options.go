@@ -48,8 +48,8 @@ func WithEnv(lookup func(string) (string, bool)) Option {
 // WithOverrides sets values that override the file and the environment,
 // typically from flags the user set (pass only those, or every default
 // of a flag overrides the file). The keys are those of Overrides:
-// concurrency, maxDeletions (integers) and minAge (a string such as
-// "24h", a retention.Duration or a time.Duration).
+// concurrency, maxDeletions (integers), minAge (a string such as "24h",
+// a retention.Duration or a time.Duration) and stateDir (a string).
 // Later calls add to earlier ones. Default: none.
 func WithOverrides(values map[string]any) Option {
 	return func(o *options) error {

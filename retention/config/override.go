@@ -34,6 +34,7 @@ const (
 	wholeFrom0 overrideKind = iota // an int, 0 or more
 	wholeFrom1                     // an int, 1 or more
 	duration                       // a retention.Duration
+	text                           // a string, taken as written
 )
 
 // overrides is the table. Only top-level scalars fit: lists of policies
@@ -43,6 +44,7 @@ var overrides = []Override{
 	{Key: "concurrency", Flag: "concurrency", Env: "REGPRUNE_CONCURRENCY", Doc: "parallel registry requests", kind: wholeFrom1},
 	{Key: "maxDeletions", Env: "REGPRUNE_MAXDELETIONS", Doc: "the most tagged manifests one apply deletes", kind: wholeFrom0},
 	{Key: "minAge", Env: "REGPRUNE_MINAGE", Doc: "nothing younger is deleted", kind: duration},
+	{Key: "stateDir", Flag: "state-dir", Env: "REGPRUNE_STATE_DIR", Doc: "the state directory", kind: text},
 }
 
 // Overrides returns the keys a flag or an environment variable sets,
@@ -58,8 +60,9 @@ func overrideOf(key string) (Override, bool) {
 }
 
 // fromEnv reads the variables of the table that are set and not empty
-// (as viper does, an empty variable counts as unset), trimmed of
-// spaces. Errors name the variable, not its value.
+// (as viper does, an empty variable counts as unset). Numbers and
+// durations are trimmed of spaces; a string is taken as written. Errors
+// name the variable, not its value.
 func fromEnv(lookup func(string) (string, bool)) (map[string]any, error) {
 	out := map[string]any{}
 	var es errs
@@ -68,11 +71,15 @@ func fromEnv(lookup func(string) (string, bool)) (map[string]any, error) {
 			continue
 		}
 		val, ok := lookup(o.Env)
-		val = strings.TrimSpace(val)
+		if o.kind != text {
+			val = strings.TrimSpace(val)
+		}
 		if !ok || val == "" {
 			continue
 		}
 		switch o.kind {
+		case text:
+			out[o.Key] = val
 		case duration:
 			d, err := retention.ParseDuration(val)
 			if err != nil {
