@@ -42,9 +42,9 @@ const (
 // default, the file, the variable, the flag.
 var overrides = []Override{
 	{Key: "concurrency", Flag: "concurrency", Env: "REGPRUNE_CONCURRENCY", Doc: "parallel registry requests", kind: wholeFrom1},
-	{Key: "maxDeletions", Env: "REGPRUNE_MAXDELETIONS", Doc: "the most tagged manifests one apply deletes", kind: wholeFrom0},
-	{Key: "minAge", Env: "REGPRUNE_MINAGE", Doc: "nothing younger is deleted", kind: duration},
-	{Key: "stateDir", Flag: "state-dir", Env: "REGPRUNE_STATE_DIR", Doc: "the state directory", kind: text},
+	{Key: "maxDeletions", Env: "REGPRUNE_MAXDELETIONS", Doc: "apply deletes nothing when more tagged manifests would go (0: no limit)", kind: wholeFrom0},
+	{Key: "minAge", Env: "REGPRUNE_MINAGE", Doc: "nothing created less than this long ago is deleted", kind: duration},
+	{Key: "stateDir", Flag: "state-dir", Env: "REGPRUNE_STATE_DIR", Doc: "the state directory: the journal, the cache and the runs restore reads", kind: text},
 }
 
 // Overrides returns the keys a flag or an environment variable sets,

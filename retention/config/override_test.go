@@ -1,6 +1,8 @@
 package config
 
 import (
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -63,6 +65,58 @@ func TestOverridesTable(t *testing.T) {
 				t.Errorf("%s sets both %s and %s", name, prev, o.Key)
 			}
 			seen[name] = o.Key
+		}
+	}
+}
+
+// TestOverridesDocumented keeps the README's table equal to Overrides,
+// row for row, and the example file's header naming every flag and
+// variable of it.
+func TestOverridesDocumented(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const header = "| key | flag | variable | sets |"
+	_, table, ok := strings.Cut(string(readme), header+"\n")
+	if !ok {
+		t.Fatalf("the README has no table headed %q", header)
+	}
+	table, _, _ = strings.Cut(table, "\n\n")
+	var got []string
+	for _, l := range strings.Split(table, "\n")[1:] { // after | --- |
+		got = append(got, strings.TrimSpace(l))
+	}
+	cell := func(s string) string {
+		if s == "" || s == "--" {
+			return ""
+		}
+		return "`" + s + "`"
+	}
+	var want []string
+	for _, o := range Overrides() {
+		flag := ""
+		if o.Flag != "" {
+			flag = "--" + o.Flag
+		}
+		row := fmt.Sprintf("| %s | %s | %s | %s |", cell(o.Key), cell(flag), cell(o.Env), o.Doc)
+		want = append(want, strings.ReplaceAll(row, "|  |", "| |"))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("the README's table of overrides (-want +got):\n%s", diff)
+	}
+
+	example, err := os.ReadFile("../../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _, _ := strings.Cut(string(example), "\n\n# Parallel")
+	for _, o := range Overrides() {
+		for _, name := range []string{o.Env, "--" + o.Flag} {
+			if name != "" && name != "--" && !strings.Contains(head, name) {
+				t.Errorf("config.example.yaml's header does not name %s (%s)", name, o.Key)
+			}
 		}
 	}
 }
