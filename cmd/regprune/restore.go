@@ -38,10 +38,11 @@ registry's answer. --list shows the recorded runs.`,
 			if f.output != "text" && f.output != "json" {
 				return usageError("--output: %q is not text or json", f.output)
 			}
-			cfg, _, err := f.load(cmd, e)
+			file, err := f.load(cmd, e)
 			if err != nil {
 				return err
 			}
+			cfg := file.Config
 			log, err := f.loggerTo(e, e.stderr)
 			if err != nil {
 				return err

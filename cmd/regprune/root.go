@@ -352,22 +352,37 @@ func (c *common) loggerTo(e *env, w io.Writer) (*slog.Logger, error) {
 	return nil, usageError("--log-format: %q is not a format (text, json)", c.logFormat)
 }
 
-// load reads and validates the configuration; every failure is exit 2.
-func (c *common) load(cmd *cobra.Command, e *env, extra ...config.Option) (*retention.Config, *retention.Rules, error) {
+// load reads, validates and compiles the configuration; every failure
+// is exit 2. The flags of config.Overrides that the user set override
+// their keys.
+func (c *common) load(cmd *cobra.Command, e *env, extra ...config.Option) (*config.File, error) {
 	path := config.Path(c.configPath, e.getenv)
-	overrides := map[string]any{}
-	if cmd.Flags().Changed("concurrency") {
-		overrides["concurrency"] = c.concurrency
-	}
-	cfg, err := config.Load(path, append([]config.Option{config.WithEnv(e.lookup), config.WithOverrides(overrides)}, extra...)...)
+	opts := []config.Option{config.WithEnv(e.lookup), config.WithOverrides(flagOverrides(cmd))}
+	file, err := config.Read(path, append(opts, extra...)...)
 	if err != nil {
-		return nil, nil, &exitError{code: exitUsage, err: err}
+		return nil, &exitError{code: exitUsage, err: err}
 	}
-	rules, err := cfg.Compile()
-	if err != nil {
-		return nil, nil, &exitError{code: exitUsage, err: fmt.Errorf("%s: %w", path, err)}
+	return file, nil
+}
+
+// flagOverrides is the value of each flag of config.Overrides that the
+// user set on cmd, by its key. A flag left at its default is left out,
+// or it would override the file.
+func flagOverrides(cmd *cobra.Command) map[string]any {
+	out := map[string]any{}
+	for _, o := range config.Overrides() {
+		fl := cmd.Flags().Lookup(o.Flag)
+		if o.Flag == "" || fl == nil || !fl.Changed {
+			continue
+		}
+		if fl.Value.Type() == "int" {
+			n, _ := cmd.Flags().GetInt(o.Flag)
+			out[o.Key] = n
+			continue
+		}
+		out[o.Key] = fl.Value.String()
 	}
-	return cfg, rules, nil
+	return out
 }
 
 func (c *common) format() (report.Format, error) {

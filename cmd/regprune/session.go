@@ -100,7 +100,7 @@ func (f *runFlags) begin(cmd *cobra.Command, e *env) (*session, error) {
 			return nil, usageError("--fail-on: %v", err)
 		}
 	}
-	cfg, rules, err := f.load(cmd, e)
+	file, err := f.load(cmd, e)
 	if err != nil {
 		return nil, err
 	}
@@ -111,14 +111,14 @@ func (f *runFlags) begin(cmd *cobra.Command, e *env) (*session, error) {
 			return nil, err
 		}
 	}
-	s := &session{e: e, f: f, cfg: cfg, rules: rules, log: log, format: format, shard: shard, started: time.Now(), now: e.now(), status: status}
+	s := &session{e: e, f: f, cfg: file.Config, rules: file.Rules, log: log, format: format, shard: shard, started: time.Now(), now: e.now(), status: status}
 	if err := s.runOptions().Check(); err != nil {
 		return nil, usageError("%s: %v", config.Path(f.configPath, e.getenv), err)
 	}
 	if err := s.resolveStateDir(); err != nil {
 		return nil, err
 	}
-	s.warnReadableSecrets()
+	s.warnReadableSecrets(file.LiteralPasswords())
 	log.Info("regprune starting", "version", versionString(), "command", cmd.Name(),
 		"config", config.Path(f.configPath, e.getenv), "scope", f.scope, "shard", shard.String())
 	return s, nil
@@ -256,33 +256,29 @@ func (s *session) appendStepSummary(path string, p *retention.Plan) error {
 }
 
 // warnReadableSecrets warns when the configuration file holds a literal
-// password and other users can read it.
-func (s *session) warnReadableSecrets() {
+// password (for the registries of literal) and other users can read it.
+func (s *session) warnReadableSecrets(literal []string) {
 	path := config.Path(s.f.configPath, s.e.getenv)
-	if host := readableSecret(path); host != "" {
+	if host := readableSecret(path, literal); host != "" {
 		s.log.Warn(readableSecretWarning, "file", path, "registry", host)
 	}
 }
 
 const readableSecretWarning = "the configuration file holds a literal password and other users can read it: use password: ${VAR} or chmod 600"
 
-// readableSecret names a registry whose password is written literally in
-// the configuration file at path while other users may read the file;
-// "" when there is none. A ${VAR} password is never literal, set or not
-// (config.LiteralPasswords reads the file as written).
-func readableSecret(path string) string {
+// readableSecret names the first registry of literal, those whose
+// password the configuration file at path writes literally
+// (config.File.LiteralPasswords: a ${VAR} password never is, set or
+// not), when other users may read the file; "" when there is none.
+func readableSecret(path string, literal []string) string {
+	if len(literal) == 0 {
+		return ""
+	}
 	st, err := os.Stat(path)
 	if err != nil || st.Mode().Perm()&0o044 == 0 {
 		return ""
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	if hosts := config.LiteralPasswords(data); len(hosts) > 0 {
-		return hosts[0]
-	}
-	return ""
+	return literal[0]
 }
 
 // progress returns a progress callback that redraws the status line, or

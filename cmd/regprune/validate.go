@@ -17,12 +17,13 @@ func newValidateCmd(e *env) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var unset []string
-			cfg, rules, err := c.load(cmd, e, config.WithUnsetCredentials(func(key, variable string) {
+			file, err := c.load(cmd, e, config.WithUnsetCredentials(func(key, variable string) {
 				unset = append(unset, fmt.Sprintf("warning: %s: environment variable %s is not set (plan and apply need it)", key, variable))
 			}))
 			if err != nil {
 				return err
 			}
+			cfg, rules := file.Config, file.Rules
 			local := ""
 			if l := rules.Local; l != nil {
 				if l.Docker != nil {
@@ -40,7 +41,7 @@ func newValidateCmd(e *env) *cobra.Command {
 			for _, w := range append(cfg.HostWarnings(), cfg.ProviderWarnings()...) {
 				fmt.Fprintln(e.stdout, "warning: "+w)
 			}
-			if host := readableSecret(config.Path(c.configPath, e.getenv)); host != "" {
+			if host := readableSecret(config.Path(c.configPath, e.getenv), file.LiteralPasswords()); host != "" {
 				fmt.Fprintf(e.stdout, "warning: registries %s: %s\n", host, readableSecretWarning)
 			}
 			if err := (job.Options{Rules: rules}).Check(); err != nil {

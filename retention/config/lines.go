@@ -25,12 +25,11 @@ func (e *lineError) Unwrap() error { return e.err }
 // withLines puts the line of its key in front of every error of err
 // (one, or several joined) whose key the file sets. A key set only by
 // the environment or an override has no line and is left as it is.
-func withLines(data []byte, err error) error {
-	var doc yaml.Node
-	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+// root is the file's top-level node (parseYAML), nil for an empty file.
+func withLines(root *yaml.Node, err error) error {
+	if root == nil {
 		return err
 	}
-	root := doc.Content[0]
 	list := flatten(err)
 	out := make([]error, 0, len(list))
 	for _, e := range list {

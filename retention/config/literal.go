@@ -11,13 +11,22 @@ import "go.yaml.in/yaml/v3"
 // variable's value that happens to appear elsewhere in the file is not
 // taken for a literal password. A file that does not parse has none.
 func LiteralPasswords(data []byte) []string {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil {
+		return nil
+	}
+	return literalPasswords(&doc)
+}
+
+// literalPasswords is LiteralPasswords on the parsed file.
+func literalPasswords(doc *yaml.Node) []string {
 	var raw struct {
 		Registries []struct {
 			Host     any `yaml:"host"`
 			Password any `yaml:"password"`
 		} `yaml:"registries"`
 	}
-	if yaml.Unmarshal(data, &raw) != nil {
+	if doc == nil || doc.Decode(&raw) != nil {
 		return nil
 	}
 	var out []string

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"slices"
 )
 
 // Option configures Load. An option that is given bad input fails Load.
@@ -48,30 +47,14 @@ func WithEnv(lookup func(string) (string, bool)) Option {
 
 // WithOverrides sets values that override the file and the environment,
 // typically from flags the user set (pass only those, or every default
-// of a flag overrides the file). Keys are concurrency, maxDeletions
-// (integers) and minAge (a string such as "24h", a retention.Duration
-// or a time.Duration). Later calls add to earlier ones. Default: none.
+// of a flag overrides the file). The keys are those of Overrides:
+// concurrency, maxDeletions (integers), minAge (a string such as "24h",
+// a retention.Duration or a time.Duration) and stateDir (a string).
+// Later calls add to earlier ones. Default: none.
 func WithOverrides(values map[string]any) Option {
 	return func(o *options) error {
-		var es errs
-		for _, k := range slices.Sorted(maps.Keys(values)) {
-			v := values[k]
-			if !slices.ContainsFunc(scalarKeys, func(s struct{ key, env string }) bool { return s.key == k }) {
-				es.add(k, "cannot be overridden (want concurrency, maxDeletions or minAge)")
-				continue
-			}
-			least := 0
-			if k == "concurrency" {
-				least = 1
-			}
-			if n, ok := toInt(v); ok && n < least {
-				es.add(k, fmt.Sprintf("must be at least %d (got %d)", least, n))
-				continue
-			}
-			check(&es, "", map[string]any{k: v}, configType)
-		}
-		if len(es) > 0 {
-			return fmt.Errorf("checking overrides: %w", es.join())
+		if err := checkOverrides(values); err != nil {
+			return fmt.Errorf("checking overrides: %w", err)
 		}
 		if o.overrides == nil {
 			o.overrides = map[string]any{}

@@ -5,28 +5,43 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
 )
 
-// checkYAML parses data on its own before viper does, to tell a syntax
-// error (with its line) from a document that is not a mapping. viper's
-// decoder reports the latter quoting the document, which could be a secret.
-func checkYAML(data []byte) error {
+// parseYAML parses data, the one time the file is parsed: the node it
+// returns keeps every key's line, and everything else (the document
+// viper is given, the lines of errors, the literal passwords) is read
+// from it. It tells a syntax error (with its line) from a document that
+// is not a mapping, which viper's decoder would report quoting the
+// document, which could be a secret. The document node is nil for an
+// empty file, where every key has its default.
+func parseYAML(data []byte) (*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return yamlError{err}
+		return nil, yamlError{err}
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		return nil // empty: every key has its default
+		return nil, nil
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode && root.Tag != "!!null" {
-		return fmt.Errorf("line %d: the document must be a mapping of keys such as policies:", root.Line)
+		return nil, fmt.Errorf("line %d: the document must be a mapping of keys such as policies:", root.Line)
 	}
 	var es []error
 	checkKeys(root, &es)
-	return errors.Join(es...)
+	if err := errors.Join(es...); err != nil {
+		return nil, err
+	}
+	return &doc, nil
+}
+
+// rootOf is the top-level mapping of a document parseYAML returned, or
+// nil.
+func rootOf(doc *yaml.Node) *yaml.Node {
+	if doc == nil {
+		return nil
+	}
+	return doc.Content[0]
 }
 
 // checkKeys refuses what viper would silently reinterpret: a key with a
@@ -60,9 +75,9 @@ func checkKeys(n *yaml.Node, es *[]error) {
 	}
 }
 
-// yamlError drops the parser's "yaml: " and viper's "While parsing
-// config: " so the message reads "regprune.yaml: invalid YAML: line 3: ...".
-// Past checkYAML, the parser's messages quote keys, never values.
+// yamlError drops the parser's "yaml: " so the message reads
+// "regprune.yaml: invalid YAML: line 3: ...". Past parseYAML, the
+// parser's messages quote keys, never values.
 type yamlError struct{ err error }
 
 func (e yamlError) Error() string {
@@ -70,12 +85,7 @@ func (e yamlError) Error() string {
 	if errors.As(e.err, &te) {
 		return "invalid YAML: " + strings.Join(te.Errors, "; ")
 	}
-	msg := e.err.Error()
-	var pe viper.ConfigParseError
-	if errors.As(e.err, &pe) {
-		msg = pe.Unwrap().Error()
-	}
-	return "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")
+	return "invalid YAML: " + strings.TrimPrefix(e.err.Error(), "yaml: ")
 }
 
 func (e yamlError) Unwrap() error { return e.err }
