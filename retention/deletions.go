@@ -323,3 +323,78 @@ func heldBy(r *Rules, pin, tag string) string {
 	}
 	return pin
 }
+
+// planUntagged adds the untagged deletions to the plan, once the tagged
+// ones are planned: referrers of manifests the plan deletes follow them
+// (kind referrer), and an untagged manifest older than every untagged
+// rule (and minAge) by push time that nothing which stays references
+// goes (kind untagged). What stays is closed over index children, over
+// subject in both directions, and over kept attachment tags.
+func (dp *deletionPlan) planUntagged(now time.Time) {
+	older, ok := dp.r.UntaggedRule(append([]string{dp.l.Repository}, dp.l.Aliases...)...)
+	if !ok {
+		return
+	}
+	if !dp.l.ListsUntagged {
+		dp.rp.Notes = append(dp.rp.Notes, "untagged: this registry cannot list untagged manifests (its API lists tags only), so the untagged rule does nothing here")
+		return
+	}
+	age := untaggedAge{now: now, older: older, minAge: dp.r.MinAge}
+	set := untaggedCandidates(dp.l.Untagged, dp.tagged, dp.gone)
+	dp.followDeletedSubjects(set)
+	stays := staying(dp.l.Manifests, dp.stayingSeeds(set, age), set, dp.gone)
+	dels, note := untaggedDeletions(dp.l.Manifests, set, dp.gone, stays, age)
+	for _, d := range dels {
+		dp.gone[d.Digest] = true
+	}
+	dp.untagged = append(dp.untagged, dels...)
+	if note != "" {
+		dp.rp.Notes = append(dp.rp.Notes, note)
+	}
+}
+
+// followDeletedSubjects deletes the untagged referrers (signatures,
+// attestations, SBOMs pushed with a subject) of manifests this plan
+// deletes, whatever their age, after their subject; and theirs in turn.
+func (dp *deletionPlan) followDeletedSubjects(set untaggedSet) {
+	for changed := true; changed; {
+		changed = false
+		for _, dg := range set.order {
+			subject := dp.l.Manifests[dg].Subject
+			if dp.gone[dg] || subject == "" || !dp.gone[subject] {
+				continue
+			}
+			dp.gone[dg] = true
+			changed = true
+			dp.referrers = append(dp.referrers, Deletion{Digest: dg, Tags: []string{}, Kind: KindReferrer, Parent: subject, Reason: "untagged referrer of " + subject + ", which is deleted"})
+			dp.followChildren(dg)
+		}
+	}
+}
+
+// stayingSeeds lists what stays whatever the untagged rule says: every
+// kept digest, every tagged one not deleted, the subject of every kept
+// attachment tag, and the untagged manifests too young (or of unknown
+// age) to go.
+func (dp *deletionPlan) stayingSeeds(set untaggedSet, age untaggedAge) []string {
+	var seeds []string
+	for dg := range dp.kept {
+		seeds = append(seeds, dg)
+	}
+	for dg := range dp.tagged {
+		if !dp.gone[dg] {
+			seeds = append(seeds, dg)
+		}
+	}
+	for i, t := range dp.l.Tags {
+		if subject, ok := AttachmentSubject(t.Name); ok && dp.rp.Tags[i].Action == Keep {
+			seeds = append(seeds, subject)
+		}
+	}
+	for _, dg := range set.order {
+		if !dp.gone[dg] && !age.mayGo(set.pushed[dg]) {
+			seeds = append(seeds, dg)
+		}
+	}
+	return seeds
+}
