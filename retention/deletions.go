@@ -1,8 +1,6 @@
 package retention
 
 import (
-	"fmt"
-	"sort"
 	"strings"
 	"time"
 )
@@ -200,20 +198,9 @@ func (dp *deletionPlan) attachedWhys(dg string) (map[int]string, bool) {
 	for _, i := range dp.attachedTo[dg] {
 		td := &dp.rp.Tags[i]
 		subject, _ := AttachmentSubject(dp.l.Tags[i].Name)
-		var why string
-		switch {
-		case dp.gone[subject]:
-			why = "subject " + subject + " is deleted"
-		case dp.l.Missing[subject]:
-			why = "subject " + subject + " no longer exists"
-		case dp.l.Unplaced[subject] != "":
-			td.Reasons = append(td.Reasons, dp.l.Unplaced[subject])
-		case dp.kept[subject]:
-			td.Reasons = append(td.Reasons, "follows its subject "+subject+", which is kept")
-		case dp.tagged[subject]:
-			td.Reasons = append(td.Reasons, "follows its subject "+subject+", whose tags are deleted alone")
-		default:
-			td.Reasons = append(td.Reasons, "follows its subject "+subject+", which exists untagged")
+		why, stays := subjectFate(subject, dp.l, dp.gone, dp.kept, dp.tagged)
+		if stays != "" {
+			td.Reasons = append(td.Reasons, stays)
 		}
 		if why == "" {
 			all = false
@@ -284,44 +271,6 @@ func (dp *deletionPlan) attachedStays(dg string, whys map[int]string, ordinary *
 		dp.rp.Tags[i].Reasons = append(dp.rp.Tags[i].Reasons, "tag deleted alone: "+why)
 	}
 	dp.tagOnly = append(dp.tagOnly, Deletion{Digest: dg, Tags: tagNames(dp.l, ordinary.deleted), Kind: KindTag, Reason: why})
-}
-
-// followSubjects turns the deletion of an ordinarily tagged manifest
-// whose subject this plan deletes too (an SBOM tagged sbom-old for old)
-// into a referrer of that subject: it runs after the subject, and only
-// when the subject's deletion succeeded (execute checks it), so an SBOM
-// is never deleted while its image stays.
-func followSubjects(l Listing, images, referrers []Deletion, gone map[string]bool) ([]Deletion, []Deletion) {
-	kept := images[:0]
-	for _, d := range images {
-		if subject := l.Manifests[d.Digest].Subject; subject != "" && gone[subject] {
-			d.Kind, d.Parent = KindReferrer, subject
-			d.Reason += "; it refers to " + subject + ", and goes after it"
-			referrers = append(referrers, d)
-			continue
-		}
-		kept = append(kept, d)
-	}
-	return kept, referrers
-}
-
-func tagNames(l Listing, idx []int) []string {
-	out := make([]string, 0, len(idx))
-	for _, i := range idx {
-		out = append(out, l.Tags[i].Name)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// heldBy says why an attachment tag that would follow its subject stays:
-// protect.tags, or a keep rule that selects it (pin); "" when nothing
-// holds it.
-func heldBy(r *Rules, pin, tag string) string {
-	if p, ok := r.Protect.Match(tag); ok {
-		return fmt.Sprintf("protected by protect.tags %q", p.String())
-	}
-	return pin
 }
 
 // planUntagged adds the untagged deletions to the plan, once the tagged
