@@ -152,7 +152,7 @@ func timeName(word string) string {
 		return "arrival time"
 	case ClockPushed:
 		return "push time"
-	case ClockFirstSeen:
+	case clockFirstSeen:
 		return "first-seen time"
 	}
 	return "creation time"
