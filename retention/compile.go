@@ -57,8 +57,8 @@ type CompiledRule struct {
 	PulledWithin time.Duration
 }
 
-// TimeBased reports whether the rule ranks or filters by creation time.
-func (r CompiledRule) TimeBased() bool { return r.Newest > 0 || r.YoungerThan > 0 }
+// timeBased reports whether the rule ranks or filters by creation time.
+func (r CompiledRule) timeBased() bool { return r.Newest > 0 || r.YoungerThan > 0 }
 
 // FieldError is a configuration error at one key.
 type FieldError struct {
@@ -67,12 +67,6 @@ type FieldError struct {
 }
 
 func (e *FieldError) Error() string { return e.Key + ": " + e.Msg }
-
-// Validate checks the configuration without compiling it for use.
-func (c *Config) Validate() error {
-	_, err := c.Compile()
-	return err
-}
 
 // Compile validates the configuration and returns its rules. Every
 // problem found is returned, each naming its key.
@@ -98,7 +92,7 @@ func (c *Config) Compile() (*Rules, error) {
 	}
 	r := &Rules{MinAge: time.Duration(c.MinAge)}
 	var err error
-	if r.Protect, err = CompilePatterns(c.Protect.Tags); err != nil {
+	if r.Protect, err = compilePatterns(c.Protect.Tags); err != nil {
 		eachPattern(err, func(index, msg string) { add("protect.tags"+index, "%s", msg) })
 	}
 	checkRegistries(c.Registries, add)
@@ -223,7 +217,7 @@ func compilePolicy(key string, p Policy, sc scope) (*CompiledPolicy, []error) {
 	cp.Repositories = compileRepos(key+".repositories", p.Repositories, compileRepo, &errs)
 	cp.Exclude = compileRepos(key+".exclude", p.Exclude, compileRepo, &errs)
 	var err error
-	if cp.Tags, err = CompilePatterns(p.Tags); err != nil {
+	if cp.Tags, err = compilePatterns(p.Tags); err != nil {
 		eachPattern(err, func(index, msg string) { errs.add(key+".tags"+index, "%s", msg) })
 	}
 	cp.Untagged = compileUntagged(key+".untagged", p.Untagged, sc, &errs)
@@ -307,7 +301,7 @@ func compileRepos(key string, repos []string, compile func(string) (Pattern, err
 func compileRule(rk string, j int, k KeepRule, errs *fieldErrors) CompiledRule {
 	rule := CompiledRule{Semver: k.Semver, Newest: k.Newest, YoungerThan: time.Duration(k.YoungerThan), PulledWithin: time.Duration(k.PulledWithin)}
 	var err error
-	if rule.Tags, err = CompilePatterns(k.Tags); err != nil {
+	if rule.Tags, err = compilePatterns(k.Tags); err != nil {
 		eachPattern(err, func(index, msg string) { errs.add(rk+".tags"+index, "%s", msg) })
 	}
 	kinds := 0
@@ -377,7 +371,7 @@ func compileRepoPattern(s string) (Pattern, error) {
 	if _, err := name.NewRegistry(host, name.StrictValidation); err != nil || !(strings.ContainsAny(host, ".:") || host == "localhost") {
 		return Pattern{}, fmt.Errorf("%q must start with a registry host (host or host:port), such as localhost:5000/team/app", s)
 	}
-	p, err := CompilePattern(s)
+	p, err := compilePattern(s)
 	if err != nil {
 		return Pattern{}, err
 	}
@@ -399,18 +393,18 @@ func compileLocalRepoPattern(s string) (Pattern, error) {
 	if strings.HasPrefix(s, "/") && strings.HasSuffix(s, "/") && len(s) >= 2 {
 		return Pattern{}, fmt.Errorf("%q: repositories are globs, not regular expressions", s)
 	}
-	return CompilePattern(s)
+	return compilePattern(s)
 }
 
 // eachPattern calls add with the index ("[2]") and the message of each
-// bad pattern of a CompilePatterns error.
+// bad pattern of a compilePatterns error.
 func eachPattern(err error, add func(index, msg string)) {
 	list := []error{err}
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		list = j.Unwrap()
 	}
 	for _, e := range list {
-		var pe *PatternError
+		var pe *patternError
 		if errors.As(e, &pe) {
 			add(fmt.Sprintf("[%d]", pe.Index), pe.Err.Error())
 			continue
@@ -444,10 +438,10 @@ func (r *Rules) PoliciesFor(names ...string) []*CompiledPolicy {
 func (p *CompiledPolicy) Governs(names ...string) bool {
 	named := len(p.Repositories) == 0
 	for _, n := range names {
-		if _, ok := p.Repositories.MatchRepository(n); ok {
+		if _, ok := p.Repositories.matchRepository(n); ok {
 			named = true
 		}
-		if _, excluded := p.Exclude.MatchRepository(n); excluded {
+		if _, excluded := p.Exclude.matchRepository(n); excluded {
 			return false
 		}
 	}
@@ -467,7 +461,7 @@ func (r *Rules) NeedsTime(names ...string) bool {
 			return true
 		}
 		for _, k := range p.Keep {
-			if k.TimeBased() {
+			if k.timeBased() {
 				return true
 			}
 		}

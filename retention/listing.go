@@ -1,6 +1,9 @@
 package retention
 
-import "time"
+import (
+	"sort"
+	"time"
+)
 
 // Listing is what the registry side learned about one repository: every
 // tag with the digest it points at, and what is known of each manifest.
@@ -51,6 +54,16 @@ func (l Listing) TagNames() []string {
 	for _, t := range l.Tags {
 		out = append(out, t.Name)
 	}
+	return out
+}
+
+// tagNames returns the names of the tags at idx, sorted.
+func tagNames(l Listing, idx []int) []string {
+	out := make([]string, 0, len(idx))
+	for _, i := range idx {
+		out = append(out, l.Tags[i].Name)
+	}
+	sort.Strings(out)
 	return out
 }
 

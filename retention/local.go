@@ -55,9 +55,9 @@ const (
 	ClockArrived = "arrived"
 	ClockCreated = "created"
 	ClockPushed  = "pushed"
-	// ClockFirstSeen is no policy's clock: it names, in reasons, the time
+	// clockFirstSeen is no policy's clock: it names, in reasons, the time
 	// minAge read when the creation time was unknown.
-	ClockFirstSeen = "first seen"
+	clockFirstSeen = "first seen"
 )
 
 // LocalRules is the compiled local section.

@@ -20,8 +20,8 @@ type Pattern struct {
 	canon string
 }
 
-// CompilePattern parses one pattern.
-func CompilePattern(p string) (Pattern, error) {
+// compilePattern parses one pattern.
+func compilePattern(p string) (Pattern, error) {
 	if p == "" {
 		return Pattern{}, fmt.Errorf("empty pattern")
 	}
@@ -47,9 +47,9 @@ func (p Pattern) Match(name string) bool {
 	return ok
 }
 
-// MatchRepository reports whether a full repository name matches, as
+// matchRepository reports whether a full repository name matches, as
 // written or with both hosts in their canonical spelling.
-func (p Pattern) MatchRepository(name string) bool {
+func (p Pattern) matchRepository(name string) bool {
 	if p.Match(name) {
 		return true
 	}
@@ -71,36 +71,36 @@ func (p Pattern) String() string { return p.text }
 // Patterns is a list of patterns that match when any one matches.
 type Patterns []Pattern
 
-// MatchRepository returns the first pattern that matches a full
-// repository name (see Pattern.MatchRepository).
-func (ps Patterns) MatchRepository(name string) (Pattern, bool) {
+// matchRepository returns the first pattern that matches a full
+// repository name (see Pattern.matchRepository).
+func (ps Patterns) matchRepository(name string) (Pattern, bool) {
 	for _, p := range ps {
-		if p.MatchRepository(name) {
+		if p.matchRepository(name) {
 			return p, true
 		}
 	}
 	return Pattern{}, false
 }
 
-// PatternError is a pattern of a list that does not compile.
-type PatternError struct {
+// patternError is a pattern of a list that does not compile.
+type patternError struct {
 	Index int
 	Err   error
 }
 
-func (e *PatternError) Error() string { return fmt.Sprintf("[%d]: %v", e.Index, e.Err) }
-func (e *PatternError) Unwrap() error { return e.Err }
+func (e *patternError) Error() string { return fmt.Sprintf("[%d]: %v", e.Index, e.Err) }
+func (e *patternError) Unwrap() error { return e.Err }
 
-// CompilePatterns parses every pattern. Each that does not compile is a
-// *PatternError naming its index; several are joined (errors.Join), so
+// compilePatterns parses every pattern. Each that does not compile is a
+// *patternError naming its index; several are joined (errors.Join), so
 // that every bad pattern of a list is reported at once.
-func CompilePatterns(ps []string) (Patterns, error) {
+func compilePatterns(ps []string) (Patterns, error) {
 	out := make(Patterns, 0, len(ps))
 	var errs []error
 	for i, p := range ps {
-		c, err := CompilePattern(p)
+		c, err := compilePattern(p)
 		if err != nil {
-			errs = append(errs, &PatternError{Index: i, Err: err})
+			errs = append(errs, &patternError{Index: i, Err: err})
 			continue
 		}
 		out = append(out, c)

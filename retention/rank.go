@@ -9,11 +9,11 @@ import (
 	"github.com/Masterminds/semver/v3"
 )
 
-// ParseSemver parses a tag as a semantic version, with one leading "v"
+// parseSemver parses a tag as a semantic version, with one leading "v"
 // allowed. Parsing is strict (MAJOR.MINOR.PATCH): a lenient parser would
 // read date tags such as 20240101 as versions and rank them above every
 // release.
-func ParseSemver(tag string) (*semver.Version, bool) {
+func parseSemver(tag string) (*semver.Version, bool) {
 	v, err := semver.StrictNewVersion(strings.TrimPrefix(tag, "v"))
 	if err != nil {
 		return nil, false
@@ -56,7 +56,7 @@ func (c candidate) age(word string) (time.Time, string) {
 	case c.pushed.After(c.created):
 		return c.pushed, ClockPushed
 	case c.created.IsZero() && !c.firstSeen.IsZero():
-		return c.firstSeen, ClockFirstSeen
+		return c.firstSeen, clockFirstSeen
 	}
 	return c.created, word
 }
@@ -74,7 +74,7 @@ func rankSemver(cs []candidate, rule *SemverRule) (kept map[int]string, ranked m
 	var order []string
 	ranked = map[int]bool{}
 	for _, c := range cs {
-		v, ok := ParseSemver(c.tag)
+		v, ok := parseSemver(c.tag)
 		if !ok || (v.Prerelease() != "" && !rule.Prerelease) {
 			continue
 		}

@@ -5,5 +5,6 @@
 // Kubernetes API types, so that a misspelt key fails the test suite
 // instead of a night's cleanup. A dependency check keeps the core, the
 // planner and the executor free of HTTP, configuration files, retries and
-// the Docker Engine.
+// the Docker Engine, and a count keeps the names the core exports under a
+// ceiling.
 package lint
