@@ -185,6 +185,12 @@ func (r *repoRun) noteGate() {
 		return
 	}
 	r.rp.Gate = &retention.GateStats{Rounds: r.rounds, LargestWindow: retention.Duration(r.largest)}
+	rounds := "round"
+	if r.rounds > 1 {
+		rounds = "rounds"
+	}
+	r.rp.Notes = append(r.rp.Notes, fmt.Sprintf("gate: %d %s of resolving every tag; the largest window a request relied on was %s (verifyWindow %s)",
+		r.rounds, rounds, r.largest.Round(time.Millisecond), r.opts.VerifyWindow))
 }
 
 // protectUndeleted reads every planned index that was not deleted and
