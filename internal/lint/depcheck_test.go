@@ -51,7 +51,7 @@ func TestDependencies(t *testing.T) {
 		}
 	}
 	const retry = "github.com/hashicorp/go-retryablehttp"
-	allowed := map[string]bool{filepath.Join("retention", "registry", "oci", "transport.go"): true, filepath.Join("retention", "registry", "github", "retry.go"): true, filepath.Join("retention", "registry", "dockerhub", "retry.go"): true, filepath.Join("retention", "registry", "internal", "rest", "retry.go"): true}
+	allowed := map[string]bool{filepath.Join("retention", "registry", "oci", "transport.go"): true, filepath.Join("retention", "registry", "dockerhub", "retry.go"): true, filepath.Join("retention", "registry", "internal", "rest", "retry.go"): true}
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
