@@ -36,7 +36,7 @@ type Client struct {
 	creds    func() (string, string)
 	tagsOf   map[string]map[string][]string // repo -> digest -> tags, from the last listing
 	read     map[string]rawManifest         // "repo@digest" -> the manifest read (manifests.go)
-	waited   time.Duration
+	waits    *rest.Waits
 	loginOld bool // /v2/auth/token is missing: /v2/users/login
 }
 
@@ -67,23 +67,21 @@ func New(oci registry.OCI, o Options) *Client {
 	if o.MinWait <= 0 {
 		o.MinWait = time.Second
 	}
-	if o.MaxWait <= 0 {
-		o.MaxWait = rest.MaxWait
-	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	c := &Client{OCI: oci, api: strings.TrimSuffix(o.APIURL, "/"), user: o.Username, secret: o.Secret, creds: o.Credentials, log: o.Logger, tagsOf: map[string]map[string][]string{}, read: map[string]rawManifest{}}
-	c.http = c.httpClient(o.MinWait, o.MaxWait)
+	// The Hub API's one retry layer (the REST kit's), unpaced: 5xx and
+	// transport errors back off from half a second; a 429 waits
+	// Retry-After seconds, or until X-Retry-After (a unix time, from
+	// older deployments), else MinWait, doubling, up to MaxWait.
+	c.http, c.waits = rest.NewHTTPClient(rest.Options{Service: "Docker Hub API", WaitHeaders: []string{rest.RetryAfter, rest.XRetryAfter},
+		MinWait: o.MinWait, MaxWait: o.MaxWait, Backoff: 500 * time.Millisecond, Logger: o.Logger})
 	return c
 }
 
 // Waited is how long the client waited for the Hub API's rate limit.
-func (c *Client) Waited() (paced, limited time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return 0, c.waited
-}
+func (c *Client) Waited() (paced, limited time.Duration) { return c.waits.Waited() }
 
 // login gets a bearer JWT (it lasts about ten minutes): /v2/auth/token,
 // else the deprecated /v2/users/login where the newer call is missing.

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
 	"github.com/regprune/regprune/retention"
 )
 
@@ -54,10 +56,30 @@ func (c *Client) DeleteDigest(ctx context.Context, repo, digest string, tags []s
 		}
 	}
 	err := c.OCI.DeleteDigest(ctx, repo, digest, tags)
-	if errors.Is(err, retention.ErrDenied) && strings.Contains(err.Error(), "still be referenced") {
+	if referenced(err) {
 		return fmt.Errorf("%w: %w", retention.ErrReferenced, err)
 	}
 	return err
+}
+
+// referenced reports whether err is Docker Hub's refusal of a digest
+// DELETE over the OCI API because the manifest is still referenced (a
+// tag on it, or an index listing it), read by status and code, not by
+// its message: Docker Hub's registry reference (DeleteImageManifest)
+// gives 403 for that alone, the DENIED code's "The manifest may still
+// be referenced"; a token without the delete scope is refused by the
+// token service (401) before.
+func referenced(err error) bool {
+	var te *transport.Error
+	if !errors.As(err, &te) || te.StatusCode != http.StatusForbidden {
+		return false
+	}
+	for _, d := range te.Errors {
+		if d.Code == transport.DeniedErrorCode {
+			return true
+		}
+	}
+	return false
 }
 
 // outside returns the names of listed that tags does not hold.

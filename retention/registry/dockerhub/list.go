@@ -2,6 +2,7 @@ package dockerhub
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/registry/internal/rest"
 )
 
 // hubPage is a page of the Hub API's lists.
@@ -56,42 +58,38 @@ type hubImage struct {
 	LastPushed string `json:"last_pushed"`
 }
 
-// pages follows a list's next URLs to the end; a page that fails fails
-// the whole list, never a shorter one. The next URL must stay on the API.
-func pages[T any](ctx context.Context, c *Client, first string, each func(T)) (int, error) {
-	for u := first; u != ""; {
-		if !strings.HasPrefix(u, c.api+"/") {
-			return 0, fmt.Errorf("%w: the Docker Hub API's next page %q is not on %s", retention.ErrTruncated, u, c.api)
-		}
+// walker keeps every page on the API.
+func (c *Client) walker() rest.Walker {
+	return rest.Walker{API: "the Docker Hub API", Base: c.api + "/"}
+}
+
+// page reads one page of a list into a []T, and names the next page by
+// the page's next URL.
+func page[T any](c *Client) func(ctx context.Context, u string) ([]T, string, error) {
+	return func(ctx context.Context, u string) ([]T, string, error) {
 		var p hubPage[T]
 		status, err := c.call(ctx, http.MethodGet, u, &p)
 		if err != nil {
-			return 0, err
+			return nil, "", err
 		}
 		if status != http.StatusOK {
-			return status, hubError(status, u)
+			return nil, "", hubError(status, u)
 		}
-		for _, r := range p.Results {
-			each(r)
+		if p.Next == nil {
+			return p.Results, "", nil
 		}
-		u = ""
-		if p.Next != nil {
-			u = *p.Next
-		}
+		return p.Results, *p.Next, nil
 	}
-	return http.StatusOK, nil
 }
 
+// hubError is the Hub API's answer status onto the core's sentinels (the
+// REST kit's), but that a 404 means the repository is missing.
 func hubError(status int, u string) error {
-	switch status {
-	case http.StatusUnauthorized, http.StatusForbidden:
-		return fmt.Errorf("%w: the Docker Hub API answered %d to %s", retention.ErrDenied, status, u)
-	case http.StatusNotFound:
-		return fmt.Errorf("%w: the Docker Hub API answered 404 to %s", retention.ErrRepositoryNotFound, u)
-	case http.StatusTooManyRequests:
-		return fmt.Errorf("%w: the Docker Hub API answered 429 to %s", retention.ErrRateLimited, u)
+	e := &rest.Error{API: "the Docker Hub API", Status: status, URL: u}
+	if status == http.StatusNotFound {
+		e.Kind = retention.ErrRepositoryNotFound
 	}
-	return fmt.Errorf("the Docker Hub API answered %d to %s", status, u)
+	return e
 }
 
 func parseTime(s *string) time.Time {
@@ -119,7 +117,7 @@ func (c *Client) shallow(ctx context.Context, repo string) (retention.Listing, e
 	var bad []string
 	byDigest := map[string][]string{}
 	tagsURL := fmt.Sprintf("%s/v2/namespaces/%s/repositories/%s/tags?page_size=100", c.api, url.PathEscape(ns), url.PathEscape(name))
-	if _, err := pages(ctx, c, tagsURL, func(t hubTag) {
+	if err := rest.Pages(ctx, c.walker(), tagsURL, page[hubTag](c), func(t hubTag) {
 		if t.Digest == "" {
 			bad = append(bad, t.Name)
 			return
@@ -137,13 +135,14 @@ func (c *Client) shallow(ctx context.Context, repo string) (retention.Listing, e
 	}
 	sort.Slice(l.Tags, func(i, j int) bool { return l.Tags[i].Name < l.Tags[j].Name })
 	imagesURL := fmt.Sprintf("%s/v2/namespaces/%s/repositories/%s/images?currently_tagged=false&page_size=100", c.api, url.PathEscape(ns), url.PathEscape(name))
-	status, err := pages(ctx, c, imagesURL, func(im hubImage) {
+	err = rest.Pages(ctx, c.walker(), imagesURL, page[hubImage](c), func(im hubImage) {
 		if len(byDigest[im.Digest]) == 0 {
 			l.Untagged = append(l.Untagged, retention.Untagged{Digest: im.Digest, Pushed: parseTime(&im.LastPushed)})
 		}
 	})
+	var refused *rest.Error
 	switch {
-	case status == http.StatusForbidden:
+	case errors.As(err, &refused) && refused.Status == http.StatusForbidden:
 		l.Untagged = nil
 		l.Notes = append(l.Notes, "untagged: Docker Hub lists untagged manifests only on paid plans (the images list answered 403), so untagged deletes nothing here")
 	case err != nil:
@@ -229,7 +228,9 @@ func (c *Client) Catalog(ctx context.Context, scope string) ([]string, error) {
 	}
 	var out []string
 	u := fmt.Sprintf("%s/v2/repositories/%s/?page_size=100", c.api, url.PathEscape(ns))
-	if _, err := pages(ctx, c, u, func(r struct {
+	if err := rest.Pages(ctx, c.walker(), u, page[struct {
+		Name string `json:"name"`
+	}](c), func(r struct {
 		Name string `json:"name"`
 	}) {
 		out = append(out, host+"/"+ns+"/"+r.Name)

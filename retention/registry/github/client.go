@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -37,9 +36,8 @@ type Client struct {
 	// versionIDs caches, per repository, the version ID of each digest
 	// from the last listing.
 	versionIDs map[string]map[string]int64
-	waited     time.Duration
-	pacer      *pacer
-	now        func() time.Time
+	// waits is the REST side's wait account (the REST kit's).
+	waits *rest.Waits
 }
 
 var (
@@ -87,9 +85,6 @@ func New(oci registry.OCI, o Options) (*Client, error) {
 	if o.MinWait <= 0 {
 		o.MinWait = time.Minute
 	}
-	if o.MaxWait <= 0 {
-		o.MaxWait = rest.MaxWait
-	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -99,12 +94,15 @@ func New(oci registry.OCI, o Options) (*Client, error) {
 			o.Pacing = &Pacing{PointsPerMinute: DefaultPointsPerMinute, Concurrency: DefaultConcurrency}
 		}
 	}
-	if o.Now == nil || o.Sleep == nil {
-		o.Now, o.Sleep = time.Now, sleepCtx
-	}
-	c := &Client{OCI: oci, host: o.Host, token: o.Token, log: o.Logger, owners: map[string]owner{}, versionIDs: map[string]map[string]int64{}, now: o.Now}
-	c.pacer = newPacer(nil, *o.Pacing, o.Now, o.Sleep) // its base is set by httpClient
-	opts := []gh.ClientOptionsFunc{gh.WithHTTPClient(c.httpClient(o.MinWait, o.MaxWait)), gh.WithDisableRateLimitCheck()}
+	c := &Client{OCI: oci, host: o.Host, token: o.Token, log: o.Logger, owners: map[string]owner{}, versionIDs: map[string]map[string]int64{}}
+	// The REST side's one retry layer, paced: 5xx back off from a
+	// second; a 429 or a 403 that is a rate limit (limitAnswer) waits
+	// what GitHub asks for, else MinWait, doubling, up to MaxWait. The
+	// last answer goes to go-github, which reads GitHub's message.
+	hc, waits := rest.NewHTTPClient(rest.Options{Service: "GitHub", WaitHeaders: waitHeaders, RateLimit: limitAnswer,
+		MinWait: o.MinWait, MaxWait: o.MaxWait, Backoff: time.Second, Pacing: *o.Pacing, Cost: cost, Logger: o.Logger, Now: o.Now, Sleep: o.Sleep})
+	c.waits = waits
+	opts := []gh.ClientOptionsFunc{gh.WithHTTPClient(hc), gh.WithDisableRateLimitCheck()}
 	if o.Token != "" {
 		opts = append(opts, gh.WithAuthToken(o.Token))
 	}
@@ -122,11 +120,7 @@ func New(oci registry.OCI, o Options) (*Client, error) {
 
 // Waited is how long the client waited so far: held back by its
 // pacing, and after answers that a limit was hit.
-func (c *Client) Waited() (paced, limited time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.pacer.Paced(), c.waited
-}
+func (c *Client) Waited() (paced, limited time.Duration) { return c.waits.Waited() }
 
 // owner says how the API addresses a package owner: /orgs/{o},
 // /users/{u}, or /user for the token's own user (/users/{u} lists only
@@ -208,26 +202,4 @@ func (c *Client) ready() error {
 		return fmt.Errorf("%w: no token for the GitHub Packages API of %s: set %s (a classic PAT with read:packages, and delete:packages to delete)", retention.ErrDenied, c.host, where)
 	}
 	return nil
-}
-
-// explain turns GitHub's answers into errors that say what to do.
-func explain(err error) error {
-	if rateLimited(err) {
-		return fmt.Errorf("%w: %w", retention.ErrRateLimited, err)
-	}
-	var er *gh.ErrorResponse
-	if !asErrorResponse(err, &er) {
-		return err
-	}
-	switch er.Response.StatusCode {
-	case http.StatusUnauthorized:
-		return fmt.Errorf("%w: the token is invalid or expired (%v)", retention.ErrDenied, err)
-	case http.StatusForbidden:
-		if strings.Contains(er.Message, "personal access token") {
-			return fmt.Errorf("%w: GitHub refuses fine-grained personal access tokens on every package endpoint; use a classic PAT with read:packages and delete:packages (%v)", retention.ErrDenied, err)
-		}
-	case http.StatusNotFound:
-		return fmt.Errorf("%w (%v)", retention.ErrNotFound, err)
-	}
-	return err
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/registry"
+	"github.com/regprune/regprune/retention/registry/internal/rest"
 )
 
 // versions lists every active version of a package, 100 a page,
@@ -27,21 +28,32 @@ func (c *Client) versions(ctx context.Context, o owner, pkg string) ([]*gh.Packa
 // deleted (restorable for 30 days).
 func (c *Client) versionsIn(ctx context.Context, o owner, pkg, state string) ([]*gh.PackageVersion, error) {
 	var all []*gh.PackageVersion
-	for page := 1; page != 0; {
-		u := fmt.Sprintf("%s/packages/container/%s/versions?per_page=100&page=%d&state=%s", o.path(), url.PathEscape(pkg), page, state)
+	first := fmt.Sprintf("%s%s/packages/container/%s/versions?per_page=100&page=1&state=%s", c.api.BaseURL(), o.path(), url.PathEscape(pkg), state)
+	err := rest.Pages(ctx, c.walker(), first, page[*gh.PackageVersion](c, explain), func(v *gh.PackageVersion) { all = append(all, v) })
+	return all, err
+}
+
+// walker keeps every page on the API's base.
+func (c *Client) walker() rest.Walker {
+	return rest.Walker{API: "the GitHub API", Base: c.api.BaseURL()}
+}
+
+// page reads one page of a list into a []T, and names the next page by
+// the number in its Link (as go-github reads it), at the URL this
+// client built; why explains a failed page.
+func page[T any](c *Client, why func(error) error) func(ctx context.Context, u string) ([]T, string, error) {
+	return func(ctx context.Context, u string) ([]T, string, error) {
 		req, err := c.api.NewRequest(ctx, "GET", u, nil)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		var batch []*gh.PackageVersion
+		var batch []T
 		resp, err := c.api.Do(req, &batch)
 		if err != nil {
-			return nil, explain(err)
+			return nil, "", why(err)
 		}
-		all = append(all, batch...)
-		page = resp.NextPage
+		return batch, rest.NextPage(resp.Header, u), nil
 	}
-	return all, nil
 }
 
 // tagsOf decodes a version's container tags.
@@ -142,23 +154,12 @@ func (c *Client) Catalog(ctx context.Context, scope string) ([]string, error) {
 		return nil, err
 	}
 	var out []string
-	for page := 1; page != 0; {
-		u := fmt.Sprintf("%s/packages?package_type=container&per_page=100&page=%d", o.path(), page)
-		req, err := c.api.NewRequest(ctx, "GET", u, nil)
-		if err != nil {
-			return nil, err
-		}
-		var batch []*gh.Package
-		resp, err := c.api.Do(req, &batch)
-		if err != nil {
-			return nil, catalogError(scope, err)
-		}
-		for _, p := range batch {
-			out = append(out, host+"/"+ownerName+"/"+p.GetName())
-		}
-		page = resp.NextPage
-	}
-	return out, nil
+	first := fmt.Sprintf("%s%s/packages?package_type=container&per_page=100&page=1", c.api.BaseURL(), o.path())
+	why := func(err error) error { return catalogError(scope, err) }
+	err = rest.Pages(ctx, c.walker(), first, page[*gh.Package](c, why), func(p *gh.Package) {
+		out = append(out, host+"/"+ownerName+"/"+p.GetName())
+	})
+	return out, err
 }
 
 // catalogError says what to do when packages cannot be listed.

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/regprune/regprune/retention/registry/internal/rest"
 )
 
 // recorder is the pacer's base: it answers 204 and records when each
@@ -30,7 +32,7 @@ func TestDefaultPacingStaysUnderGitHubsLimits(t *testing.T) {
 	clock := func() time.Time { return now }
 	sleep := func(_ context.Context, d time.Duration) error { now = now.Add(d); return nil }
 	rec := &recorder{now: clock, times: map[string][]time.Time{}}
-	pc := newPacer(rec, Pacing{PointsPerMinute: DefaultPointsPerMinute, Concurrency: DefaultConcurrency}, clock, sleep)
+	pc := rest.NewPacer(rec, Pacing{PointsPerMinute: DefaultPointsPerMinute, Concurrency: DefaultConcurrency}, cost, clock, sleep)
 	start := now
 	for i := 0; i < 2600; i++ {
 		method, path := http.MethodGet, "/orgs/acme/packages/container/app/versions"
@@ -86,7 +88,7 @@ func (b *blocker) RoundTrip(req *http.Request) (*http.Response, error) {
 
 func TestPacingBoundsRequestsInFlight(t *testing.T) {
 	b := &blocker{release: make(chan struct{})}
-	pc := newPacer(b, Pacing{Concurrency: 2}, time.Now, sleepCtx)
+	pc := rest.NewPacer(b, Pacing{Concurrency: 2}, cost, nil, nil)
 	var wg sync.WaitGroup
 	for i := 0; i < 6; i++ {
 		wg.Add(1)

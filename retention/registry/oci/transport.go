@@ -26,6 +26,16 @@ import (
 // insecure marks the client of insecure registries: there ggcr probes
 // /v2/ over https and http at once, and a failed https probe is the
 // normal answer of a plain-HTTP registry, not a fault to retry.
+//
+// It is not the REST kit's client (rest.NewHTTPClient), though it reads
+// the same waits (rest.Read, rest.Check) and sends a DELETE or a PUT
+// once (rest.MarkOnce) as the kit does, because the distribution API
+// differs from a vendor's REST API: it sits under go-containerregistry's
+// token and auth transports rather than over a client the provider
+// calls, redirects go back to the outer client, an insecure registry's
+// failed https probe is no fault to retry, only Retry-After is a wait,
+// its logging is per request, and its counts and waits are the OCI
+// options' (WithRetry), not a vendor's.
 func newRetrying(base http.RoundTripper, o *options, insecure bool) http.RoundTripper {
 	rc := retryablehttp.NewClient()
 	// Its default logger prints every request to stderr; this one logs
