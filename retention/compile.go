@@ -138,6 +138,9 @@ func checkRegistries(regs []Registry, add func(key, format string, args ...any))
 		if (reg.Username == "") != (reg.Password == "") {
 			add(key, "username and password go together")
 		}
+		if reg.MaxWait < 0 {
+			add(key+".maxWait", "must not be negative (leave it out for the default)")
+		}
 		if reg.API != "" && !knownAPI(reg.API) {
 			add(key+".api", "must be %s (got %q)", apiNames(), reg.API)
 		}

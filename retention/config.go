@@ -86,6 +86,12 @@ type Registry struct {
 	// once), none on GitHub Enterprise Server. Set, its values are used
 	// as written, 0 meaning unlimited.
 	Pacing *Pacing `mapstructure:"pacing" json:"pacing,omitempty" yaml:"pacing,omitempty"`
+	// MaxWait caps every wait this registry asks for (Retry-After,
+	// X-Retry-After, x-ratelimit-reset): asked for longer, the request
+	// fails at once and its repository fails, naming the wait. Default
+	// 60s; for api: github 15m, so a run waits out GitHub's rate-limit
+	// reset when it is that near.
+	MaxWait Duration `mapstructure:"maxWait" json:"maxWait,omitempty" yaml:"maxWait,omitempty"`
 }
 
 // Pacing is a budget of requests.

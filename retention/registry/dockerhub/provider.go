@@ -1,6 +1,8 @@
 package dockerhub
 
 import (
+	"time"
+
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 
@@ -22,7 +24,7 @@ var (
 )
 
 func newProvider(reg retention.Registry, env registry.Env) (registry.Provider, error) {
-	return New(env.OCI, Options{APIURL: reg.APIURL, Username: reg.Username, Secret: reg.Password.Reveal(), Credentials: dockerConfigCredentials, Logger: env.Logger}), nil
+	return New(env.OCI, Options{APIURL: reg.APIURL, Username: reg.Username, Secret: reg.Password.Reveal(), Credentials: dockerConfigCredentials, Logger: env.Logger, MaxWait: time.Duration(reg.MaxWait)}), nil
 }
 
 // dockerConfigCredentials are the Docker config's credentials for Docker

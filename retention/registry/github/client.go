@@ -36,8 +36,10 @@ type Client struct {
 	// versionIDs caches, per repository, the version ID of each digest
 	// from the last listing.
 	versionIDs map[string]map[string]int64
-	// waits is the REST side's wait account (the REST kit's).
-	waits *rest.Waits
+	// waits is the REST side's wait account (the REST kit's); maxWait
+	// the longest wait it sits out.
+	waits   *rest.Waits
+	maxWait time.Duration
 }
 
 var (
@@ -101,7 +103,7 @@ func New(oci registry.OCI, o Options) (*Client, error) {
 	// last answer goes to go-github, which reads GitHub's message.
 	hc, waits := rest.NewHTTPClient(rest.Options{Service: "GitHub", WaitHeaders: waitHeaders, RateLimit: limitAnswer,
 		MinWait: o.MinWait, MaxWait: o.MaxWait, Backoff: time.Second, Pacing: *o.Pacing, Cost: cost, Logger: o.Logger, Now: o.Now, Sleep: o.Sleep})
-	c.waits = waits
+	c.waits, c.maxWait = waits, o.MaxWait
 	opts := []gh.ClientOptionsFunc{gh.WithHTTPClient(hc), gh.WithDisableRateLimitCheck()}
 	if o.Token != "" {
 		opts = append(opts, gh.WithAuthToken(o.Token))

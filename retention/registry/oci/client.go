@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -47,6 +48,12 @@ func New(registries []retention.Registry, opts ...Option) (*Client, error) {
 	}
 	if o.keychain == nil {
 		o.keychain = keychainOf(o.clouds(), o.logger)
+	}
+	o.maxWaitHost = map[string]time.Duration{}
+	for _, r := range registries {
+		if r.MaxWait > 0 {
+			o.maxWaitHost[retention.CanonicalHost(r.Host)] = time.Duration(r.MaxWait)
+		}
 	}
 	c := &Client{
 		opts:       o,

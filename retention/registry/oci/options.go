@@ -26,10 +26,13 @@ type options struct {
 	waitMin       time.Duration
 	waitMax       time.Duration
 	maxRetryAfter time.Duration
-	keychain      authn.Keychain // nil: keychainOf(cloudLogins) unless cloud is off
-	cloud         bool
-	deleteScope   bool
-	userAgent     string
+	// maxWaitHost caps the waits of hosts whose registries entry sets
+	// maxWait (by canonical host); others get maxRetryAfter.
+	maxWaitHost map[string]time.Duration
+	keychain    authn.Keychain // nil: keychainOf(cloudLogins) unless cloud is off
+	cloud       bool
+	deleteScope bool
+	userAgent   string
 	// headerTimeout bounds the wait for a response's headers.
 	headerTimeout time.Duration
 	// bodyIdle bounds a pause in the middle of a response body.
@@ -208,4 +211,13 @@ func WithUserAgent(ua string) Option {
 		o.userAgent = ua
 		return nil
 	}
+}
+
+// maxWaitOf is the longest wait host may ask for: its registries
+// entry's maxWait, else the client's (WithRetry, default rest.MaxWait).
+func (o *options) maxWaitOf(host string) time.Duration {
+	if d, ok := o.maxWaitHost[retention.CanonicalHost(host)]; ok {
+		return d
+	}
+	return o.maxRetryAfter
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/regprune/regprune/retention"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -179,6 +180,7 @@ func TestRetry(t *testing.T) {
 		wantErr      error
 		wantMsg      string // in the error, when set
 		wantStatus   int
+		maxWait      time.Duration // the registries entry's maxWait, when set
 	}{
 		{name: "429 with Retry-After, then 200", status: http.StatusTooManyRequests, retryAfter: "1", failures: 1, wantAttempts: 2},
 		{name: "503 always: 1+RetryMax attempts, structured error", status: http.StatusServiceUnavailable, failures: -1, wantAttempts: 4, wantStatus: 503},
@@ -186,6 +188,8 @@ func TestRetry(t *testing.T) {
 		{name: "Retry-After of a day names the wait", status: http.StatusTooManyRequests, retryAfter: "86400", failures: -1, wantAttempts: 1, wantErr: ErrRateLimited,
 			wantMsg: "asked to wait 24h0m0s (Retry-After on HTTP 429), more than the 5s cap"},
 		{name: "501 is not retried", status: http.StatusNotImplemented, failures: -1, wantAttempts: 1, wantStatus: 501},
+		{name: "the registry's own maxWait caps it", status: http.StatusTooManyRequests, retryAfter: "2", failures: -1, wantAttempts: 1, wantErr: ErrRateLimited,
+			maxWait: time.Second, wantMsg: "asked to wait 2s (Retry-After on HTTP 429), more than the 1s cap"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -200,7 +204,11 @@ func TestRetry(t *testing.T) {
 			})
 			// Backoff without Retry-After is 1-5 ms here, so a 1 s wait
 			// proves Retry-After was honoured.
-			c := newClient(t, nil, WithRetry(3, time.Millisecond, 5*time.Millisecond, 5*time.Second))
+			var regs []retention.Registry
+			if tt.maxWait > 0 {
+				regs = []retention.Registry{{Host: retention.Host(repo), Insecure: true, MaxWait: retention.Duration(tt.maxWait)}}
+			}
+			c := newClient(t, regs, WithRetry(3, time.Millisecond, 5*time.Millisecond, 5*time.Second))
 			start := time.Now()
 			_, err := c.ListTags(context.Background(), repo)
 			elapsed := time.Since(start)

@@ -65,11 +65,11 @@ func (c *Client) do(ctx context.Context, key string, rt http.RoundTripper, metho
 	defer c.slots.release(key)
 	resp, err := (&http.Client{Transport: rt}).Do(req)
 	if err != nil {
-		return nil, sendAgain(method, nil, classify(err), c.opts.maxRetryAfter)
+		return nil, sendAgain(method, nil, classify(err), c.opts.maxWaitOf(req.URL.Host))
 	}
 	defer resp.Body.Close()
 	if !slices.Contains(ok, resp.StatusCode) {
-		return nil, sendAgain(method, resp, classify(transport.CheckError(resp, ok...)), c.opts.maxRetryAfter)
+		return nil, sendAgain(method, resp, classify(transport.CheckError(resp, ok...)), c.opts.maxWaitOf(req.URL.Host))
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {

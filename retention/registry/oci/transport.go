@@ -44,8 +44,8 @@ func newRetrying(base http.RoundTripper, o *options, insecure bool) http.RoundTr
 	rc.RetryMax = o.retryMax
 	rc.RetryWaitMin = o.waitMin
 	rc.RetryWaitMax = o.waitMax
-	rc.CheckRetry = checkRetry(o.maxRetryAfter, insecure)
-	rc.Backoff = backoff(o.maxRetryAfter)
+	rc.CheckRetry = checkRetry(o.maxWaitOf, insecure)
+	rc.Backoff = backoff(o.maxWaitOf)
 	rc.ErrorHandler = rest.Passthrough
 	rc.HTTPClient = &http.Client{
 		Transport: logRequests{base, o.logger},
@@ -97,8 +97,8 @@ func (e *cleartextError) Error() string {
 // checkRetry retries what retryablehttp's default policy retries
 // (connection errors, 429, 5xx but 501), never a DELETE or a PUT (see
 // rest.MarkOnce), and fails fast when the registry asks for a wait
-// longer than limit.
-func checkRetry(limit time.Duration, insecure bool) retryablehttp.CheckRetry {
+// longer than its limit (limit of the request's host).
+func checkRetry(limitOf func(host string) time.Duration, insecure bool) retryablehttp.CheckRetry {
 	return func(ctx context.Context, resp *http.Response, err error) (bool, error) {
 		if insecure && isHTTPSProbe(err) {
 			return false, nil
@@ -112,7 +112,7 @@ func checkRetry(limit time.Duration, insecure bool) retryablehttp.CheckRetry {
 			return false, perr
 		}
 		if resp != nil && asksToWait(resp) {
-			if err := rest.Check(resp, time.Now(), limit, rest.RetryAfter); err != nil {
+			if err := rest.Check(resp, time.Now(), limitOf(resp.Request.URL.Host), rest.RetryAfter); err != nil {
 				return false, err
 			}
 		}
@@ -133,11 +133,11 @@ func isHTTPSProbe(err error) bool {
 // backoff is retryablehttp's exponential backoff that honours Retry-After
 // on 429 and 503, capped at limit (checkRetry has already refused longer
 // waits; the cap is a second guard).
-func backoff(limit time.Duration) retryablehttp.Backoff {
+func backoff(limitOf func(host string) time.Duration) retryablehttp.Backoff {
 	return func(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
 		if resp != nil && asksToWait(resp) {
 			if a, ok := rest.Read(resp, time.Now(), rest.RetryAfter); ok {
-				return min(a.Wait, limit)
+				return min(a.Wait, limitOf(resp.Request.URL.Host))
 			}
 		}
 		return retryablehttp.DefaultBackoff(lo, hi, attempt, nil)
