@@ -2,6 +2,7 @@ package execute_test
 
 import (
 	"context"
+	"github.com/regprune/regprune/internal/fakeclock"
 	"net/http"
 	"slices"
 	"strings"
@@ -58,27 +59,6 @@ func TestFindingsNeedTheGate(t *testing.T) {
 			}
 		})
 	}
-}
-
-// fakeClock is the gate's clock in tests: it moves only when told, so a
-// window of 10 s passes without waiting for it.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Now()} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 // findingJournalRules (1): an apply killed right after deleting an index
@@ -175,7 +155,7 @@ func findingTagMovedMidApply(t *testing.T, gate func(execute.Options) execute.Op
 	repo := e.repo("app")
 	rules := keepRules(t, []string{repo}, "stable")
 	p := e.plan(rules)
-	clock := newFakeClock()
+	clock := fakeclock.New(time.Now())
 	var (
 		mu    sync.Mutex
 		moved bool
@@ -215,7 +195,7 @@ func findingTagOnlyMoved(t *testing.T, gate func(execute.Options) execute.Option
 	const repo = "reg.example/app"
 	kept, build := fakeDigest("1"), fakeDigest("2")
 	f := &fakeRegistry{tags: map[string]string{"main": kept, "pr-039": kept, "pr-040": kept}}
-	clock := newFakeClock()
+	clock := fakeclock.New(time.Now())
 	f.onDelete = func(ref string) {
 		if ref == "pr-039" {
 			f.tags["pr-040"] = build // pushed by CI (onDelete runs under the fake's lock)

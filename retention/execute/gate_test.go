@@ -2,6 +2,7 @@ package execute_test
 
 import (
 	"context"
+	"github.com/regprune/regprune/internal/fakeclock"
 	"slices"
 	"strings"
 	"testing"
@@ -55,16 +56,16 @@ func TestGate(t *testing.T) {
 		del     *retention.Deletion  // a saved plan's one deletion
 		journal []retention.Deletion // or what an interrupted run left
 		config  config
-		change  func(f *fakeRegistry, clock *fakeClock)
+		change  func(f *fakeRegistry, clock *fakeclock.Clock)
 		watch   string // the digest whose fate the row checks
 		goes    bool
 		reason  string
 	}{
 		{name: "image as planned", del: &retention.Deletion{Digest: O, Tags: []string{"old"}, Kind: retention.KindImage}, watch: O, goes: true},
 		{name: "its tag moved", del: &retention.Deletion{Digest: O, Tags: []string{"old"}, Kind: retention.KindImage},
-			change: func(f *fakeRegistry, _ *fakeClock) { f.tags["old"] = X }, watch: O, reason: "old moved"},
+			change: func(f *fakeRegistry, _ *fakeclock.Clock) { f.tags["old"] = X }, watch: O, reason: "old moved"},
 		{name: "a kept tag moved onto it", del: &retention.Deletion{Digest: O, Tags: []string{"old"}, Kind: retention.KindImage},
-			change: func(f *fakeRegistry, _ *fakeClock) { f.tags["keep"] = O }, watch: O, reason: "keep now point at it"},
+			change: func(f *fakeRegistry, _ *fakeclock.Clock) { f.tags["keep"] = O }, watch: O, reason: "keep now point at it"},
 		{name: "protected since the plan", del: &retention.Deletion{Digest: O, Tags: []string{"old"}, Kind: retention.KindImage},
 			config: config{protect: []string{"old"}}, watch: O, reason: "protect"},
 		{name: "kept by a keep rule since the plan", del: &retention.Deletion{Digest: O, Tags: []string{"old"}, Kind: retention.KindImage},
@@ -77,27 +78,27 @@ func TestGate(t *testing.T) {
 		{name: "forged untagged: a kept index's child", del: &retention.Deletion{Digest: C, Kind: retention.KindUntagged, Pushed: agoP(30)}, watch: C, reason: "lists it"},
 		{name: "untagged as planned", del: &retention.Deletion{Digest: U, Kind: retention.KindUntagged, Pushed: agoP(30)}, watch: U, goes: true},
 		{name: "forged untagged with an old push time", del: &retention.Deletion{Digest: U, Kind: retention.KindUntagged, Pushed: agoP(30)},
-			change: func(f *fakeRegistry, _ *fakeClock) { f.untagged[U] = ago(1) }, watch: U, reason: "rules in force"},
+			change: func(f *fakeRegistry, _ *fakeclock.Clock) { f.untagged[U] = ago(1) }, watch: U, reason: "rules in force"},
 		{name: "referrer whose subject stays", del: &retention.Deletion{Digest: S, Tags: []string{"sbom"}, Kind: retention.KindReferrer, Parent: K}, watch: S, reason: "subject " + K + " stays"},
 		{name: "forged image with a subject that stays", del: &retention.Deletion{Digest: S, Tags: []string{"sbom"}, Kind: retention.KindImage}, watch: S, reason: "subject " + K + " stays"},
 		{name: "tags alone that would leave it untagged", del: &retention.Deletion{Digest: O, Tags: []string{"old"}, Kind: retention.KindTag}, watch: "old", reason: "untagged"},
 		{name: "tags alone as planned", del: &retention.Deletion{Digest: O, Tags: []string{"old"}, Kind: retention.KindTag},
-			change: func(f *fakeRegistry, _ *fakeClock) { f.tags["keep-2"] = O }, watch: "old", goes: true},
+			change: func(f *fakeRegistry, _ *fakeclock.Clock) { f.tags["keep-2"] = O }, watch: "old", goes: true},
 		{name: "tags alone, the tag moved", del: &retention.Deletion{Digest: O, Tags: []string{"old"}, Kind: retention.KindTag},
-			change: func(f *fakeRegistry, _ *fakeClock) { f.tags["keep-2"] = O; f.tags["old"] = X }, watch: "old", reason: "old moved"},
+			change: func(f *fakeRegistry, _ *fakeclock.Clock) { f.tags["keep-2"] = O; f.tags["old"] = X }, watch: "old", reason: "old moved"},
 		{name: "a resolution slower than the window", del: &retention.Deletion{Digest: O, Tags: []string{"old"}, Kind: retention.KindImage},
-			change: func(f *fakeRegistry, clock *fakeClock) { f.onList = func() { clock.Advance(11 * time.Second) } }, watch: O, reason: "verifyWindow"},
+			change: func(f *fakeRegistry, clock *fakeclock.Clock) { f.onList = func() { clock.Advance(11 * time.Second) } }, watch: O, reason: "verifyWindow"},
 		{name: "journal: child of a recorded parent", journal: []retention.Deletion{parent, pendingChild}, watch: C2, goes: true},
 		{name: "journal: parent not recorded", journal: []retention.Deletion{pendingChild}, watch: C2, reason: "does not hold"},
 		{name: "journal: parent exists", journal: []retention.Deletion{parent, pendingChild},
-			change: func(f *fakeRegistry, _ *fakeClock) { delete(f.absent, P) }, watch: C2, reason: "stays"},
+			change: func(f *fakeRegistry, _ *fakeclock.Clock) { delete(f.absent, P) }, watch: C2, reason: "stays"},
 		{name: "journal: parent's tag kept now", journal: []retention.Deletion{parent, pendingChild}, config: config{keep: []string{"old-idx"}}, watch: C2, reason: "would keep"},
 		{name: "journal: parent too young now", journal: []retention.Deletion{parent, pendingChild}, config: config{minAge: 100}, watch: C2, reason: "would keep"},
 		{name: "journal: parent kept by protect.tags now", journal: []retention.Deletion{parent, pendingChild}, config: config{protect: []string{"old-*"}}, watch: C2, reason: "would keep"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f, clock := base(), newFakeClock()
+			f, clock := base(), fakeclock.New(time.Now())
 			if tc.change != nil {
 				tc.change(f, clock)
 			}

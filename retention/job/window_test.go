@@ -2,6 +2,7 @@ package job_test
 
 import (
 	"context"
+	"github.com/regprune/regprune/internal/fakeclock"
 	"net/http"
 	"slices"
 	"strings"
@@ -19,25 +20,6 @@ import (
 	"github.com/regprune/regprune/retention/registry/oci"
 	"github.com/regprune/regprune/retention/registrytest"
 )
-
-// fakeClock is the gate's clock: it moves only when told, so the 10 s
-// window passes without waiting for it.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // TestGHCRTagOnlyWindow is finding 3 of issue 22 on the path users
 // take: the GitHub provider behind the Router, job.Plan, job.Apply. The
@@ -91,7 +73,7 @@ func TestGHCRTagOnlyWindow(t *testing.T) {
 		t.Fatalf("plan: want one tag-only deletion of pr-039 then pr-040, got %+v (error %q)", rp.Deletions, rp.Error)
 	}
 
-	clock := &fakeClock{t: time.Now()}
+	clock := fakeclock.New(time.Now())
 	var (
 		mu       sync.Mutex
 		build    string

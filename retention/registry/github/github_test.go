@@ -3,9 +3,9 @@ package github_test
 import (
 	"context"
 	"errors"
+	"github.com/regprune/regprune/internal/fakeclock"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -220,37 +220,12 @@ func TestPagingAndRateLimits(t *testing.T) {
 	}
 }
 
-// fakeClock is a clock whose Sleep advances it: the client's pacing and
-// the emulator's limits then share minutes that pass at once. A sleep
-// moves the clock to its wake-up time, never back: concurrent sleepers
-// wake at their own times, as with a real clock.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (f *fakeClock) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
-
-func (f *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	wake := f.now.Add(d)
-	if wake.After(f.now) {
-		f.now = wake
-	}
-	return ctx.Err()
-}
-
 // TestPacing deletes 20 versions on an emulator that
 // enforces 60 points a minute per endpoint (12 DELETEs): the client's
 // pacing at the same budget keeps every request under the limit, so
 // GitHub never has to refuse one, and the time held back is reported.
 func TestPacing(t *testing.T) {
-	clock := &fakeClock{now: time.Now()}
+	clock := fakeclock.New(time.Now())
 	start := clock.Now()
 	g := registrytest.NewGHCR(t, registrytest.WithGHCROrg("acme"), registrytest.WithGHCRClock(clock.Now), registrytest.WithGHCRPacing(60),
 		registrytest.WithGHCRToken(token, "octo", registrytest.TokenClassic, "read:packages", "write:packages", "delete:packages"))

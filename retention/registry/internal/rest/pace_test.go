@@ -2,31 +2,12 @@ package rest
 
 import (
 	"context"
+	"github.com/regprune/regprune/internal/fakeclock"
 	"net/http"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 )
-
-// fakeClock is a clock whose sleep advances it.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (f *fakeClock) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
-
-func (f *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.now = f.now.Add(d)
-	return ctx.Err()
-}
 
 // stamps is a pacer's base: it answers 204 and records, per endpoint,
 // when each request went out by the pacer's clock.
@@ -74,7 +55,7 @@ func TestPacer(t *testing.T) {
 			wantMost: map[string]int{"GET /items": 60, "DELETE /items/{id}": 12}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := &fakeClock{now: time.Unix(1e9, 0)}
+			clock := fakeclock.New(time.Unix(1e9, 0))
 			rec := &stamps{now: clock.Now, times: map[string][]time.Time{}}
 			pc := NewPacer(rec, tt.pacing, tt.cost, clock.Now, clock.Sleep)
 			for i := 0; i < tt.n; i++ {
@@ -100,7 +81,7 @@ func TestPacer(t *testing.T) {
 // TestPacerStopsWithTheContext: a request waiting for its budget gives
 // up when its context is done, and spends nothing.
 func TestPacerStopsWithTheContext(t *testing.T) {
-	clock := &fakeClock{now: time.Unix(1e9, 0)}
+	clock := fakeclock.New(time.Unix(1e9, 0))
 	rec := &stamps{now: clock.Now, times: map[string][]time.Time{}}
 	pc := NewPacer(rec, Pacing{PointsPerMinute: 1}, nil, clock.Now, clock.Sleep)
 	ctx, cancel := context.WithCancel(context.Background())
