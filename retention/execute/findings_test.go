@@ -66,16 +66,8 @@ func TestFindingsNeedTheGate(t *testing.T) {
 // 365d), so a plan would keep that index. The next apply must not delete
 // the children: the rules in force would not delete their parent.
 func findingJournalRules(t *testing.T, gate func(execute.Options) execute.Options) []string {
-	e := distribution(t)
-	d := e.seed("app",
-		seed.Entry{Tag: "old-idx", Kind: seed.KindIndex, Created: daysAgo(25)},
-		seed.Entry{Tag: "keep-1", Created: daysAgo(5)},
-	)
-	children := e.children("app", d["old-idx"])
+	e, store, children := interruptedIndex(t)
 	repo := e.repo("app")
-	store := openStore(t)
-	rules := keepRules(t, []string{repo}, "keep-*")
-	killAfterDelete(e, store, rules, d["old-idx"])
 
 	tight := compile(t, retention.Config{MinAge: retention.Duration(365 * 24 * time.Hour), Policies: []retention.Policy{
 		{Repositories: []string{repo}, Keep: []retention.KeepRule{{Tags: []string{"keep-*"}}}, Untagged: &retention.UntaggedRule{OlderThan: retention.Duration(3650 * 24 * time.Hour)}},
@@ -91,6 +83,23 @@ func findingJournalRules(t *testing.T, gate func(execute.Options) execute.Option
 		t.Errorf("no note says the pending children were dropped:\n%s", render(out))
 	}
 	return wrong
+}
+
+// interruptedIndex seeds app with an old index and keep-1, and applies
+// "keep keep-*" with a journal, stopped right after the index's DELETE:
+// its children are left pending. It returns the registry, the journal
+// and the children.
+func interruptedIndex(t *testing.T) (*env, *state.Store, []string) {
+	t.Helper()
+	e := distribution(t)
+	d := e.seed("app",
+		seed.Entry{Tag: "old-idx", Kind: seed.KindIndex, Created: daysAgo(25)},
+		seed.Entry{Tag: "keep-1", Created: daysAgo(5)},
+	)
+	children := e.children("app", d["old-idx"])
+	store := openStore(t)
+	killAfterDelete(e, store, keepRules(t, []string{e.repo("app")}, "keep-*"), d["old-idx"])
+	return e, store, children
 }
 
 // killAfterDelete applies rules with store as its journal and stops the
@@ -289,16 +298,9 @@ func findingTaggedSBOM(t *testing.T, gate func(execute.Options) execute.Options)
 // first DELETE: over the limit, nothing is deleted, those included.
 func TestBrakeCountsPending(t *testing.T) {
 	t.Parallel()
-	e := distribution(t)
-	d := e.seed("app",
-		seed.Entry{Tag: "old-idx", Kind: seed.KindIndex, Created: daysAgo(25)},
-		seed.Entry{Tag: "keep-1", Created: daysAgo(5)},
-	)
-	children := e.children("app", d["old-idx"])
+	e, store, children := interruptedIndex(t)
 	repo := e.repo("app")
-	store := openStore(t)
 	rules := keepRules(t, []string{repo}, "keep-*")
-	killAfterDelete(e, store, rules, d["old-idx"])
 
 	out := e.apply(rules, e.plan(rules), execute.Options{Journal: store, MaxDeletions: 1})
 	if !strings.Contains(out.Aborted, "left pending by an interrupted run") {
