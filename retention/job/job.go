@@ -41,7 +41,7 @@ type Options struct {
 	Scope Scope
 	// Shard restricts the registries to the repositories it owns; local
 	// caches belong to shard 0 only.
-	Shard planner.Shard
+	Shard Shard
 	// Concurrency and MaxDeletions as in the configuration.
 	Concurrency  int
 	MaxDeletions int
@@ -57,7 +57,7 @@ type Options struct {
 	// PlanProgress and DeleteProgress, when set, are called as
 	// repositories are planned and deletions are settled.
 	PlanProgress   func(done, total, tags int)
-	DeleteProgress func(execute.Counts)
+	DeleteProgress func(Counts)
 	// Journal, when set, lets Apply finish what an interrupted apply left
 	// (see execute.Journal); retention/state's Store is one.
 	Journal execute.Journal
