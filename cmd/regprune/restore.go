@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"text/tabwriter"
@@ -11,8 +12,6 @@ import (
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/job"
-	"github.com/regprune/regprune/retention/registry/oci"
-	"github.com/regprune/regprune/retention/state"
 )
 
 func newRestoreCmd(e *env) *cobra.Command {
@@ -42,45 +41,32 @@ registry's answer. --list shows the recorded runs.`,
 			if err != nil {
 				return err
 			}
-			cfg := file.Config
 			log, err := f.loggerTo(e, e.stderr)
 			if err != nil {
 				return err
 			}
-			s := &session{e: e, f: &f, cfg: cfg, log: log, now: e.now()}
-			if err := s.resolveStateDir(); err != nil {
+			j, err := f.openJob(e, file.Config, job.ForRestore, log)
+			if err != nil {
 				return err
 			}
-			store := s.openState()
-			if store == nil {
-				return &exitError{code: exitFailure, err: fmt.Errorf("restore needs the state directory %q, which could not be opened", s.stateDir.Path)}
+			if err := j.OpenState(); err != nil {
+				return &exitError{code: exitFailure, err: err}
 			}
-			defer store.Close()
+			defer j.Close()
 			if list {
-				return listRuns(e, store)
+				return listRuns(e, j)
 			}
 			id, err := runToRestore(runID, reportFile)
 			if err != nil {
 				return err
 			}
-			recorded, err := store.Deletions(id)
+			out, err := j.Restore(cmd.Context(), id, job.RestoreOptions{Repository: repository, DryRun: dryRun})
+			if errors.Is(err, job.ErrNotInRun) {
+				return usageError("--repository %v; nothing was restored", err)
+			}
 			if err != nil {
-				return &exitError{code: exitUsage, err: err}
+				return jobError(err)
 			}
-			if repository != "" {
-				if err := job.CheckRepository(recorded, repository); err != nil {
-					return usageError("--repository %v; nothing was restored", err)
-				}
-			}
-			client, err := oci.New(cfg.Registries, oci.WithConcurrency(cfg.Concurrency), oci.WithLogger(log), oci.WithCloudLogins(cfg.CloudLoginsOn()))
-			if err != nil {
-				return err
-			}
-			router, err := s.router(e, client)
-			if err != nil {
-				return err
-			}
-			out := job.Restore(cmd.Context(), router, recorded, job.RestoreOptions{Repository: repository, DryRun: dryRun})
 			return writeRestored(e, f.output, out)
 		},
 	}
@@ -111,8 +97,8 @@ func runOfReport(path string) (string, error) {
 	return p.RunID, nil
 }
 
-func listRuns(e *env, store *state.Store) error {
-	runs, err := store.Runs()
+func listRuns(e *env, j *job.Job) error {
+	runs, err := j.Runs()
 	if err != nil {
 		return &exitError{code: exitFailure, err: err}
 	}
@@ -125,17 +111,7 @@ func listRuns(e *env, store *state.Store) error {
 }
 
 func writeRestored(e *env, format string, out []job.Restored) error {
-	failed, partial, present := 0, 0, 0
-	for _, r := range out {
-		switch r.Status {
-		case job.RestoreFailed:
-			failed++
-		case job.RestorePartial:
-			partial++
-		case job.RestorePresent:
-			present++
-		}
-	}
+	c := job.CountRestored(out)
 	switch format {
 	case "json":
 		enc := json.NewEncoder(e.stdout)
@@ -150,12 +126,12 @@ func writeRestored(e *env, format string, out []job.Restored) error {
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%v\t%s\n", r.Status, r.Kind, r.Repository, r.Digest, r.Tags, r.Error)
 		}
 		_ = w.Flush()
-		fmt.Fprintf(e.stdout, "restore: %d manifests, %d failed, %d with tags left alone (they point elsewhere now), %d there already\n", len(out), failed, partial, present)
+		fmt.Fprintf(e.stdout, "restore: %d manifests, %d failed, %d with tags left alone (they point elsewhere now), %d there already\n", len(out), c.Failed, c.Partial, c.Present)
 	default:
 		return usageError("--output: %q is not text or json", format)
 	}
-	if failed > 0 || partial > 0 {
-		return &exitError{code: exitFailure, err: fmt.Errorf("%d of %d manifests could not be restored, %d only in part (a tag moved since)", failed, len(out), partial)}
+	if c.Failed > 0 || c.Partial > 0 {
+		return &exitError{code: exitFailure, err: fmt.Errorf("%d of %d manifests could not be restored, %d only in part (a tag moved since)", c.Failed, len(out), c.Partial)}
 	}
 	return nil
 }

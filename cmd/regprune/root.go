@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -18,7 +17,7 @@ import (
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/config"
-	"github.com/regprune/regprune/retention/planner"
+	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/report"
 )
 
@@ -252,47 +251,11 @@ func (c *common) addShardFlags(cmd *cobra.Command) {
 }
 
 // shardOf resolves --shard, or --shards/REGPRUNE_SHARDS with
-// JOB_COMPLETION_INDEX. No sharding is shard 0 of 1.
-func (c *common) shardOf(e *env) (planner.Shard, error) {
-	if c.shard != "" {
-		if c.shards != 0 {
-			return planner.Shard{}, usageError("--shard %s and --shards %d: give one of them (--shards takes the index from JOB_COMPLETION_INDEX)", c.shard, c.shards)
-		}
-		s, err := planner.ParseShard(c.shard)
-		if err != nil {
-			return s, usageError("--shard: %v", err)
-		}
-		return s, nil
-	}
-	n := c.shards
-	if n < 0 {
-		return planner.Shard{}, usageError("--shards: %d is not a number of shards (at least 1)", n)
-	}
-	if n == 0 {
-		if v := e.getenv("REGPRUNE_SHARDS"); v != "" {
-			var err error
-			if n, err = strconv.Atoi(v); err != nil {
-				return planner.Shard{}, usageError("REGPRUNE_SHARDS: %q is not a whole number", v)
-			}
-			if n < 1 {
-				return planner.Shard{}, usageError("REGPRUNE_SHARDS: %d is not a number of shards (at least 1)", n)
-			}
-		}
-	}
-	if n == 0 || n == 1 {
-		return planner.Shard{}, nil
-	}
-	v := e.getenv("JOB_COMPLETION_INDEX")
-	if v == "" {
-		return planner.Shard{}, usageError("%d shards need the shard index: set JOB_COMPLETION_INDEX (a Kubernetes Indexed Job does) or use --shard I/N", n)
-	}
-	idx, err := strconv.Atoi(v)
+// JOB_COMPLETION_INDEX (job.ResolveShard). No sharding is shard 0 of 1.
+func (c *common) shardOf(e *env) (job.Shard, error) {
+	s, err := job.ResolveShard(c.shard, c.shards, e.getenv)
 	if err != nil {
-		return planner.Shard{}, usageError("JOB_COMPLETION_INDEX: %q is not a whole number", v)
-	}
-	s, err := planner.NewShard(idx, n)
-	if err != nil {
-		return s, usageError("sharding: %v", err)
+		return s, usageError("%w", err)
 	}
 	return s, nil
 }

@@ -15,14 +15,9 @@ import (
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/config"
-	"github.com/regprune/regprune/retention/execute"
 	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/metrics"
-	"github.com/regprune/regprune/retention/planner"
-	"github.com/regprune/regprune/retention/registry"
-	"github.com/regprune/regprune/retention/registry/oci"
 	"github.com/regprune/regprune/retention/report"
-	"github.com/regprune/regprune/retention/state"
 )
 
 // Scopes of a run.
@@ -50,7 +45,7 @@ func (f *runFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.pushgateway, "pushgateway", "", "push the run's metrics to this Prometheus Pushgateway URL")
 	cmd.Flags().StringVar(&f.metricsFile, "metrics-file", "", "write the run's metrics to this file (node-exporter textfile collector)")
 	cmd.Flags().StringSliceVar(&f.failOn, "fail-on", nil, "kinds of warnings that fail the run (exit 1): unmatched (a policy whose repositories or tag selectors match nothing); adds to failOn in the configuration")
-	cmd.Flags().StringVar(&f.stateDir, "state-dir", "", "the state directory: a cache of what manifests said, and the journal that lets the next apply finish an interrupted one (default: "+state.EnvDir+", stateDir, or regprune/state in the user cache directory)")
+	cmd.Flags().StringVar(&f.stateDir, "state-dir", "", "the state directory: a cache of what manifests said, and the journal that lets the next apply finish an interrupted one (default: "+job.EnvStateDir+", stateDir, or regprune/state in the user cache directory)")
 }
 
 // session is what a planning command has set up before it contacts any
@@ -62,16 +57,17 @@ type session struct {
 	rules   *retention.Rules
 	log     *slog.Logger
 	format  report.Format
-	shard   planner.Shard
+	shard   job.Shard
 	started time.Time
 	now     time.Time
-	// stateDir is the run's state directory (resolveStateDir).
-	stateDir state.Dir
+	// job is the run's registries and state directory.
+	job *job.Job
 	// status is the progress line on a terminal, nil elsewhere.
 	status *statusLine
 }
 
-func (f *runFlags) begin(cmd *cobra.Command, e *env) (*session, error) {
+// begin sets up a session for a job opened for use.
+func (f *runFlags) begin(cmd *cobra.Command, e *env, use job.Use) (*session, error) {
 	format, err := f.format()
 	if err != nil {
 		return nil, err
@@ -115,7 +111,7 @@ func (f *runFlags) begin(cmd *cobra.Command, e *env) (*session, error) {
 	if err := s.runOptions().Check(); err != nil {
 		return nil, usageError("%s: %v", config.Path(f.configPath, e.getenv), err)
 	}
-	if err := s.resolveStateDir(); err != nil {
+	if s.job, err = f.openJob(e, s.cfg, use, log); err != nil {
 		return nil, err
 	}
 	s.warnReadableSecrets(file.LiteralPasswords())
@@ -299,11 +295,11 @@ func (s *session) progress(what, unit string) func(done, total int, extra ...str
 
 // deletionProgress shows the deletions carried out, and the skipped and
 // failed ones apart, so an interrupted run never looks finished.
-func (s *session) deletionProgress() func(execute.Counts) {
+func (s *session) deletionProgress() func(job.Counts) {
 	if s.status == nil {
 		return nil
 	}
-	return func(c execute.Counts) {
+	return func(c job.Counts) {
 		line := fmt.Sprintf("deleting: %d/%d deleted", c.Deleted, c.Total)
 		if c.Skipped > 0 {
 			line += fmt.Sprintf(", %d skipped", c.Skipped)
@@ -324,18 +320,27 @@ func statusFor(e *env) *statusLine {
 	return newStatusLine(e.stderr, time.Now)
 }
 
-// router sends each repository to its registry's provider; a github
-// registry without a password uses GITHUB_TOKEN on ghcr.io.
-func (s *session) router(e *env, client *oci.Client) (*registry.Router, error) {
-	token := func(host string) string {
-		if retention.CanonicalHost(host) == "ghcr.io" {
-			return e.getenv("GITHUB_TOKEN")
-		}
-		return ""
+// openJob opens the run's job (job.Open), refusing a state directory
+// the user named that cannot be used: bad usage, before any registry is
+// contacted.
+func (f *runFlags) openJob(e *env, cfg *retention.Config, use job.Use, log *slog.Logger) (*job.Job, error) {
+	j, err := job.Open(cfg, job.Env{Use: use, Lookup: e.lookup, Logger: log, StateDir: f.stateDir, StateWait: stateWait})
+	var bad *job.StateDirError
+	if errors.As(err, &bad) {
+		return nil, usageError("%v; nothing was contacted", err)
 	}
-	r, err := job.NewRouter(s.cfg, client, token, s.log)
-	if err != nil {
-		return nil, &exitError{code: exitUsage, err: err}
+	return j, err
+}
+
+// stateWait is how long a run waits for another to release the state
+// directory (a variable for the tests that shorten it).
+var stateWait = job.DefaultStateWait
+
+// jobError maps a job's refusal (job.RefusedError) to bad usage.
+func jobError(err error) error {
+	var refused *job.RefusedError
+	if errors.As(err, &refused) {
+		return &exitError{code: exitUsage, err: err}
 	}
-	return r, nil
+	return err
 }
