@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,8 +12,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
+	"github.com/regprune/regprune/internal/argv"
+	"github.com/regprune/regprune/internal/console"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/config"
 	"github.com/regprune/regprune/retention/job"
@@ -83,120 +83,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 	return exitUsage
 }
 
-// printError writes the error that ends a run to stderr: "regprune: ..."
-// for a person, or, when the logs are JSON, one JSON record at ERROR
-// with the error and the exit code, so that a log pipeline (Loki, Fluent
-// Bit) never meets a line that is not JSON, even for a run that stopped
-// before its logger was built.
+// printError writes the error that ends a run to stderr, in the log
+// format the arguments ask for (console.PrintError).
 func printError(stderr io.Writer, args []string, err error, code int, hint string) {
-	if logFormatOf(args, stderr) != "json" {
-		if hint != "" {
-			hint = "\n" + hint
-		}
-		fmt.Fprintf(stderr, "regprune: %v%s\n", err, hint)
-		return
-	}
-	attrs := []any{"error", err.Error(), "exitCode", code}
-	if hint != "" {
-		attrs = append(attrs, "hint", hint)
-	}
-	slog.New(slog.NewJSONHandler(stderr, nil)).Error("regprune failed", attrs...)
-}
-
-// logFormatOf reads --log-format from the raw arguments (flag parsing
-// may be what failed), with the logger's default: text on a terminal,
-// JSON otherwise. A value that is not a format is text: the error is
-// about it.
-func logFormatOf(args []string, stderr io.Writer) string {
-	format := ""
-	for i := 0; i < len(args); i++ {
-		switch a := args[i]; {
-		case a == "--":
-			i = len(args)
-		case a == "--log-format" && i+1 < len(args):
-			format = args[i+1]
-			i++
-		case strings.HasPrefix(a, "--log-format="):
-			format = strings.TrimPrefix(a, "--log-format=")
-		}
-	}
-	switch format {
-	case "text", "json":
-		return format
-	case "":
-		return defaultLogFormat(stderr)
-	}
-	return "text"
-}
-
-// defaultLogFormat is the log format without --log-format: text on a
-// terminal, JSON otherwise.
-func defaultLogFormat(stderr io.Writer) string {
-	if isTerminal(stderr) {
-		return "text"
-	}
-	return "json"
+	console.PrintError(stderr, argv.LogFormat(args, console.DefaultFormat(stderr)), err, code, hint)
 }
 
 // writeErrorDocument keeps the promise that with -o json (or jsonl)
 // stdout holds one JSON document, also when the run stops at exit code 2
-// before any report: {"schemaVersion": 1, "error": "...", "exitCode": 2},
-// on one line for jsonl. With --output-file the report file is not
-// written, as for any failure before the report.
+// before any report (report.WriteError). With --output-file the report
+// file is not written, as for any failure before the report.
 func writeErrorDocument(stdout io.Writer, args []string, err error) {
 	if err == nil || err == errSilent {
 		return
 	}
-	format := jsonToStdout(args)
-	if !format.IsJSON() {
-		return
+	if format := argv.JSONToStdout(args); format.IsJSON() {
+		_ = report.WriteError(stdout, format, err, exitUsage)
 	}
-	doc := struct {
-		SchemaVersion int    `json:"schemaVersion"`
-		Error         string `json:"error"`
-		ExitCode      int    `json:"exitCode"`
-	}{retention.SchemaVersion, err.Error(), exitUsage}
-	b, _ := json.Marshal(doc)
-	if format == report.JSON {
-		b, _ = json.MarshalIndent(doc, "", "  ")
-	}
-	fmt.Fprintf(stdout, "%s\n", b)
-}
-
-// jsonToStdout reads, from the raw arguments (flag parsing may be what
-// failed), the JSON format of a report on stdout, or "" when the report
-// is not JSON or goes to a file.
-func jsonToStdout(args []string) report.Format {
-	var format report.Format
-	toFile := false
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			break
-		}
-		next := ""
-		if i+1 < len(args) {
-			next = args[i+1]
-		}
-		switch {
-		case a == "-o" || a == "--output":
-			format = report.Format(next)
-			i++
-		case strings.HasPrefix(a, "--output="), strings.HasPrefix(a, "-o="):
-			format = report.Format(a[strings.Index(a, "=")+1:])
-		case strings.HasPrefix(a, "-o") && !strings.HasPrefix(a, "--"):
-			format = report.Format(a[2:])
-		case a == "--output-file":
-			toFile = next != ""
-			i++
-		case strings.HasPrefix(a, "--output-file="):
-			toFile = len(a) > len("--output-file=")
-		}
-	}
-	if toFile || !format.IsJSON() {
-		return ""
-	}
-	return format
 }
 
 // errSilent marks an exit code whose cause was already reported.
@@ -294,25 +197,13 @@ func (c *common) logger(e *env) (*slog.Logger, error) {
 	return c.loggerTo(e, e.stderr)
 }
 
-// loggerTo is logger writing to w, stderr or the status line on it; the
-// default format follows whether stderr is a terminal.
+// loggerTo is logger writing to w, stderr or the status line on it.
 func (c *common) loggerTo(e *env, w io.Writer) (*slog.Logger, error) {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
-		return nil, usageError("--log-level: %q is not a level (debug, info, warn, error)", c.logLevel)
+	l, err := console.NewLogger(w, e.stderr, c.logLevel, c.logFormat)
+	if err != nil {
+		return nil, usageError("%w", err)
 	}
-	opts := &slog.HandlerOptions{Level: level}
-	format := c.logFormat
-	if format == "" {
-		format = defaultLogFormat(e.stderr)
-	}
-	switch format {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
-	}
-	return nil, usageError("--log-format: %q is not a format (text, json)", c.logFormat)
+	return l, nil
 }
 
 // load reads, validates and compiles the configuration; every failure
@@ -381,12 +272,6 @@ func (c *common) writeReport(e *env, p *retention.Plan, f report.Format) error {
 		return &exitError{code: exitFailure, err: fmt.Errorf("writing the report: %w", err)}
 	}
 	return nil
-}
-
-// isTerminal reports whether w is a terminal (logs as text, progress).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // checkWritable finds, before any registry is contacted, an output path

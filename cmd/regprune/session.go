@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/regprune/regprune/internal/console"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/config"
 	"github.com/regprune/regprune/retention/job"
@@ -63,7 +64,7 @@ type session struct {
 	// job is the run's registries and state directory.
 	job *job.Job
 	// status is the progress line on a terminal, nil elsewhere.
-	status *statusLine
+	status *console.Line
 }
 
 // begin sets up a session for a job opened for use.
@@ -72,7 +73,7 @@ func (f *runFlags) begin(cmd *cobra.Command, e *env, use job.Use) (*session, err
 	if err != nil {
 		return nil, err
 	}
-	status := statusFor(e)
+	status := console.StatusFor(e.stderr, e.getenv("CI"))
 	var logTo io.Writer = e.stderr
 	if status != nil {
 		logTo = status
@@ -123,7 +124,7 @@ func (f *runFlags) begin(cmd *cobra.Command, e *env, use job.Use) (*session, err
 // runOptions are the library run's options for this session.
 func (s *session) runOptions() job.Options {
 	var progress func(done, total, tags int)
-	if p := s.progress("planning", "repositories"); p != nil {
+	if p := s.status.Progress("planning", "repositories"); p != nil {
 		progress = func(done, total, tags int) { p(done, total, fmt.Sprintf("%d tags", tags)) }
 	}
 	return job.Options{
@@ -186,7 +187,7 @@ func (s *session) logSummary(p *retention.Plan, err error) {
 // publish writes the report and the metrics; see finish.
 func (s *session) publish(ctx context.Context, p *retention.Plan, runErr error) error {
 	ctx = context.WithoutCancel(ctx)
-	s.status.end()
+	s.status.End()
 	var errs []string
 	if err := s.f.writeReport(s.e, p, s.format); err != nil {
 		errs = append(errs, err.Error())
@@ -277,47 +278,13 @@ func readableSecret(path string, literal []string) string {
 	return literal[0]
 }
 
-// progress returns a progress callback that redraws the status line, or
-// nil when there is none (CI, or stderr is not a terminal). extra, when
-// given, follows the count ("1234 tags").
-func (s *session) progress(what, unit string) func(done, total int, extra ...string) {
-	if s.status == nil {
-		return nil
-	}
-	return func(done, total int, extra ...string) {
-		line := fmt.Sprintf("%s: %d/%d %s", what, done, total, unit)
-		if len(extra) > 0 {
-			line += ", " + strings.Join(extra, ", ")
-		}
-		s.status.set(line, done == total)
-	}
-}
-
-// deletionProgress shows the deletions carried out, and the skipped and
-// failed ones apart, so an interrupted run never looks finished.
+// deletionProgress shows the deletions settled on the status line, or
+// is nil when there is none (CI, or stderr is not a terminal).
 func (s *session) deletionProgress() func(job.Counts) {
 	if s.status == nil {
 		return nil
 	}
-	return func(c job.Counts) {
-		line := fmt.Sprintf("deleting: %d/%d deleted", c.Deleted, c.Total)
-		if c.Skipped > 0 {
-			line += fmt.Sprintf(", %d skipped", c.Skipped)
-		}
-		if c.Failed > 0 {
-			line += fmt.Sprintf(", %d failed", c.Failed)
-		}
-		s.status.set(line, c.Settled() == c.Total)
-	}
-}
-
-// statusFor is the status line for e's stderr, or nil where progress is
-// not shown: in CI and when stderr is not a terminal.
-func statusFor(e *env) *statusLine {
-	if ci := e.getenv("CI"); !isTerminal(e.stderr) || (ci != "" && ci != "false" && ci != "0") {
-		return nil
-	}
-	return newStatusLine(e.stderr, time.Now)
+	return func(c job.Counts) { s.status.Deletions(c.Deleted, c.Skipped, c.Failed, c.Total) }
 }
 
 // openJob opens the run's job (job.Open), refusing a state directory

@@ -39,6 +39,8 @@ var arrows = map[string][]string{
 	"internal/example":              {},
 	"internal/emulator":             {},
 	"internal/demo":                 {"retention", "internal/emulator", "internal/seed"},
+	"internal/console":              {},
+	"internal/argv":                 {"retention/report"},
 	"retention/registrytest/toy":    {"retention", "retention/registry"},
 }
 
