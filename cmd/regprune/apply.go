@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -36,8 +35,10 @@ tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
 			defer s.job.Close()
 			var saved *retention.Plan
 			if planFile != "" {
-				if saved, err = readPlanFile(planFile); err != nil {
-					return err
+				// Anything wrong with it is bad usage, found before any
+				// registry is contacted.
+				if saved, err = job.ReadPlanFile(planFile); err != nil {
+					return usageError("%w", err)
 				}
 				job.Narrow(saved, s.runOptions())
 			}
@@ -73,22 +74,4 @@ func applyExit(interrupted bool, p *retention.Plan) error {
 		return &exitError{code: exitFailure, err: errSilent}
 	}
 	return nil
-}
-
-// readPlanFile reads a saved plan; anything wrong with it is bad usage,
-// found before any registry is contacted.
-func readPlanFile(path string) (*retention.Plan, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, usageError("reading the plan: %v", err)
-	}
-	defer fh.Close()
-	p, err := retention.ReadPlan(fh)
-	if err != nil {
-		return nil, usageError("reading the plan %s: %v", path, err)
-	}
-	if p.Mode != retention.ModePlan {
-		return nil, usageError("reading the plan %s: mode is %q; apply executes a plan saved with 'regprune plan -o json', not a report", path, p.Mode)
-	}
-	return p, nil
 }

@@ -46,7 +46,7 @@ func newDemoCmd(e *env) *cobra.Command {
 				return jobError(err)
 			}
 			if !s.format.IsJSON() {
-				if err := f.writeTo(e.stdout, p, s.format); err != nil {
+				if err := s.out.Write(e.stdout, p); err != nil {
 					return err
 				}
 			}
@@ -55,8 +55,8 @@ func newDemoCmd(e *env) *cobra.Command {
 			if err != nil {
 				return jobError(err)
 			}
-			if err := f.writeReport(e, out, s.format); err != nil {
-				return err
+			if err := s.out.Report(e.stdout, out); err != nil {
+				return outputError(err)
 			}
 			if err := d.Remains(ctx, narrate, s.job, out); err != nil {
 				return &exitError{code: exitFailure, err: err}

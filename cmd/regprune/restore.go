@@ -1,16 +1,12 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/internal/publish"
 	"github.com/regprune/regprune/retention/job"
 )
 
@@ -54,7 +50,11 @@ registry's answer. --list shows the recorded runs.`,
 			}
 			defer j.Close()
 			if list {
-				return listRuns(e, j)
+				runs, err := j.Runs()
+				if err != nil {
+					return &exitError{code: exitFailure, err: err}
+				}
+				return publish.Runs(e.stdout, runs)
 			}
 			id, err := runToRestore(runID, reportFile)
 			if err != nil {
@@ -67,7 +67,7 @@ registry's answer. --list shows the recorded runs.`,
 			if err != nil {
 				return jobError(err)
 			}
-			return writeRestored(e, f.output, out)
+			return restored(e, f.output, out)
 		},
 	}
 	f.addConfigFlags(cmd)
@@ -81,56 +81,13 @@ registry's answer. --list shows the recorded runs.`,
 	return cmd
 }
 
-func runOfReport(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", usageError("--report: %v", err)
+// restored writes what restore did; a manifest not restored, or only in
+// part, fails the run.
+func restored(e *env, format string, out []job.Restored) error {
+	if err := publish.Restored(e.stdout, format, out); err != nil {
+		return err
 	}
-	defer f.Close()
-	p, err := retention.ReadPlan(f)
-	if err != nil {
-		return "", usageError("--report %s: not a JSON report: %v", path, err)
-	}
-	if p.RunID == "" {
-		return "", usageError("--report %s: the report has no runId (an apply without a state directory records nothing)", path)
-	}
-	return p.RunID, nil
-}
-
-func listRuns(e *env, j *job.Job) error {
-	runs, err := j.Runs()
-	if err != nil {
-		return &exitError{code: exitFailure, err: err}
-	}
-	w := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "RUN\tSTARTED\tMANIFESTS")
-	for _, r := range runs {
-		fmt.Fprintf(w, "%s\t%s\t%d\n", r.ID, r.Started.Format(time.RFC3339), r.Manifests)
-	}
-	return w.Flush()
-}
-
-func writeRestored(e *env, format string, out []job.Restored) error {
-	c := job.CountRestored(out)
-	switch format {
-	case "json":
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
-			return err
-		}
-	case "text", "":
-		w := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "STATUS\tKIND\tREPOSITORY\tDIGEST\tTAGS\tERROR")
-		for _, r := range out {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%v\t%s\n", r.Status, r.Kind, r.Repository, r.Digest, r.Tags, r.Error)
-		}
-		_ = w.Flush()
-		fmt.Fprintf(e.stdout, "restore: %d manifests, %d failed, %d with tags left alone (they point elsewhere now), %d there already\n", len(out), c.Failed, c.Partial, c.Present)
-	default:
-		return usageError("--output: %q is not text or json", format)
-	}
-	if c.Failed > 0 || c.Partial > 0 {
+	if c := job.CountRestored(out); c.Failed > 0 || c.Partial > 0 {
 		return &exitError{code: exitFailure, err: fmt.Errorf("%d of %d manifests could not be restored, %d only in part (a tag moved since)", c.Failed, len(out), c.Partial)}
 	}
 	return nil
@@ -140,7 +97,11 @@ func writeRestored(e *env, format string, out []job.Restored) error {
 // report --report names.
 func runToRestore(runID, reportFile string) (string, error) {
 	if reportFile != "" {
-		return runOfReport(reportFile)
+		id, err := job.RunOfReport(reportFile)
+		if err != nil {
+			return "", usageError("%w", err)
+		}
+		return id, nil
 	}
 	if runID == "" {
 		return "", usageError("restore: give --run ID, --report FILE or --list")

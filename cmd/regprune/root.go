@@ -6,16 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/regprune/regprune/internal/argv"
 	"github.com/regprune/regprune/internal/console"
-	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/config"
 	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/report"
@@ -248,54 +244,4 @@ func (c *common) format() (report.Format, error) {
 		return "", err
 	}
 	return f, nil
-}
-
-// writeTo writes the report to w, as the report flags say.
-func (c *common) writeTo(w io.Writer, p *retention.Plan, f report.Format) error {
-	opts, err := c.reportOptions(f)
-	if err != nil {
-		return err
-	}
-	return report.Write(w, p, f, opts...)
-}
-
-// writeReport writes the report to stdout or --output-file.
-func (c *common) writeReport(e *env, p *retention.Plan, f report.Format) error {
-	if c.outputFile == "" {
-		return c.writeTo(e.stdout, p, f)
-	}
-	var b strings.Builder
-	if err := c.writeTo(&b, p, f); err != nil {
-		return err
-	}
-	if err := os.WriteFile(c.outputFile, []byte(b.String()), 0o644); err != nil {
-		return &exitError{code: exitFailure, err: fmt.Errorf("writing the report: %w", err)}
-	}
-	return nil
-}
-
-// checkWritable finds, before any registry is contacted, an output path
-// that could not be written after the deletions: the record of what was
-// deleted must not be lost. An existing file must be a regular file that
-// opens for writing; a new one needs a folder it can be created in.
-func checkWritable(what, path string) error {
-	if path == "" {
-		return nil
-	}
-	if fi, err := os.Stat(path); err == nil {
-		if !fi.Mode().IsRegular() {
-			return usageError("%s %s: not a regular file; nothing was contacted", what, path)
-		}
-		fh, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-		if err != nil {
-			return usageError("%s %s: cannot be written (%v); nothing was contacted", what, path, err)
-		}
-		return fh.Close()
-	}
-	fh, err := os.CreateTemp(filepath.Dir(path), ".regprune-check-*")
-	if err != nil {
-		return usageError("%s %s: cannot be created (%v); nothing was contacted", what, path, err)
-	}
-	fh.Close()
-	return os.Remove(fh.Name())
 }

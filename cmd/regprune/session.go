@@ -8,16 +8,15 @@ import (
 	"log/slog"
 	"os"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/regprune/regprune/internal/console"
+	"github.com/regprune/regprune/internal/publish"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/config"
 	"github.com/regprune/regprune/retention/job"
-	"github.com/regprune/regprune/retention/metrics"
 	"github.com/regprune/regprune/retention/report"
 )
 
@@ -58,6 +57,7 @@ type session struct {
 	rules   *retention.Rules
 	log     *slog.Logger
 	format  report.Format
+	out     *publish.Outputs
 	shard   job.Shard
 	started time.Time
 	now     time.Time
@@ -101,14 +101,11 @@ func (f *runFlags) begin(cmd *cobra.Command, e *env, use job.Use) (*session, err
 	if err != nil {
 		return nil, err
 	}
-	for _, out := range []struct{ what, path string }{
-		{"--output-file", f.outputFile}, {"--metrics-file", f.metricsFile}, {"GITHUB_STEP_SUMMARY", e.getenv("GITHUB_STEP_SUMMARY")},
-	} {
-		if err := checkWritable(out.what, out.path); err != nil {
-			return nil, err
-		}
+	out := f.outputs(format, e.getenv("GITHUB_STEP_SUMMARY"), shard)
+	if err := out.Check(); err != nil {
+		return nil, outputError(err)
 	}
-	s := &session{e: e, f: f, cfg: file.Config, rules: file.Rules, log: log, format: format, shard: shard, started: time.Now(), now: e.now(), status: status}
+	s := &session{e: e, f: f, cfg: file.Config, rules: file.Rules, log: log, format: format, out: out, shard: shard, started: time.Now(), now: e.now(), status: status}
 	if err := s.runOptions().Check(); err != nil {
 		return nil, usageError("%s: %v", config.Path(f.configPath, e.getenv), err)
 	}
@@ -184,40 +181,14 @@ func (s *session) logSummary(p *retention.Plan, err error) {
 		"duration", time.Since(s.started).Round(time.Millisecond), "exitCode", code)
 }
 
-// publish writes the report and the metrics; see finish.
+// publish writes the report and the metrics (publish.Outputs); see
+// finish.
 func (s *session) publish(ctx context.Context, p *retention.Plan, runErr error) error {
-	ctx = context.WithoutCancel(ctx)
 	s.status.End()
-	var errs []string
-	if err := s.f.writeReport(s.e, p, s.format); err != nil {
-		errs = append(errs, err.Error())
-	}
-	if path := s.e.getenv("GITHUB_STEP_SUMMARY"); path != "" {
-		if err := s.appendStepSummary(path, p); err != nil {
-			errs = append(errs, err.Error())
-		}
-	}
-	if s.f.pushgateway != "" || s.f.metricsFile != "" {
-		reg := metrics.Gather(p, time.Since(s.started), runErr == nil, time.Now())
-		if s.f.metricsFile != "" {
-			if err := metrics.WriteTextfile(s.f.metricsFile, reg); err != nil {
-				errs = append(errs, err.Error())
-			}
-		}
-		if s.f.pushgateway != "" {
-			grouping := map[string]string{}
-			if s.shard.Count > 1 {
-				grouping["shard"] = s.shard.String()
-			}
-			if err := metrics.Push(ctx, s.f.pushgateway, reg, metrics.Mode(p), grouping); err != nil {
-				errs = append(errs, err.Error())
-			}
-		}
-	}
-	if len(errs) == 0 {
+	err := s.out.Publish(ctx, s.e.stdout, p, s.started, runErr == nil)
+	if err == nil {
 		return runErr
 	}
-	err := fmt.Errorf("%s", strings.Join(errs, "; "))
 	if runErr != nil {
 		s.log.Error("publishing the results failed", "error", err.Error())
 		return runErr
@@ -225,31 +196,6 @@ func (s *session) publish(ctx context.Context, p *retention.Plan, runErr error) 
 	// The run itself is done; failing to publish its results is a
 	// failure of the job all the same.
 	return &exitError{code: exitFailure, err: err}
-}
-
-// stepSummaryCap is what regprune writes to a GitHub step summary at
-// most: GitHub drops a step summary over 1 MiB whole, and other steps'
-// writes to the same file count too, so 64 KiB are left to them.
-const stepSummaryCap = 1<<20 - 64<<10
-
-// appendStepSummary appends the Markdown report, capped, with the same
-// --summary, --deletions and --verbose as the report itself.
-func (s *session) appendStepSummary(path string, p *retention.Plan) error {
-	opts, _ := s.f.reportOptions(report.Markdown)
-	full := "not saved (use -o json --output-file FILE to keep every row)"
-	if s.f.outputFile != "" {
-		full = s.f.outputFile + " (-o " + string(s.format) + ")"
-	}
-	opts = append(opts, report.WithMaxBytes(stepSummaryCap, full))
-	fh, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return fmt.Errorf("writing the GitHub step summary: %w", err)
-	}
-	if err := report.Write(fh, p, report.Markdown, opts...); err != nil {
-		fh.Close()
-		return fmt.Errorf("writing the GitHub step summary: %w", err)
-	}
-	return fh.Close()
 }
 
 // warnReadableSecrets warns when the configuration file holds a literal
@@ -285,6 +231,30 @@ func (s *session) deletionProgress() func(job.Counts) {
 		return nil
 	}
 	return func(c job.Counts) { s.status.Deletions(c.Deleted, c.Skipped, c.Failed, c.Total) }
+}
+
+// outputs are where the run's results go, as the flags say.
+func (f *runFlags) outputs(format report.Format, stepSummary string, shard job.Shard) *publish.Outputs {
+	view, _ := f.reportOptions(format) // checked by format()
+	o := &publish.Outputs{Format: format, View: view, File: f.outputFile, StepSummary: stepSummary, MetricsFile: f.metricsFile, Pushgateway: f.pushgateway}
+	if shard.Count > 1 {
+		o.Shard = shard.String()
+	}
+	return o
+}
+
+// outputError maps an output that cannot be written: bad usage before
+// the run, a failure after it.
+func outputError(err error) error {
+	var unwritable *publish.UnwritableError
+	var file *publish.FileError
+	switch {
+	case errors.As(err, &unwritable):
+		return &exitError{code: exitUsage, err: err}
+	case errors.As(err, &file):
+		return &exitError{code: exitFailure, err: err}
+	}
+	return err
 }
 
 // openJob opens the run's job (job.Open), refusing a state directory

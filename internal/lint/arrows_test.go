@@ -41,6 +41,7 @@ var arrows = map[string][]string{
 	"internal/demo":                 {"retention", "internal/emulator", "internal/seed"},
 	"internal/console":              {},
 	"internal/argv":                 {"retention/report"},
+	"internal/publish":              {"retention", "retention/report", "retention/metrics", "retention/job"},
 	"retention/registrytest/toy":    {"retention", "retention/registry"},
 }
 
