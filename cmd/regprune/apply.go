@@ -50,7 +50,7 @@ tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
 				out, err = s.job.Apply(ctx, saved, saved != nil, s.runOptions())
 			}
 			if err != nil {
-				return jobError(err)
+				return exitOf(err)
 			}
 			err = applyExit(ctx.Err() != nil, out)
 			return s.finish(ctx, out, err)

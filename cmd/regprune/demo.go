@@ -11,7 +11,7 @@ import (
 
 func newDemoCmd(e *env) *cobra.Command {
 	// The demo covers everything it seeds, whatever REGPRUNE_SHARDS says.
-	f := runFlags{scope: scopeAll}
+	f := runFlags{scope: string(job.ScopeAll)}
 	f.shard = "0/1"
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -43,7 +43,7 @@ func newDemoCmd(e *env) *cobra.Command {
 			fmt.Fprintf(narrate, "%s== regprune plan\n", d.Intro())
 			p, err := s.job.Plan(ctx, s.runOptions())
 			if err != nil {
-				return jobError(err)
+				return exitOf(err)
 			}
 			if !s.format.IsJSON() {
 				if err := s.out.Write(e.stdout, p); err != nil {
@@ -53,10 +53,10 @@ func newDemoCmd(e *env) *cobra.Command {
 			fmt.Fprintf(narrate, "\n== regprune apply\n")
 			out, err := s.job.Apply(ctx, p, false, s.runOptions())
 			if err != nil {
-				return jobError(err)
+				return exitOf(err)
 			}
 			if err := s.out.Report(e.stdout, out); err != nil {
-				return outputError(err)
+				return exitOf(err)
 			}
 			if err := d.Remains(ctx, narrate, s.job, out); err != nil {
 				return &exitError{code: exitFailure, err: err}

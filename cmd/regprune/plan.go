@@ -23,7 +23,7 @@ func newPlanCmd(e *env) *cobra.Command {
 			ctx := cmd.Context()
 			p, err := s.job.Plan(ctx, s.runOptions())
 			if err != nil {
-				return jobError(err)
+				return exitOf(err)
 			}
 			return s.finish(ctx, p, planExit(p))
 		},

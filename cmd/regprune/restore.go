@@ -46,7 +46,7 @@ registry's answer. --list shows the recorded runs.`,
 				return err
 			}
 			if err := j.OpenState(); err != nil {
-				return &exitError{code: exitFailure, err: err}
+				return exitOf(err) // restore cannot do without it
 			}
 			defer j.Close()
 			if list {
@@ -65,7 +65,7 @@ registry's answer. --list shows the recorded runs.`,
 				return usageError("--repository %v; nothing was restored", err)
 			}
 			if err != nil {
-				return jobError(err)
+				return exitOf(err)
 			}
 			return restored(e, f.output, out)
 		},

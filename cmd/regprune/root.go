@@ -12,6 +12,7 @@ import (
 
 	"github.com/regprune/regprune/internal/argv"
 	"github.com/regprune/regprune/internal/console"
+	"github.com/regprune/regprune/internal/publish"
 	"github.com/regprune/regprune/retention/config"
 	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/report"
@@ -98,6 +99,29 @@ func writeErrorDocument(stdout io.Writer, args []string, err error) {
 	}
 }
 
+// exitOf maps the libraries' errors to exit codes: what they refused
+// before contacting anything is bad usage, a report file that could not
+// be written or a state directory restore could not open a failure.
+func exitOf(err error) error {
+	var (
+		refused    *job.RefusedError
+		bad        *job.StateDirError
+		unwritable *publish.UnwritableError
+		file       *publish.FileError
+	)
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &bad):
+		return usageError("%v; nothing was contacted", err)
+	case errors.As(err, &refused), errors.As(err, &unwritable):
+		return &exitError{code: exitUsage, err: err}
+	case errors.As(err, &file), errors.Is(err, job.ErrNoState):
+		return &exitError{code: exitFailure, err: err}
+	}
+	return err
+}
+
 // errSilent marks an exit code whose cause was already reported.
 var errSilent = errors.New("silent")
 
@@ -170,22 +194,11 @@ func (c *common) addOutputFlags(cmd *cobra.Command) {
 // reportOptions turns --summary, --deletions and --verbose into report
 // options for format f.
 func (c *common) reportOptions(f report.Format) ([]report.Option, error) {
-	if c.summary && c.deletions {
-		return nil, usageError("--summary and --deletions: give one of them")
+	opts, err := report.ViewOptions(f, c.summary, c.deletions, c.verbose)
+	if err != nil {
+		return nil, usageError("%w", err)
 	}
-	if f.IsJSON() && (c.summary || c.deletions || c.verbose) {
-		return nil, usageError("--summary, --deletions and --verbose shape the text and markdown reports; -o json and jsonl are always the whole plan")
-	}
-	view := report.ViewAuto
-	switch {
-	case c.summary:
-		view = report.ViewSummary
-	case c.deletions:
-		view = report.ViewDeletions
-	case c.verbose:
-		view = report.ViewFull
-	}
-	return []report.Option{report.WithView(view), report.WithVerbose(c.verbose)}, nil
+	return opts, nil
 }
 
 // logger builds the slog logger: logs go to stderr, never stdout.
@@ -207,32 +220,12 @@ func (c *common) loggerTo(e *env, w io.Writer) (*slog.Logger, error) {
 // their keys.
 func (c *common) load(cmd *cobra.Command, e *env, extra ...config.Option) (*config.File, error) {
 	path := config.Path(c.configPath, e.getenv)
-	opts := []config.Option{config.WithEnv(e.lookup), config.WithOverrides(flagOverrides(cmd))}
+	opts := []config.Option{config.WithEnv(e.lookup), config.WithOverrides(config.FlagOverrides(cmd.Flags()))}
 	file, err := config.Read(path, append(opts, extra...)...)
 	if err != nil {
 		return nil, &exitError{code: exitUsage, err: err}
 	}
 	return file, nil
-}
-
-// flagOverrides is the value of each flag of config.Overrides that the
-// user set on cmd, by its key. A flag left at its default is left out,
-// or it would override the file.
-func flagOverrides(cmd *cobra.Command) map[string]any {
-	out := map[string]any{}
-	for _, o := range config.Overrides() {
-		fl := cmd.Flags().Lookup(o.Flag)
-		if o.Flag == "" || fl == nil || !fl.Changed {
-			continue
-		}
-		if fl.Value.Type() == "int" {
-			n, _ := cmd.Flags().GetInt(o.Flag)
-			out[o.Key] = n
-			continue
-		}
-		out[o.Key] = fl.Value.String()
-	}
-	return out
 }
 
 func (c *common) format() (report.Format, error) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"slices"
 	"time"
 
@@ -18,13 +17,6 @@ import (
 	"github.com/regprune/regprune/retention/config"
 	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/report"
-)
-
-// Scopes of a run.
-const (
-	scopeAll    = string(job.ScopeAll)
-	scopeRemote = string(job.ScopeRemote)
-	scopeLocal  = string(job.ScopeLocal)
 )
 
 // runFlags are the flags of the commands that plan: plan and apply.
@@ -41,7 +33,7 @@ func (f *runFlags) add(cmd *cobra.Command) {
 	f.addConfigFlags(cmd)
 	f.addOutputFlags(cmd)
 	f.addShardFlags(cmd)
-	cmd.Flags().StringVar(&f.scope, "scope", scopeAll, "what to cover: remote (registries), local (local caches) or all")
+	cmd.Flags().StringVar(&f.scope, "scope", string(job.ScopeAll), "what to cover: remote (registries), local (local caches) or all")
 	cmd.Flags().StringVar(&f.pushgateway, "pushgateway", "", "push the run's metrics to this Prometheus Pushgateway URL")
 	cmd.Flags().StringVar(&f.metricsFile, "metrics-file", "", "write the run's metrics to this file (node-exporter textfile collector)")
 	cmd.Flags().StringSliceVar(&f.failOn, "fail-on", nil, "kinds of warnings that fail the run (exit 1): unmatched (a policy whose repositories or tag selectors match nothing); adds to failOn in the configuration")
@@ -83,10 +75,8 @@ func (f *runFlags) begin(cmd *cobra.Command, e *env, use job.Use) (*session, err
 		return nil, err
 	}
 	routeLibraryLogs(log)
-	switch f.scope {
-	case scopeAll, scopeRemote, scopeLocal:
-	default:
-		return nil, usageError("--scope: %q is not a scope (remote, local, all)", f.scope)
+	if _, err := job.ParseScope(f.scope); err != nil {
+		return nil, usageError("--scope: %w", err)
 	}
 	shard, err := f.shardOf(e)
 	if err != nil {
@@ -103,7 +93,7 @@ func (f *runFlags) begin(cmd *cobra.Command, e *env, use job.Use) (*session, err
 	}
 	out := f.outputs(format, e.getenv("GITHUB_STEP_SUMMARY"), shard)
 	if err := out.Check(); err != nil {
-		return nil, outputError(err)
+		return nil, exitOf(err)
 	}
 	s := &session{e: e, f: f, cfg: file.Config, rules: file.Rules, log: log, format: format, out: out, shard: shard, started: time.Now(), now: e.now(), status: status}
 	if err := s.runOptions().Check(); err != nil {
@@ -112,7 +102,10 @@ func (f *runFlags) begin(cmd *cobra.Command, e *env, use job.Use) (*session, err
 	if s.job, err = f.openJob(e, s.cfg, use, log); err != nil {
 		return nil, err
 	}
-	s.warnReadableSecrets(file.LiteralPasswords())
+	// A literal password in a file other users can read.
+	if host := file.ReadableSecret(config.Path(f.configPath, e.getenv)); host != "" {
+		log.Warn(config.ReadableSecretWarning, "file", config.Path(f.configPath, e.getenv), "registry", host)
+	}
 	log.Info("regprune starting", "version", versionString(), "command", cmd.Name(),
 		"config", config.Path(f.configPath, e.getenv), "scope", f.scope, "shard", shard.String())
 	return s, nil
@@ -152,33 +145,23 @@ func (s *session) finish(ctx context.Context, p *retention.Plan, runErr error) e
 // warnings of a kind that failOn (the configuration's, with --fail-on)
 // names. A run that fails already keeps its own exit code.
 func (s *session) failOnWarnings(p *retention.Plan, runErr error) error {
-	failOn := append(slices.Clone(s.cfg.FailOn), s.f.failOn...)
-	failing := retention.Failing(p.Warnings, failOn)
-	if runErr != nil || len(failing) == 0 {
-		return runErr
+	if err := job.FailOn(p, append(slices.Clone(s.cfg.FailOn), s.f.failOn...)); runErr == nil && err != nil {
+		return &exitError{code: exitFailure, err: err}
 	}
-	return &exitError{code: exitFailure, err: fmt.Errorf("failOn %s: %d such warnings, the first: %s", failing[0].Kind, len(failing), failing[0].Message)}
+	return runErr
 }
 
 // logSummary is the run's last log line, the one to alert on: the
 // counts and the exit code.
 func (s *session) logSummary(p *retention.Plan, err error) {
-	code, level := 0, slog.LevelInfo
+	code := 0
 	var ee *exitError
 	if errors.As(err, &ee) {
 		code = ee.code
 	} else if err != nil {
 		code = exitFailure
 	}
-	if code != 0 {
-		level = slog.LevelError
-	}
-	sm := p.Summary
-	s.log.Log(context.Background(), level, "regprune finished", "mode", string(p.Mode), "dryRun", p.DryRun,
-		"repositories", sm.Repositories, "failedRepositories", sm.Failed, "tags", sm.Tags, "keep", sm.Keep, "delete", sm.Delete,
-		"deleted", sm.Deleted, "skipped", sm.Skipped, "failedDeletions", sm.DeletionsFailed,
-		"localCaches", sm.LocalCaches, "failedLocalCaches", sm.LocalFailed, "warnings", len(p.Warnings), "aborted", p.Aborted != "",
-		"duration", time.Since(s.started).Round(time.Millisecond), "exitCode", code)
+	report.Log(s.log, p, time.Since(s.started), code)
 }
 
 // publish writes the report and the metrics (publish.Outputs); see
@@ -196,32 +179,6 @@ func (s *session) publish(ctx context.Context, p *retention.Plan, runErr error) 
 	// The run itself is done; failing to publish its results is a
 	// failure of the job all the same.
 	return &exitError{code: exitFailure, err: err}
-}
-
-// warnReadableSecrets warns when the configuration file holds a literal
-// password (for the registries of literal) and other users can read it.
-func (s *session) warnReadableSecrets(literal []string) {
-	path := config.Path(s.f.configPath, s.e.getenv)
-	if host := readableSecret(path, literal); host != "" {
-		s.log.Warn(readableSecretWarning, "file", path, "registry", host)
-	}
-}
-
-const readableSecretWarning = "the configuration file holds a literal password and other users can read it: use password: ${VAR} or chmod 600"
-
-// readableSecret names the first registry of literal, those whose
-// password the configuration file at path writes literally
-// (config.File.LiteralPasswords: a ${VAR} password never is, set or
-// not), when other users may read the file; "" when there is none.
-func readableSecret(path string, literal []string) string {
-	if len(literal) == 0 {
-		return ""
-	}
-	st, err := os.Stat(path)
-	if err != nil || st.Mode().Perm()&0o044 == 0 {
-		return ""
-	}
-	return literal[0]
 }
 
 // deletionProgress shows the deletions settled on the status line, or
@@ -243,41 +200,14 @@ func (f *runFlags) outputs(format report.Format, stepSummary string, shard job.S
 	return o
 }
 
-// outputError maps an output that cannot be written: bad usage before
-// the run, a failure after it.
-func outputError(err error) error {
-	var unwritable *publish.UnwritableError
-	var file *publish.FileError
-	switch {
-	case errors.As(err, &unwritable):
-		return &exitError{code: exitUsage, err: err}
-	case errors.As(err, &file):
-		return &exitError{code: exitFailure, err: err}
-	}
-	return err
-}
-
 // openJob opens the run's job (job.Open), refusing a state directory
 // the user named that cannot be used: bad usage, before any registry is
 // contacted.
 func (f *runFlags) openJob(e *env, cfg *retention.Config, use job.Use, log *slog.Logger) (*job.Job, error) {
 	j, err := job.Open(cfg, job.Env{Use: use, Lookup: e.lookup, Logger: log, StateDir: f.stateDir, StateWait: stateWait})
-	var bad *job.StateDirError
-	if errors.As(err, &bad) {
-		return nil, usageError("%v; nothing was contacted", err)
-	}
-	return j, err
+	return j, exitOf(err)
 }
 
 // stateWait is how long a run waits for another to release the state
 // directory (a variable for the tests that shorten it).
 var stateWait = job.DefaultStateWait
-
-// jobError maps a job's refusal (job.RefusedError) to bad usage.
-func jobError(err error) error {
-	var refused *job.RefusedError
-	if errors.As(err, &refused) {
-		return &exitError{code: exitUsage, err: err}
-	}
-	return err
-}

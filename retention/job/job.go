@@ -247,3 +247,22 @@ func (o Options) Check() error {
 	}
 	return nil
 }
+
+// ParseScope reads a scope: remote, local or all.
+func ParseScope(s string) (Scope, error) {
+	switch sc := Scope(s); sc {
+	case ScopeAll, ScopeRemote, ScopeLocal:
+		return sc, nil
+	}
+	return "", fmt.Errorf("%q is not a scope (remote, local, all)", s)
+}
+
+// FailOn says why p fails a run whose failOn (the configuration's with
+// the CLI's) names kinds of warnings p has; nil when it has none.
+func FailOn(p *retention.Plan, failOn []string) error {
+	failing := retention.Failing(p.Warnings, failOn)
+	if len(failing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("failOn %s: %d such warnings, the first: %s", failing[0].Kind, len(failing), failing[0].Message)
+}
