@@ -18,7 +18,7 @@ func newDemoCmd(e *env) *cobra.Command {
 		Short: "Plan and apply against an embedded registry seeded with a realistic history (no network, no Docker)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			logger, err := f.logger(e)
+			logger, err := f.loggerTo(e, e.stderr)
 			if err != nil {
 				return err
 			}

@@ -63,40 +63,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 	if err == nil {
 		return exitOK
 	}
+	hint := ""
 	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.err != nil && ee.err != errSilent {
-			printError(stderr, args, ee.err, ee.code, "")
-		}
-		if ee.code == exitUsage {
-			writeErrorDocument(stdout, args, ee.err)
-		}
+	if !errors.As(err, &ee) {
+		// Everything cobra itself refuses (unknown command or flag,
+		// missing argument) is bad usage.
+		ee, hint = &exitError{code: exitUsage, err: err}, "Run 'regprune --help' for usage."
+	}
+	if ee.err == nil || ee.err == errSilent {
 		return ee.code
 	}
-	// Everything cobra itself refuses (unknown command or flag, missing
-	// argument) is bad usage.
-	printError(stderr, args, err, exitUsage, "Run 'regprune --help' for usage.")
-	writeErrorDocument(stdout, args, err)
-	return exitUsage
-}
-
-// printError writes the error that ends a run to stderr, in the log
-// format the arguments ask for (console.PrintError).
-func printError(stderr io.Writer, args []string, err error, code int, hint string) {
-	console.PrintError(stderr, argv.LogFormat(args, console.DefaultFormat(stderr)), err, code, hint)
-}
-
-// writeErrorDocument keeps the promise that with -o json (or jsonl)
-// stdout holds one JSON document, also when the run stops at exit code 2
-// before any report (report.WriteError). With --output-file the report
-// file is not written, as for any failure before the report.
-func writeErrorDocument(stdout io.Writer, args []string, err error) {
-	if err == nil || err == errSilent {
-		return
+	// In the log format the arguments ask for (flag parsing may be what
+	// failed).
+	console.PrintError(stderr, argv.LogFormat(args, console.DefaultFormat(stderr)), ee.err, ee.code, hint)
+	// With -o json (or jsonl) stdout holds one JSON document, also when
+	// the run stops at exit code 2 before any report; with --output-file
+	// the report file is not written, as for any failure before the report.
+	if format := argv.JSONToStdout(args); ee.code == exitUsage && format.IsJSON() {
+		_ = report.WriteError(stdout, format, ee.err, exitUsage)
 	}
-	if format := argv.JSONToStdout(args); format.IsJSON() {
-		_ = report.WriteError(stdout, format, err, exitUsage)
-	}
+	return ee.code
 }
 
 // exitOf maps the libraries' errors to exit codes: what they refused
@@ -173,16 +159,6 @@ func (c *common) addShardFlags(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&c.shards, "shards", 0, "number of shards, with the index from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job); default $REGPRUNE_SHARDS")
 }
 
-// shardOf resolves --shard, or --shards/REGPRUNE_SHARDS with
-// JOB_COMPLETION_INDEX (job.ResolveShard). No sharding is shard 0 of 1.
-func (c *common) shardOf(e *env) (job.Shard, error) {
-	s, err := job.ResolveShard(c.shard, c.shards, e.getenv)
-	if err != nil {
-		return s, usageError("%w", err)
-	}
-	return s, nil
-}
-
 func (c *common) addOutputFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&c.output, "output", "o", "text", "report format: text, json, jsonl (the JSON on one line) or markdown")
 	cmd.Flags().StringVar(&c.outputFile, "output-file", "", "write the report to this file instead of stdout")
@@ -201,12 +177,8 @@ func (c *common) reportOptions(f report.Format) ([]report.Option, error) {
 	return opts, nil
 }
 
-// logger builds the slog logger: logs go to stderr, never stdout.
-func (c *common) logger(e *env) (*slog.Logger, error) {
-	return c.loggerTo(e, e.stderr)
-}
-
-// loggerTo is logger writing to w, stderr or the status line on it.
+// loggerTo builds the slog logger, writing to w: stderr or the status
+// line on it, never stdout.
 func (c *common) loggerTo(e *env, w io.Writer) (*slog.Logger, error) {
 	l, err := console.NewLogger(w, e.stderr, c.logLevel, c.logFormat)
 	if err != nil {

@@ -74,13 +74,13 @@ func (f *runFlags) begin(cmd *cobra.Command, e *env, use job.Use) (*session, err
 	if err != nil {
 		return nil, err
 	}
-	routeLibraryLogs(log)
+	console.RouteLibraryLogs(log)
 	if _, err := job.ParseScope(f.scope); err != nil {
 		return nil, usageError("--scope: %w", err)
 	}
-	shard, err := f.shardOf(e)
+	shard, err := job.ResolveShard(f.shard, f.shards, e.getenv)
 	if err != nil {
-		return nil, err
+		return nil, usageError("%w", err)
 	}
 	for _, k := range f.failOn {
 		if err := retention.CheckFailOn(k); err != nil {

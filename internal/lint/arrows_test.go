@@ -39,7 +39,7 @@ var arrows = map[string][]string{
 	"internal/example":              {},
 	"internal/emulator":             {},
 	"internal/demo":                 {"retention", "internal/emulator", "internal/seed"},
-	"internal/console":              {},
+	"internal/console":              {"internal/logbridge"},
 	"internal/argv":                 {"retention/report"},
 	"internal/publish":              {"retention", "retention/report", "retention/metrics", "retention/job"},
 	"retention/registrytest/toy":    {"retention", "retention/registry"},
