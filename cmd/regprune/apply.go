@@ -2,14 +2,11 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/job"
-	"github.com/regprune/regprune/retention/registry/oci"
-	"github.com/regprune/regprune/retention/state"
 )
 
 func newApplyCmd(e *env) *cobra.Command {
@@ -27,48 +24,33 @@ repository: a tag that moved, a new tag on a digest, a protected or too young
 tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := f.begin(cmd, e)
+			use := job.ForApply
+			if dryRun {
+				use = job.ForDryRun
+			}
+			s, err := f.begin(cmd, e, use)
 			if err != nil {
 				return err
 			}
+			defer s.job.Close()
 			var saved *retention.Plan
 			if planFile != "" {
-				if saved, err = readPlanFile(planFile); err != nil {
-					return err
+				// Anything wrong with it is bad usage, found before any
+				// registry is contacted.
+				if saved, err = job.ReadPlanFile(planFile); err != nil {
+					return usageError("%w", err)
 				}
 				job.Narrow(saved, s.runOptions())
 			}
 			ctx := cmd.Context()
-			store := s.openState()
-			defer store.Close()
-			opts := []oci.Option{oci.WithConcurrency(s.cfg.Concurrency), oci.WithLogger(s.log), oci.WithCloudLogins(s.cfg.CloudLoginsOn())}
-			if store != nil {
-				opts = append(opts, oci.WithCache(store))
-			}
-			if !dryRun {
-				opts = append(opts, oci.WithDeleteScope())
-			}
-			client, err := oci.New(s.cfg.Registries, opts...)
-			if err != nil {
-				return err
-			}
-			router, err := s.router(e, client)
-			if err != nil {
-				return err
-			}
-			p := saved
-			if p == nil {
-				p = job.Plan(ctx, router, s.runOptions())
-			}
 			var out *retention.Plan
 			if dryRun {
-				out = job.DryRun(p, s.runOptions())
+				out, err = s.job.DryRun(ctx, saved, s.runOptions())
 			} else {
-				o := s.runOptions()
-				if store != nil {
-					o.Journal, o.Recorder, o.RunID = store, store, state.NewRunID(s.now)
-				}
-				out = job.Apply(ctx, router, p, saved != nil, o)
+				out, err = s.job.Apply(ctx, saved, saved != nil, s.runOptions())
+			}
+			if err != nil {
+				return exitOf(err)
 			}
 			err = applyExit(ctx.Err() != nil, out)
 			return s.finish(ctx, out, err)
@@ -92,22 +74,4 @@ func applyExit(interrupted bool, p *retention.Plan) error {
 		return &exitError{code: exitFailure, err: errSilent}
 	}
 	return nil
-}
-
-// readPlanFile reads a saved plan; anything wrong with it is bad usage,
-// found before any registry is contacted.
-func readPlanFile(path string) (*retention.Plan, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, usageError("reading the plan: %v", err)
-	}
-	defer fh.Close()
-	p, err := retention.ReadPlan(fh)
-	if err != nil {
-		return nil, usageError("reading the plan %s: %v", path, err)
-	}
-	if p.Mode != retention.ModePlan {
-		return nil, usageError("reading the plan %s: mode is %q; apply executes a plan saved with 'regprune plan -o json', not a report", path, p.Mode)
-	}
-	return p, nil
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/job"
-	"github.com/regprune/regprune/retention/registry/oci"
 )
 
 func newPlanCmd(e *env) *cobra.Command {
@@ -15,33 +14,18 @@ func newPlanCmd(e *env) *cobra.Command {
 		Short: "Report what retention would keep and delete; changes nothing",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := f.begin(cmd, e)
-			if err != nil {
-				return err
-			}
-			ctx := cmd.Context()
-			store := s.openState()
-			defer store.Close()
 			// Pull scope only: a plan never holds a token that can delete.
-			opts := []oci.Option{oci.WithConcurrency(s.cfg.Concurrency), oci.WithLogger(s.log), oci.WithCloudLogins(s.cfg.CloudLoginsOn())}
-			if store != nil {
-				opts = append(opts, oci.WithCache(store))
-			}
-			client, err := oci.New(s.cfg.Registries, opts...)
+			s, err := f.begin(cmd, e, job.ForPlan)
 			if err != nil {
 				return err
 			}
-			router, err := s.router(e, client)
+			defer s.job.Close()
+			ctx := cmd.Context()
+			p, err := s.job.Plan(ctx, s.runOptions())
 			if err != nil {
-				return err
+				return exitOf(err)
 			}
-			o := s.runOptions()
-			if store != nil {
-				o.Journal = store // to show what an interrupted apply left
-			}
-			p := job.Plan(ctx, router, o)
-			err = planExit(p)
-			return s.finish(ctx, p, err)
+			return s.finish(ctx, p, planExit(p))
 		},
 	}
 	f.add(cmd)

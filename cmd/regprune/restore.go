@@ -1,18 +1,13 @@
 package main
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
-	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/internal/publish"
 	"github.com/regprune/regprune/retention/job"
-	"github.com/regprune/regprune/retention/registry/oci"
-	"github.com/regprune/regprune/retention/state"
 )
 
 func newRestoreCmd(e *env) *cobra.Command {
@@ -42,46 +37,37 @@ registry's answer. --list shows the recorded runs.`,
 			if err != nil {
 				return err
 			}
-			cfg := file.Config
 			log, err := f.loggerTo(e, e.stderr)
 			if err != nil {
 				return err
 			}
-			s := &session{e: e, f: &f, cfg: cfg, log: log, now: e.now()}
-			if err := s.resolveStateDir(); err != nil {
+			j, err := f.openJob(e, file.Config, job.ForRestore, log)
+			if err != nil {
 				return err
 			}
-			store := s.openState()
-			if store == nil {
-				return &exitError{code: exitFailure, err: fmt.Errorf("restore needs the state directory %q, which could not be opened", s.stateDir.Path)}
+			if err := j.OpenState(); err != nil {
+				return exitOf(err) // restore cannot do without it
 			}
-			defer store.Close()
+			defer j.Close()
 			if list {
-				return listRuns(e, store)
+				runs, err := j.Runs()
+				if err != nil {
+					return &exitError{code: exitFailure, err: err}
+				}
+				return publish.Runs(e.stdout, runs)
 			}
 			id, err := runToRestore(runID, reportFile)
 			if err != nil {
 				return err
 			}
-			recorded, err := store.Deletions(id)
+			out, err := j.Restore(cmd.Context(), id, job.RestoreOptions{Repository: repository, DryRun: dryRun})
+			if errors.Is(err, job.ErrNotInRun) {
+				return usageError("--repository %v; nothing was restored", err)
+			}
 			if err != nil {
-				return &exitError{code: exitUsage, err: err}
+				return exitOf(err)
 			}
-			if repository != "" {
-				if err := job.CheckRepository(recorded, repository); err != nil {
-					return usageError("--repository %v; nothing was restored", err)
-				}
-			}
-			client, err := oci.New(cfg.Registries, oci.WithConcurrency(cfg.Concurrency), oci.WithLogger(log), oci.WithCloudLogins(cfg.CloudLoginsOn()))
-			if err != nil {
-				return err
-			}
-			router, err := s.router(e, client)
-			if err != nil {
-				return err
-			}
-			out := job.Restore(cmd.Context(), router, recorded, job.RestoreOptions{Repository: repository, DryRun: dryRun})
-			return writeRestored(e, f.output, out)
+			return restored(e, f.output, out)
 		},
 	}
 	f.addConfigFlags(cmd)
@@ -95,67 +81,14 @@ registry's answer. --list shows the recorded runs.`,
 	return cmd
 }
 
-func runOfReport(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", usageError("--report: %v", err)
+// restored writes what restore did; a manifest not restored, or only in
+// part, fails the run.
+func restored(e *env, format string, out []job.Restored) error {
+	if err := publish.Restored(e.stdout, format, out); err != nil {
+		return err
 	}
-	defer f.Close()
-	p, err := retention.ReadPlan(f)
-	if err != nil {
-		return "", usageError("--report %s: not a JSON report: %v", path, err)
-	}
-	if p.RunID == "" {
-		return "", usageError("--report %s: the report has no runId (an apply without a state directory records nothing)", path)
-	}
-	return p.RunID, nil
-}
-
-func listRuns(e *env, store *state.Store) error {
-	runs, err := store.Runs()
-	if err != nil {
-		return &exitError{code: exitFailure, err: err}
-	}
-	w := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "RUN\tSTARTED\tMANIFESTS")
-	for _, r := range runs {
-		fmt.Fprintf(w, "%s\t%s\t%d\n", r.ID, r.Started.Format(time.RFC3339), r.Manifests)
-	}
-	return w.Flush()
-}
-
-func writeRestored(e *env, format string, out []job.Restored) error {
-	failed, partial, present := 0, 0, 0
-	for _, r := range out {
-		switch r.Status {
-		case job.RestoreFailed:
-			failed++
-		case job.RestorePartial:
-			partial++
-		case job.RestorePresent:
-			present++
-		}
-	}
-	switch format {
-	case "json":
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
-			return err
-		}
-	case "text", "":
-		w := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "STATUS\tKIND\tREPOSITORY\tDIGEST\tTAGS\tERROR")
-		for _, r := range out {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%v\t%s\n", r.Status, r.Kind, r.Repository, r.Digest, r.Tags, r.Error)
-		}
-		_ = w.Flush()
-		fmt.Fprintf(e.stdout, "restore: %d manifests, %d failed, %d with tags left alone (they point elsewhere now), %d there already\n", len(out), failed, partial, present)
-	default:
-		return usageError("--output: %q is not text or json", format)
-	}
-	if failed > 0 || partial > 0 {
-		return &exitError{code: exitFailure, err: fmt.Errorf("%d of %d manifests could not be restored, %d only in part (a tag moved since)", failed, len(out), partial)}
+	if c := job.CountRestored(out); c.Failed > 0 || c.Partial > 0 {
+		return &exitError{code: exitFailure, err: fmt.Errorf("%d of %d manifests could not be restored, %d only in part (a tag moved since)", c.Failed, len(out), c.Partial)}
 	}
 	return nil
 }
@@ -164,7 +97,11 @@ func writeRestored(e *env, format string, out []job.Restored) error {
 // report --report names.
 func runToRestore(runID, reportFile string) (string, error) {
 	if reportFile != "" {
-		return runOfReport(reportFile)
+		id, err := job.RunOfReport(reportFile)
+		if err != nil {
+			return "", usageError("%w", err)
+		}
+		return id, nil
 	}
 	if runID == "" {
 		return "", usageError("restore: give --run ID, --report FILE or --list")

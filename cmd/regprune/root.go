@@ -2,23 +2,19 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
-	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/internal/argv"
+	"github.com/regprune/regprune/internal/console"
+	"github.com/regprune/regprune/internal/publish"
 	"github.com/regprune/regprune/retention/config"
-	"github.com/regprune/regprune/retention/planner"
+	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/report"
 )
 
@@ -67,137 +63,49 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 	if err == nil {
 		return exitOK
 	}
+	hint := ""
 	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.err != nil && ee.err != errSilent {
-			printError(stderr, args, ee.err, ee.code, "")
-		}
-		if ee.code == exitUsage {
-			writeErrorDocument(stdout, args, ee.err)
-		}
+	if !errors.As(err, &ee) {
+		// Everything cobra itself refuses (unknown command or flag,
+		// missing argument) is bad usage.
+		ee, hint = &exitError{code: exitUsage, err: err}, "Run 'regprune --help' for usage."
+	}
+	if ee.err == nil || ee.err == errSilent {
 		return ee.code
 	}
-	// Everything cobra itself refuses (unknown command or flag, missing
-	// argument) is bad usage.
-	printError(stderr, args, err, exitUsage, "Run 'regprune --help' for usage.")
-	writeErrorDocument(stdout, args, err)
-	return exitUsage
+	// In the log format the arguments ask for (flag parsing may be what
+	// failed).
+	console.PrintError(stderr, argv.LogFormat(args, console.DefaultFormat(stderr)), ee.err, ee.code, hint)
+	// With -o json (or jsonl) stdout holds one JSON document, also when
+	// the run stops at exit code 2 before any report; with --output-file
+	// the report file is not written, as for any failure before the report.
+	if format := argv.JSONToStdout(args); ee.code == exitUsage && format.IsJSON() {
+		_ = report.WriteError(stdout, format, ee.err, exitUsage)
+	}
+	return ee.code
 }
 
-// printError writes the error that ends a run to stderr: "regprune: ..."
-// for a person, or, when the logs are JSON, one JSON record at ERROR
-// with the error and the exit code, so that a log pipeline (Loki, Fluent
-// Bit) never meets a line that is not JSON, even for a run that stopped
-// before its logger was built.
-func printError(stderr io.Writer, args []string, err error, code int, hint string) {
-	if logFormatOf(args, stderr) != "json" {
-		if hint != "" {
-			hint = "\n" + hint
-		}
-		fmt.Fprintf(stderr, "regprune: %v%s\n", err, hint)
-		return
+// exitOf maps the libraries' errors to exit codes: what they refused
+// before contacting anything is bad usage, a report file that could not
+// be written or a state directory restore could not open a failure.
+func exitOf(err error) error {
+	var (
+		refused    *job.RefusedError
+		bad        *job.StateDirError
+		unwritable *publish.UnwritableError
+		file       *publish.FileError
+	)
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &bad):
+		return usageError("%v; nothing was contacted", err)
+	case errors.As(err, &refused), errors.As(err, &unwritable):
+		return &exitError{code: exitUsage, err: err}
+	case errors.As(err, &file), errors.Is(err, job.ErrNoState):
+		return &exitError{code: exitFailure, err: err}
 	}
-	attrs := []any{"error", err.Error(), "exitCode", code}
-	if hint != "" {
-		attrs = append(attrs, "hint", hint)
-	}
-	slog.New(slog.NewJSONHandler(stderr, nil)).Error("regprune failed", attrs...)
-}
-
-// logFormatOf reads --log-format from the raw arguments (flag parsing
-// may be what failed), with the logger's default: text on a terminal,
-// JSON otherwise. A value that is not a format is text: the error is
-// about it.
-func logFormatOf(args []string, stderr io.Writer) string {
-	format := ""
-	for i := 0; i < len(args); i++ {
-		switch a := args[i]; {
-		case a == "--":
-			i = len(args)
-		case a == "--log-format" && i+1 < len(args):
-			format = args[i+1]
-			i++
-		case strings.HasPrefix(a, "--log-format="):
-			format = strings.TrimPrefix(a, "--log-format=")
-		}
-	}
-	switch format {
-	case "text", "json":
-		return format
-	case "":
-		return defaultLogFormat(stderr)
-	}
-	return "text"
-}
-
-// defaultLogFormat is the log format without --log-format: text on a
-// terminal, JSON otherwise.
-func defaultLogFormat(stderr io.Writer) string {
-	if isTerminal(stderr) {
-		return "text"
-	}
-	return "json"
-}
-
-// writeErrorDocument keeps the promise that with -o json (or jsonl)
-// stdout holds one JSON document, also when the run stops at exit code 2
-// before any report: {"schemaVersion": 1, "error": "...", "exitCode": 2},
-// on one line for jsonl. With --output-file the report file is not
-// written, as for any failure before the report.
-func writeErrorDocument(stdout io.Writer, args []string, err error) {
-	if err == nil || err == errSilent {
-		return
-	}
-	format := jsonToStdout(args)
-	if !format.IsJSON() {
-		return
-	}
-	doc := struct {
-		SchemaVersion int    `json:"schemaVersion"`
-		Error         string `json:"error"`
-		ExitCode      int    `json:"exitCode"`
-	}{retention.SchemaVersion, err.Error(), exitUsage}
-	b, _ := json.Marshal(doc)
-	if format == report.JSON {
-		b, _ = json.MarshalIndent(doc, "", "  ")
-	}
-	fmt.Fprintf(stdout, "%s\n", b)
-}
-
-// jsonToStdout reads, from the raw arguments (flag parsing may be what
-// failed), the JSON format of a report on stdout, or "" when the report
-// is not JSON or goes to a file.
-func jsonToStdout(args []string) report.Format {
-	var format report.Format
-	toFile := false
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			break
-		}
-		next := ""
-		if i+1 < len(args) {
-			next = args[i+1]
-		}
-		switch {
-		case a == "-o" || a == "--output":
-			format = report.Format(next)
-			i++
-		case strings.HasPrefix(a, "--output="), strings.HasPrefix(a, "-o="):
-			format = report.Format(a[strings.Index(a, "=")+1:])
-		case strings.HasPrefix(a, "-o") && !strings.HasPrefix(a, "--"):
-			format = report.Format(a[2:])
-		case a == "--output-file":
-			toFile = next != ""
-			i++
-		case strings.HasPrefix(a, "--output-file="):
-			toFile = len(a) > len("--output-file=")
-		}
-	}
-	if toFile || !format.IsJSON() {
-		return ""
-	}
-	return format
+	return err
 }
 
 // errSilent marks an exit code whose cause was already reported.
@@ -251,52 +159,6 @@ func (c *common) addShardFlags(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&c.shards, "shards", 0, "number of shards, with the index from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job); default $REGPRUNE_SHARDS")
 }
 
-// shardOf resolves --shard, or --shards/REGPRUNE_SHARDS with
-// JOB_COMPLETION_INDEX. No sharding is shard 0 of 1.
-func (c *common) shardOf(e *env) (planner.Shard, error) {
-	if c.shard != "" {
-		if c.shards != 0 {
-			return planner.Shard{}, usageError("--shard %s and --shards %d: give one of them (--shards takes the index from JOB_COMPLETION_INDEX)", c.shard, c.shards)
-		}
-		s, err := planner.ParseShard(c.shard)
-		if err != nil {
-			return s, usageError("--shard: %v", err)
-		}
-		return s, nil
-	}
-	n := c.shards
-	if n < 0 {
-		return planner.Shard{}, usageError("--shards: %d is not a number of shards (at least 1)", n)
-	}
-	if n == 0 {
-		if v := e.getenv("REGPRUNE_SHARDS"); v != "" {
-			var err error
-			if n, err = strconv.Atoi(v); err != nil {
-				return planner.Shard{}, usageError("REGPRUNE_SHARDS: %q is not a whole number", v)
-			}
-			if n < 1 {
-				return planner.Shard{}, usageError("REGPRUNE_SHARDS: %d is not a number of shards (at least 1)", n)
-			}
-		}
-	}
-	if n == 0 || n == 1 {
-		return planner.Shard{}, nil
-	}
-	v := e.getenv("JOB_COMPLETION_INDEX")
-	if v == "" {
-		return planner.Shard{}, usageError("%d shards need the shard index: set JOB_COMPLETION_INDEX (a Kubernetes Indexed Job does) or use --shard I/N", n)
-	}
-	idx, err := strconv.Atoi(v)
-	if err != nil {
-		return planner.Shard{}, usageError("JOB_COMPLETION_INDEX: %q is not a whole number", v)
-	}
-	s, err := planner.NewShard(idx, n)
-	if err != nil {
-		return s, usageError("sharding: %v", err)
-	}
-	return s, nil
-}
-
 func (c *common) addOutputFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&c.output, "output", "o", "text", "report format: text, json, jsonl (the JSON on one line) or markdown")
 	cmd.Flags().StringVar(&c.outputFile, "output-file", "", "write the report to this file instead of stdout")
@@ -308,48 +170,21 @@ func (c *common) addOutputFlags(cmd *cobra.Command) {
 // reportOptions turns --summary, --deletions and --verbose into report
 // options for format f.
 func (c *common) reportOptions(f report.Format) ([]report.Option, error) {
-	if c.summary && c.deletions {
-		return nil, usageError("--summary and --deletions: give one of them")
+	opts, err := report.ViewOptions(f, c.summary, c.deletions, c.verbose)
+	if err != nil {
+		return nil, usageError("%w", err)
 	}
-	if f.IsJSON() && (c.summary || c.deletions || c.verbose) {
-		return nil, usageError("--summary, --deletions and --verbose shape the text and markdown reports; -o json and jsonl are always the whole plan")
-	}
-	view := report.ViewAuto
-	switch {
-	case c.summary:
-		view = report.ViewSummary
-	case c.deletions:
-		view = report.ViewDeletions
-	case c.verbose:
-		view = report.ViewFull
-	}
-	return []report.Option{report.WithView(view), report.WithVerbose(c.verbose)}, nil
+	return opts, nil
 }
 
-// logger builds the slog logger: logs go to stderr, never stdout.
-func (c *common) logger(e *env) (*slog.Logger, error) {
-	return c.loggerTo(e, e.stderr)
-}
-
-// loggerTo is logger writing to w, stderr or the status line on it; the
-// default format follows whether stderr is a terminal.
+// loggerTo builds the slog logger, writing to w: stderr or the status
+// line on it, never stdout.
 func (c *common) loggerTo(e *env, w io.Writer) (*slog.Logger, error) {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
-		return nil, usageError("--log-level: %q is not a level (debug, info, warn, error)", c.logLevel)
+	l, err := console.NewLogger(w, e.stderr, c.logLevel, c.logFormat)
+	if err != nil {
+		return nil, usageError("%w", err)
 	}
-	opts := &slog.HandlerOptions{Level: level}
-	format := c.logFormat
-	if format == "" {
-		format = defaultLogFormat(e.stderr)
-	}
-	switch format {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
-	}
-	return nil, usageError("--log-format: %q is not a format (text, json)", c.logFormat)
+	return l, nil
 }
 
 // load reads, validates and compiles the configuration; every failure
@@ -357,32 +192,12 @@ func (c *common) loggerTo(e *env, w io.Writer) (*slog.Logger, error) {
 // their keys.
 func (c *common) load(cmd *cobra.Command, e *env, extra ...config.Option) (*config.File, error) {
 	path := config.Path(c.configPath, e.getenv)
-	opts := []config.Option{config.WithEnv(e.lookup), config.WithOverrides(flagOverrides(cmd))}
+	opts := []config.Option{config.WithEnv(e.lookup), config.WithOverrides(config.FlagOverrides(cmd.Flags()))}
 	file, err := config.Read(path, append(opts, extra...)...)
 	if err != nil {
 		return nil, &exitError{code: exitUsage, err: err}
 	}
 	return file, nil
-}
-
-// flagOverrides is the value of each flag of config.Overrides that the
-// user set on cmd, by its key. A flag left at its default is left out,
-// or it would override the file.
-func flagOverrides(cmd *cobra.Command) map[string]any {
-	out := map[string]any{}
-	for _, o := range config.Overrides() {
-		fl := cmd.Flags().Lookup(o.Flag)
-		if o.Flag == "" || fl == nil || !fl.Changed {
-			continue
-		}
-		if fl.Value.Type() == "int" {
-			n, _ := cmd.Flags().GetInt(o.Flag)
-			out[o.Key] = n
-			continue
-		}
-		out[o.Key] = fl.Value.String()
-	}
-	return out
 }
 
 func (c *common) format() (report.Format, error) {
@@ -394,60 +209,4 @@ func (c *common) format() (report.Format, error) {
 		return "", err
 	}
 	return f, nil
-}
-
-// writeTo writes the report to w, as the report flags say.
-func (c *common) writeTo(w io.Writer, p *retention.Plan, f report.Format) error {
-	opts, err := c.reportOptions(f)
-	if err != nil {
-		return err
-	}
-	return report.Write(w, p, f, opts...)
-}
-
-// writeReport writes the report to stdout or --output-file.
-func (c *common) writeReport(e *env, p *retention.Plan, f report.Format) error {
-	if c.outputFile == "" {
-		return c.writeTo(e.stdout, p, f)
-	}
-	var b strings.Builder
-	if err := c.writeTo(&b, p, f); err != nil {
-		return err
-	}
-	if err := os.WriteFile(c.outputFile, []byte(b.String()), 0o644); err != nil {
-		return &exitError{code: exitFailure, err: fmt.Errorf("writing the report: %w", err)}
-	}
-	return nil
-}
-
-// isTerminal reports whether w is a terminal (logs as text, progress).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-// checkWritable finds, before any registry is contacted, an output path
-// that could not be written after the deletions: the record of what was
-// deleted must not be lost. An existing file must be a regular file that
-// opens for writing; a new one needs a folder it can be created in.
-func checkWritable(what, path string) error {
-	if path == "" {
-		return nil
-	}
-	if fi, err := os.Stat(path); err == nil {
-		if !fi.Mode().IsRegular() {
-			return usageError("%s %s: not a regular file; nothing was contacted", what, path)
-		}
-		fh, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-		if err != nil {
-			return usageError("%s %s: cannot be written (%v); nothing was contacted", what, path, err)
-		}
-		return fh.Close()
-	}
-	fh, err := os.CreateTemp(filepath.Dir(path), ".regprune-check-*")
-	if err != nil {
-		return usageError("%s %s: cannot be created (%v); nothing was contacted", what, path, err)
-	}
-	fh.Close()
-	return os.Remove(fh.Name())
 }

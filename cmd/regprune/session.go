@@ -6,30 +6,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/regprune/regprune/internal/console"
+	"github.com/regprune/regprune/internal/publish"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/config"
-	"github.com/regprune/regprune/retention/execute"
 	"github.com/regprune/regprune/retention/job"
-	"github.com/regprune/regprune/retention/metrics"
-	"github.com/regprune/regprune/retention/planner"
-	"github.com/regprune/regprune/retention/registry"
-	"github.com/regprune/regprune/retention/registry/oci"
 	"github.com/regprune/regprune/retention/report"
-	"github.com/regprune/regprune/retention/state"
-)
-
-// Scopes of a run.
-const (
-	scopeAll    = string(job.ScopeAll)
-	scopeRemote = string(job.ScopeRemote)
-	scopeLocal  = string(job.ScopeLocal)
 )
 
 // runFlags are the flags of the commands that plan: plan and apply.
@@ -46,11 +33,11 @@ func (f *runFlags) add(cmd *cobra.Command) {
 	f.addConfigFlags(cmd)
 	f.addOutputFlags(cmd)
 	f.addShardFlags(cmd)
-	cmd.Flags().StringVar(&f.scope, "scope", scopeAll, "what to cover: remote (registries), local (local caches) or all")
+	cmd.Flags().StringVar(&f.scope, "scope", string(job.ScopeAll), "what to cover: remote (registries), local (local caches) or all")
 	cmd.Flags().StringVar(&f.pushgateway, "pushgateway", "", "push the run's metrics to this Prometheus Pushgateway URL")
 	cmd.Flags().StringVar(&f.metricsFile, "metrics-file", "", "write the run's metrics to this file (node-exporter textfile collector)")
 	cmd.Flags().StringSliceVar(&f.failOn, "fail-on", nil, "kinds of warnings that fail the run (exit 1): unmatched (a policy whose repositories or tag selectors match nothing); adds to failOn in the configuration")
-	cmd.Flags().StringVar(&f.stateDir, "state-dir", "", "the state directory: a cache of what manifests said, and the journal that lets the next apply finish an interrupted one (default: "+state.EnvDir+", stateDir, or regprune/state in the user cache directory)")
+	cmd.Flags().StringVar(&f.stateDir, "state-dir", "", "the state directory: a cache of what manifests said, and the journal that lets the next apply finish an interrupted one (default: "+job.EnvStateDir+", stateDir, or regprune/state in the user cache directory)")
 }
 
 // session is what a planning command has set up before it contacts any
@@ -62,21 +49,23 @@ type session struct {
 	rules   *retention.Rules
 	log     *slog.Logger
 	format  report.Format
-	shard   planner.Shard
+	out     *publish.Outputs
+	shard   job.Shard
 	started time.Time
 	now     time.Time
-	// stateDir is the run's state directory (resolveStateDir).
-	stateDir state.Dir
+	// job is the run's registries and state directory.
+	job *job.Job
 	// status is the progress line on a terminal, nil elsewhere.
-	status *statusLine
+	status *console.Line
 }
 
-func (f *runFlags) begin(cmd *cobra.Command, e *env) (*session, error) {
+// begin sets up a session for a job opened for use.
+func (f *runFlags) begin(cmd *cobra.Command, e *env, use job.Use) (*session, error) {
 	format, err := f.format()
 	if err != nil {
 		return nil, err
 	}
-	status := statusFor(e)
+	status := console.StatusFor(e.stderr, e.getenv("CI"))
 	var logTo io.Writer = e.stderr
 	if status != nil {
 		logTo = status
@@ -85,15 +74,13 @@ func (f *runFlags) begin(cmd *cobra.Command, e *env) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	routeLibraryLogs(log)
-	switch f.scope {
-	case scopeAll, scopeRemote, scopeLocal:
-	default:
-		return nil, usageError("--scope: %q is not a scope (remote, local, all)", f.scope)
+	console.RouteLibraryLogs(log)
+	if _, err := job.ParseScope(f.scope); err != nil {
+		return nil, usageError("--scope: %w", err)
 	}
-	shard, err := f.shardOf(e)
+	shard, err := job.ResolveShard(f.shard, f.shards, e.getenv)
 	if err != nil {
-		return nil, err
+		return nil, usageError("%w", err)
 	}
 	for _, k := range f.failOn {
 		if err := retention.CheckFailOn(k); err != nil {
@@ -104,21 +91,21 @@ func (f *runFlags) begin(cmd *cobra.Command, e *env) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, out := range []struct{ what, path string }{
-		{"--output-file", f.outputFile}, {"--metrics-file", f.metricsFile}, {"GITHUB_STEP_SUMMARY", e.getenv("GITHUB_STEP_SUMMARY")},
-	} {
-		if err := checkWritable(out.what, out.path); err != nil {
-			return nil, err
-		}
+	out := f.outputs(format, e.getenv("GITHUB_STEP_SUMMARY"), shard)
+	if err := out.Check(); err != nil {
+		return nil, exitOf(err)
 	}
-	s := &session{e: e, f: f, cfg: file.Config, rules: file.Rules, log: log, format: format, shard: shard, started: time.Now(), now: e.now(), status: status}
+	s := &session{e: e, f: f, cfg: file.Config, rules: file.Rules, log: log, format: format, out: out, shard: shard, started: time.Now(), now: e.now(), status: status}
 	if err := s.runOptions().Check(); err != nil {
 		return nil, usageError("%s: %v", config.Path(f.configPath, e.getenv), err)
 	}
-	if err := s.resolveStateDir(); err != nil {
+	if s.job, err = f.openJob(e, s.cfg, use, log); err != nil {
 		return nil, err
 	}
-	s.warnReadableSecrets(file.LiteralPasswords())
+	// A literal password in a file other users can read.
+	if host := file.ReadableSecret(config.Path(f.configPath, e.getenv)); host != "" {
+		log.Warn(config.ReadableSecretWarning, "file", config.Path(f.configPath, e.getenv), "registry", host)
+	}
 	log.Info("regprune starting", "version", versionString(), "command", cmd.Name(),
 		"config", config.Path(f.configPath, e.getenv), "scope", f.scope, "shard", shard.String())
 	return s, nil
@@ -127,7 +114,7 @@ func (f *runFlags) begin(cmd *cobra.Command, e *env) (*session, error) {
 // runOptions are the library run's options for this session.
 func (s *session) runOptions() job.Options {
 	var progress func(done, total, tags int)
-	if p := s.progress("planning", "repositories"); p != nil {
+	if p := s.status.Progress("planning", "repositories"); p != nil {
 		progress = func(done, total, tags int) { p(done, total, fmt.Sprintf("%d tags", tags)) }
 	}
 	return job.Options{
@@ -158,69 +145,33 @@ func (s *session) finish(ctx context.Context, p *retention.Plan, runErr error) e
 // warnings of a kind that failOn (the configuration's, with --fail-on)
 // names. A run that fails already keeps its own exit code.
 func (s *session) failOnWarnings(p *retention.Plan, runErr error) error {
-	failOn := append(slices.Clone(s.cfg.FailOn), s.f.failOn...)
-	failing := retention.Failing(p.Warnings, failOn)
-	if runErr != nil || len(failing) == 0 {
-		return runErr
+	if err := job.FailOn(p, append(slices.Clone(s.cfg.FailOn), s.f.failOn...)); runErr == nil && err != nil {
+		return &exitError{code: exitFailure, err: err}
 	}
-	return &exitError{code: exitFailure, err: fmt.Errorf("failOn %s: %d such warnings, the first: %s", failing[0].Kind, len(failing), failing[0].Message)}
+	return runErr
 }
 
 // logSummary is the run's last log line, the one to alert on: the
 // counts and the exit code.
 func (s *session) logSummary(p *retention.Plan, err error) {
-	code, level := 0, slog.LevelInfo
+	code := 0
 	var ee *exitError
 	if errors.As(err, &ee) {
 		code = ee.code
 	} else if err != nil {
 		code = exitFailure
 	}
-	if code != 0 {
-		level = slog.LevelError
-	}
-	sm := p.Summary
-	s.log.Log(context.Background(), level, "regprune finished", "mode", string(p.Mode), "dryRun", p.DryRun,
-		"repositories", sm.Repositories, "failedRepositories", sm.Failed, "tags", sm.Tags, "keep", sm.Keep, "delete", sm.Delete,
-		"deleted", sm.Deleted, "skipped", sm.Skipped, "failedDeletions", sm.DeletionsFailed,
-		"localCaches", sm.LocalCaches, "failedLocalCaches", sm.LocalFailed, "warnings", len(p.Warnings), "aborted", p.Aborted != "",
-		"duration", time.Since(s.started).Round(time.Millisecond), "exitCode", code)
+	report.Log(s.log, p, time.Since(s.started), code)
 }
 
-// publish writes the report and the metrics; see finish.
+// publish writes the report and the metrics (publish.Outputs); see
+// finish.
 func (s *session) publish(ctx context.Context, p *retention.Plan, runErr error) error {
-	ctx = context.WithoutCancel(ctx)
-	s.status.end()
-	var errs []string
-	if err := s.f.writeReport(s.e, p, s.format); err != nil {
-		errs = append(errs, err.Error())
-	}
-	if path := s.e.getenv("GITHUB_STEP_SUMMARY"); path != "" {
-		if err := s.appendStepSummary(path, p); err != nil {
-			errs = append(errs, err.Error())
-		}
-	}
-	if s.f.pushgateway != "" || s.f.metricsFile != "" {
-		reg := metrics.Gather(p, time.Since(s.started), runErr == nil, time.Now())
-		if s.f.metricsFile != "" {
-			if err := metrics.WriteTextfile(s.f.metricsFile, reg); err != nil {
-				errs = append(errs, err.Error())
-			}
-		}
-		if s.f.pushgateway != "" {
-			grouping := map[string]string{}
-			if s.shard.Count > 1 {
-				grouping["shard"] = s.shard.String()
-			}
-			if err := metrics.Push(ctx, s.f.pushgateway, reg, metrics.Mode(p), grouping); err != nil {
-				errs = append(errs, err.Error())
-			}
-		}
-	}
-	if len(errs) == 0 {
+	s.status.End()
+	err := s.out.Publish(ctx, s.e.stdout, p, s.started, runErr == nil)
+	if err == nil {
 		return runErr
 	}
-	err := fmt.Errorf("%s", strings.Join(errs, "; "))
 	if runErr != nil {
 		s.log.Error("publishing the results failed", "error", err.Error())
 		return runErr
@@ -230,112 +181,33 @@ func (s *session) publish(ctx context.Context, p *retention.Plan, runErr error) 
 	return &exitError{code: exitFailure, err: err}
 }
 
-// stepSummaryCap is what regprune writes to a GitHub step summary at
-// most: GitHub drops a step summary over 1 MiB whole, and other steps'
-// writes to the same file count too, so 64 KiB are left to them.
-const stepSummaryCap = 1<<20 - 64<<10
-
-// appendStepSummary appends the Markdown report, capped, with the same
-// --summary, --deletions and --verbose as the report itself.
-func (s *session) appendStepSummary(path string, p *retention.Plan) error {
-	opts, _ := s.f.reportOptions(report.Markdown)
-	full := "not saved (use -o json --output-file FILE to keep every row)"
-	if s.f.outputFile != "" {
-		full = s.f.outputFile + " (-o " + string(s.format) + ")"
-	}
-	opts = append(opts, report.WithMaxBytes(stepSummaryCap, full))
-	fh, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return fmt.Errorf("writing the GitHub step summary: %w", err)
-	}
-	if err := report.Write(fh, p, report.Markdown, opts...); err != nil {
-		fh.Close()
-		return fmt.Errorf("writing the GitHub step summary: %w", err)
-	}
-	return fh.Close()
-}
-
-// warnReadableSecrets warns when the configuration file holds a literal
-// password (for the registries of literal) and other users can read it.
-func (s *session) warnReadableSecrets(literal []string) {
-	path := config.Path(s.f.configPath, s.e.getenv)
-	if host := readableSecret(path, literal); host != "" {
-		s.log.Warn(readableSecretWarning, "file", path, "registry", host)
-	}
-}
-
-const readableSecretWarning = "the configuration file holds a literal password and other users can read it: use password: ${VAR} or chmod 600"
-
-// readableSecret names the first registry of literal, those whose
-// password the configuration file at path writes literally
-// (config.File.LiteralPasswords: a ${VAR} password never is, set or
-// not), when other users may read the file; "" when there is none.
-func readableSecret(path string, literal []string) string {
-	if len(literal) == 0 {
-		return ""
-	}
-	st, err := os.Stat(path)
-	if err != nil || st.Mode().Perm()&0o044 == 0 {
-		return ""
-	}
-	return literal[0]
-}
-
-// progress returns a progress callback that redraws the status line, or
-// nil when there is none (CI, or stderr is not a terminal). extra, when
-// given, follows the count ("1234 tags").
-func (s *session) progress(what, unit string) func(done, total int, extra ...string) {
+// deletionProgress shows the deletions settled on the status line, or
+// is nil when there is none (CI, or stderr is not a terminal).
+func (s *session) deletionProgress() func(job.Counts) {
 	if s.status == nil {
 		return nil
 	}
-	return func(done, total int, extra ...string) {
-		line := fmt.Sprintf("%s: %d/%d %s", what, done, total, unit)
-		if len(extra) > 0 {
-			line += ", " + strings.Join(extra, ", ")
-		}
-		s.status.set(line, done == total)
-	}
+	return func(c job.Counts) { s.status.Deletions(c.Deleted, c.Skipped, c.Failed, c.Total) }
 }
 
-// deletionProgress shows the deletions carried out, and the skipped and
-// failed ones apart, so an interrupted run never looks finished.
-func (s *session) deletionProgress() func(execute.Counts) {
-	if s.status == nil {
-		return nil
+// outputs are where the run's results go, as the flags say.
+func (f *runFlags) outputs(format report.Format, stepSummary string, shard job.Shard) *publish.Outputs {
+	view, _ := f.reportOptions(format) // checked by format()
+	o := &publish.Outputs{Format: format, View: view, File: f.outputFile, StepSummary: stepSummary, MetricsFile: f.metricsFile, Pushgateway: f.pushgateway}
+	if shard.Count > 1 {
+		o.Shard = shard.String()
 	}
-	return func(c execute.Counts) {
-		line := fmt.Sprintf("deleting: %d/%d deleted", c.Deleted, c.Total)
-		if c.Skipped > 0 {
-			line += fmt.Sprintf(", %d skipped", c.Skipped)
-		}
-		if c.Failed > 0 {
-			line += fmt.Sprintf(", %d failed", c.Failed)
-		}
-		s.status.set(line, c.Settled() == c.Total)
-	}
+	return o
 }
 
-// statusFor is the status line for e's stderr, or nil where progress is
-// not shown: in CI and when stderr is not a terminal.
-func statusFor(e *env) *statusLine {
-	if ci := e.getenv("CI"); !isTerminal(e.stderr) || (ci != "" && ci != "false" && ci != "0") {
-		return nil
-	}
-	return newStatusLine(e.stderr, time.Now)
+// openJob opens the run's job (job.Open), refusing a state directory
+// the user named that cannot be used: bad usage, before any registry is
+// contacted.
+func (f *runFlags) openJob(e *env, cfg *retention.Config, use job.Use, log *slog.Logger) (*job.Job, error) {
+	j, err := job.Open(cfg, job.Env{Use: use, Lookup: e.lookup, Logger: log, StateDir: f.stateDir, StateWait: stateWait})
+	return j, exitOf(err)
 }
 
-// router sends each repository to its registry's provider; a github
-// registry without a password uses GITHUB_TOKEN on ghcr.io.
-func (s *session) router(e *env, client *oci.Client) (*registry.Router, error) {
-	token := func(host string) string {
-		if retention.CanonicalHost(host) == "ghcr.io" {
-			return e.getenv("GITHUB_TOKEN")
-		}
-		return ""
-	}
-	r, err := job.NewRouter(s.cfg, client, token, s.log)
-	if err != nil {
-		return nil, &exitError{code: exitUsage, err: err}
-	}
-	return r, nil
-}
+// stateWait is how long a run waits for another to release the state
+// directory (a variable for the tests that shorten it).
+var stateWait = job.DefaultStateWait

@@ -41,8 +41,8 @@ func newValidateCmd(e *env) *cobra.Command {
 			for _, w := range append(cfg.HostWarnings(), cfg.ProviderWarnings()...) {
 				fmt.Fprintln(e.stdout, "warning: "+w)
 			}
-			if host := readableSecret(config.Path(c.configPath, e.getenv), file.LiteralPasswords()); host != "" {
-				fmt.Fprintf(e.stdout, "warning: registries %s: %s\n", host, readableSecretWarning)
+			if host := file.ReadableSecret(config.Path(c.configPath, e.getenv)); host != "" {
+				fmt.Fprintf(e.stdout, "warning: registries %s: %s\n", host, config.ReadableSecretWarning)
 			}
 			if err := (job.Options{Rules: rules}).Check(); err != nil {
 				return usageError("%s: %v: plan and apply would refuse it", config.Path(c.configPath, e.getenv), err)

@@ -41,7 +41,7 @@ type Options struct {
 	Scope Scope
 	// Shard restricts the registries to the repositories it owns; local
 	// caches belong to shard 0 only.
-	Shard planner.Shard
+	Shard Shard
 	// Concurrency and MaxDeletions as in the configuration.
 	Concurrency  int
 	MaxDeletions int
@@ -57,7 +57,7 @@ type Options struct {
 	// PlanProgress and DeleteProgress, when set, are called as
 	// repositories are planned and deletions are settled.
 	PlanProgress   func(done, total, tags int)
-	DeleteProgress func(execute.Counts)
+	DeleteProgress func(Counts)
 	// Journal, when set, lets Apply finish what an interrupted apply left
 	// (see execute.Journal); retention/state's Store is one.
 	Journal execute.Journal
@@ -246,4 +246,23 @@ func (o Options) Check() error {
 		return fmt.Errorf("%w: --scope remote, and the configuration has no policies", ErrNothingToDo)
 	}
 	return nil
+}
+
+// ParseScope reads a scope: remote, local or all.
+func ParseScope(s string) (Scope, error) {
+	switch sc := Scope(s); sc {
+	case ScopeAll, ScopeRemote, ScopeLocal:
+		return sc, nil
+	}
+	return "", fmt.Errorf("%q is not a scope (remote, local, all)", s)
+}
+
+// FailOn says why p fails a run whose failOn (the configuration's with
+// the CLI's) names kinds of warnings p has; nil when it has none.
+func FailOn(p *retention.Plan, failOn []string) error {
+	failing := retention.Failing(p.Warnings, failOn)
+	if len(failing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("failOn %s: %d such warnings, the first: %s", failing[0].Kind, len(failing), failing[0].Message)
 }

@@ -198,3 +198,26 @@ func tagsToPut(ctx context.Context, p Pusher, d state.Deleted) (put, moved []str
 type versionRestorer interface {
 	RestoreVersion(ctx context.Context, repo, digest string) (handled bool, err error)
 }
+
+// RestoreCounts count a restore's manifests by status.
+type RestoreCounts struct {
+	// Failed, Partial and Present count the statuses RestoreFailed,
+	// RestorePartial and RestorePresent.
+	Failed, Partial, Present int
+}
+
+// CountRestored counts out by status.
+func CountRestored(out []Restored) RestoreCounts {
+	var c RestoreCounts
+	for _, r := range out {
+		switch r.Status {
+		case RestoreFailed:
+			c.Failed++
+		case RestorePartial:
+			c.Partial++
+		case RestorePresent:
+			c.Present++
+		}
+	}
+	return c
+}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/regprune/regprune/retention"
@@ -109,4 +110,26 @@ func (o options) viewOf(m retention.Mode) View {
 		return ViewDeletions
 	}
 	return ViewFull
+}
+
+// ViewOptions are the options of the CLI's --summary, --deletions and
+// --verbose for a report in format f; they shape the text and Markdown
+// reports only, and --summary and --deletions exclude each other.
+func ViewOptions(f Format, summary, deletions, verbose bool) ([]Option, error) {
+	if summary && deletions {
+		return nil, errors.New("--summary and --deletions: give one of them")
+	}
+	if f.IsJSON() && (summary || deletions || verbose) {
+		return nil, errors.New("--summary, --deletions and --verbose shape the text and markdown reports; -o json and jsonl are always the whole plan")
+	}
+	view := ViewAuto
+	switch {
+	case summary:
+		view = ViewSummary
+	case deletions:
+		view = ViewDeletions
+	case verbose:
+		view = ViewFull
+	}
+	return []Option{WithView(view), WithVerbose(verbose)}, nil
 }

@@ -1,4 +1,4 @@
-package main
+package console
 
 import (
 	"io"
@@ -14,10 +14,10 @@ const statusRedraw = 100 * time.Millisecond
 // clearLine returns the cursor to the start of the line and erases it.
 const clearLine = "\r\033[K"
 
-// statusLine is one progress line at the bottom of a terminal, shared
+// Line is one progress line at the bottom of a terminal, shared
 // with the logs: a log line written through it clears the progress line
 // first and redraws it after, so the two never print onto each other.
-type statusLine struct {
+type Line struct {
 	mu    sync.Mutex
 	w     io.Writer
 	now   func() time.Time
@@ -25,12 +25,12 @@ type statusLine struct {
 	drawn time.Time
 }
 
-func newStatusLine(w io.Writer, now func() time.Time) *statusLine {
-	return &statusLine{w: w, now: now}
+func NewLine(w io.Writer, now func() time.Time) *Line {
+	return &Line{w: w, now: now}
 }
 
 // Write writes log output above the progress line.
-func (s *statusLine) Write(p []byte) (int, error) {
+func (s *Line) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.line != "" {
@@ -43,9 +43,9 @@ func (s *statusLine) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// set shows line, at most once per statusRedraw unless final; a final
+// Set shows line, at most once per statusRedraw unless final; a final
 // line stays on screen and ends with a newline.
-func (s *statusLine) set(line string, final bool) {
+func (s *Line) Set(line string, final bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -61,9 +61,9 @@ func (s *statusLine) set(line string, final bool) {
 	}
 }
 
-// end leaves the last progress line on screen, ended, so that what comes
+// End leaves the last progress line on screen, ended, so that what comes
 // next (the report) starts on a line of its own. A nil line does nothing.
-func (s *statusLine) end() {
+func (s *Line) End() {
 	if s == nil {
 		return
 	}

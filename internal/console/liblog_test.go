@@ -1,4 +1,4 @@
-package main
+package console
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 func TestLibraryLogsBecomeJSON(t *testing.T) {
 	t.Cleanup(func() { logrus.SetOutput(os.Stderr) })
 	var buf bytes.Buffer
-	routeLibraryLogs(slog.New(slog.NewJSONHandler(&buf, nil)))
+	RouteLibraryLogs(slog.New(slog.NewJSONHandler(&buf, nil)))
 	logrus.WithField("registry", "123456789012.dkr.ecr.eu-west-1.amazonaws.com").Info("Falling back to cached token.")
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if len(lines) != 1 {

@@ -1,4 +1,4 @@
-package main
+package console
 
 import (
 	"bytes"
@@ -12,18 +12,18 @@ func TestStatusLine(t *testing.T) {
 	t.Parallel()
 	var b bytes.Buffer
 	now := time.Unix(0, 0)
-	s := newStatusLine(&b, func() time.Time { return now })
-	s.set("deleting: 1/4 deleted", false)
-	s.set("deleting: 2/4 deleted", false) // within 100ms: not drawn
+	s := NewLine(&b, func() time.Time { return now })
+	s.Set("deleting: 1/4 deleted", false)
+	s.Set("deleting: 2/4 deleted", false) // within 100ms: not drawn
 	now = now.Add(statusRedraw)
-	s.set("deleting: 3/4 deleted, 1 skipped", false)
+	s.Set("deleting: 3/4 deleted, 1 skipped", false)
 	if _, err := s.Write([]byte("level=WARN msg=retrying\n")); err != nil {
 		t.Fatal(err)
 	}
-	s.set("deleting: 3/4 deleted, 1 skipped", true)
-	s.set("planning: 1/2 repositories", false)
-	s.end()
-	s.end()
+	s.Set("deleting: 3/4 deleted, 1 skipped", true)
+	s.Set("planning: 1/2 repositories", false)
+	s.End()
+	s.End()
 	want := clearLine + "deleting: 1/4 deleted" +
 		clearLine + "deleting: 3/4 deleted, 1 skipped" +
 		clearLine + "level=WARN msg=retrying\n" + "deleting: 3/4 deleted, 1 skipped" +
@@ -32,6 +32,6 @@ func TestStatusLine(t *testing.T) {
 	if got := b.String(); got != want {
 		t.Errorf("terminal got\n%q\nwant\n%q", got, want)
 	}
-	var nilLine *statusLine
-	nilLine.end() // no status line: nothing to end, no panic
+	var nilLine *Line
+	nilLine.End() // no status line: nothing to end, no panic
 }

@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"context"
@@ -16,22 +16,22 @@ import (
 // The demo's GHCR: the emulator of internal/emulator, on loopback,
 // with one organization and a classic token that may delete.
 const (
-	demoGHCROwner = "acme"
-	demoGHCRToken = "ghp_demo"
+	ghcrOwner = "acme"
+	ghcrToken = "ghp_demo"
 )
 
-// demoGHCRRegistry and demoGHCRPolicy are the demo's GHCR part: the registry entry and the
+// ghcrRegistry and ghcrPolicy are the demo's GHCR part: the registry entry and the
 // policy. GHOST and GAPI are the emulator's registry host and REST base.
-const demoGHCRRegistry = `registries:
+const ghcrRegistry = `registries:
   - host: GHOST
     insecure: true
     api: github
     apiURL: GAPI
     username: demo
-    password: ` + demoGHCRToken + `
+    password: ` + ghcrToken + `
 `
 
-const demoGHCRPolicy = `  - name: ghcr
+const ghcrPolicy = `  - name: ghcr
     repositories: ["GHOST/acme/app"]
     clock: pushed
     keep:
@@ -42,35 +42,35 @@ const demoGHCRPolicy = `  - name: ghcr
     untagged: {olderThan: 7d}
 `
 
-// demoClock is the emulator's clock, set back while the history is
+// pushClock is the emulator's clock, set back while the history is
 // pushed so that versions carry push times of months ago.
-type demoClock struct {
+type pushClock struct {
 	mu  sync.Mutex
 	now time.Time
 }
 
-func (c *demoClock) Now() time.Time {
+func (c *pushClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
-func (c *demoClock) set(t time.Time) {
+func (c *pushClock) set(t time.Time) {
 	c.mu.Lock()
 	c.now = t
 	c.mu.Unlock()
 }
 
-// startDemoGHCR starts the emulator and seeds acme/app: releases (two of
+// startGHCR starts the emulator and seeds acme/app: releases (two of
 // them multi-arch, whose platform images are untagged versions), a
 // signed old release, main builds, a pull-request tag on a kept build,
 // and untagged leftovers of failed pushes, old and new.
-func startDemoGHCR(ctx context.Context, now time.Time) (*emulator.GHCR, error) {
-	clock := &demoClock{now: now}
-	g := emulator.StartGHCR(emulator.WithGHCROrg(demoGHCROwner), emulator.WithGHCRClock(clock.Now),
-		emulator.WithGHCRToken(demoGHCRToken, "demo", emulator.TokenClassic, "read:packages", "write:packages", "delete:packages"))
-	repo := g.Repo(demoGHCROwner, "app")
-	auth := remote.WithAuth(&authn.Basic{Username: "demo", Password: demoGHCRToken})
+func startGHCR(ctx context.Context, now time.Time) (*emulator.GHCR, error) {
+	clock := &pushClock{now: now}
+	g := emulator.StartGHCR(emulator.WithGHCROrg(ghcrOwner), emulator.WithGHCRClock(clock.Now),
+		emulator.WithGHCRToken(ghcrToken, "demo", emulator.TokenClassic, "read:packages", "write:packages", "delete:packages"))
+	repo := g.Repo(ghcrOwner, "app")
+	auth := remote.WithAuth(&authn.Basic{Username: "demo", Password: ghcrToken})
 	ago := func(days float64) time.Time { return now.Add(-time.Duration(days * float64(24*time.Hour))) }
 	for _, batch := range []struct {
 		days    float64
