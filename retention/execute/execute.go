@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sort"
 	"sync"
 	"time"
 
@@ -87,6 +88,10 @@ type Options struct {
 	// DeleteBackoff is the wait before the second attempt when the
 	// registry names none, doubled each time. Default 250 ms.
 	DeleteBackoff time.Duration
+	// ReadAt, when set, says when each repository was last read (by a
+	// plan of this process): apply starts with the repositories read
+	// last, whose reads are the freshest.
+	ReadAt func(repo string) time.Time
 	// Clock tells the time the window is measured on; default time.Now.
 	Clock func() time.Time
 	// noGate turns the gate off, for the tests that prove it is what
@@ -155,8 +160,9 @@ func Apply(ctx context.Context, reg Registry, rules *retention.Rules, plan *rete
 	}
 	// Every repository runs, and records its own outcome (an interrupted
 	// one skips what it did not start), so the pool is never cut short.
+	order := freshestFirst(out, o.ReadAt)
 	_ = pool.Each(context.WithoutCancel(ctx), o.Concurrency, len(runs), func(_ context.Context, i int) error {
-		runs[i].run(ctx)
+		runs[order[i]].run(ctx)
 		return nil
 	})
 	out.Summarize()
@@ -233,4 +239,22 @@ func copyPlan(p *retention.Plan) *retention.Plan {
 		}
 	}
 	return out
+}
+
+// freshestFirst orders the repositories of p for apply: those read most
+// recently first (readAt), the plan's order otherwise.
+func freshestFirst(p *retention.Plan, readAt func(string) time.Time) []int {
+	order := make([]int, len(p.Repositories))
+	for i := range order {
+		order[i] = i
+	}
+	if readAt == nil {
+		return order
+	}
+	at := make([]time.Time, len(order))
+	for i, rp := range p.Repositories {
+		at[i] = readAt(rp.Repository)
+	}
+	sort.SliceStable(order, func(a, b int) bool { return at[order[a]].After(at[order[b]]) })
+	return order
 }

@@ -52,7 +52,7 @@ type fakeRegistry struct {
 // replan plans the fake's repository afresh under rules, as the
 // planner does: a listing of what the fake holds, decided by Decide.
 func (f *fakeRegistry) replan(rules *retention.Rules) execute.Replanner {
-	return func(_ context.Context, repo string, now time.Time) (retention.Listing, retention.RepoPlan, error) {
+	return func(_ context.Context, repo string, now time.Time) (retention.Listing, retention.RepoPlan, time.Time, error) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		if f.onList != nil {
@@ -79,7 +79,7 @@ func (f *fakeRegistry) replan(rules *retention.Rules) execute.Replanner {
 			l.Untagged = append(l.Untagged, retention.Untagged{Digest: d, Pushed: f.untagged[d]})
 			describe(d)
 		}
-		return l, retention.Decide(now, rules, l), nil
+		return l, retention.Decide(now, rules, l), time.Time{}, nil
 	}
 }
 

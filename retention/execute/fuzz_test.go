@@ -51,7 +51,7 @@ func FuzzSavedPlan(f *testing.F) {
 			Repositories: []string{repo}, Keep: []retention.KeepRule{{Tags: []string{"keep*", "v*", "sbom"}}},
 			Untagged: &retention.UntaggedRule{OlderThan: retention.Duration(7 * 24 * time.Hour)},
 		}}})
-		_, fresh, _ := reg.replan(rules)(context.Background(), repo, fuzzNow)
+		_, fresh, _, _ := reg.replan(rules)(context.Background(), repo, fuzzNow)
 		goes := map[string]bool{}
 		for _, d := range fresh.Deletions {
 			if d.Kind != retention.KindTag {

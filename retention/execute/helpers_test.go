@@ -126,8 +126,9 @@ func (e *env) apply(rules *retention.Rules, p *retention.Plan, o execute.Options
 
 // replanner is the job package's Replanner over l.
 func replanner(l planner.Lister, rules *retention.Rules) execute.Replanner {
-	return func(ctx context.Context, repo string, now time.Time) (retention.Listing, retention.RepoPlan, error) {
-		return planner.Repository(ctx, l, rules, repo, now)
+	return func(ctx context.Context, repo string, now time.Time) (retention.Listing, retention.RepoPlan, time.Time, error) {
+		l, rp, err := planner.Repository(ctx, l, rules, repo, now)
+		return l, rp, time.Time{}, err
 	}
 }
 

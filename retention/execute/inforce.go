@@ -12,9 +12,12 @@ import (
 )
 
 // Replanner plans one repository afresh under the rules in force: the
-// listing it read, and what Decide (with the planner's deepening and
-// referrers) makes of it. The job package's is the planner's.
-type Replanner func(ctx context.Context, repo string, now time.Time) (retention.Listing, retention.RepoPlan, error)
+// listing it read, what Decide (with the planner's deepening and
+// referrers) makes of it, and when that listing's first request was sent
+// (zero: during the call). The job package's is the planner's; it hands
+// back a plan of this process under the same rules when that plan's
+// reads are younger than the window, so they are resolved once.
+type Replanner func(ctx context.Context, repo string, now time.Time) (retention.Listing, retention.RepoPlan, time.Time, error)
 
 // freshPlan is the rules in force for one repository: a plan made over
 // the listing apply took when it started on the repository.
@@ -127,7 +130,10 @@ func (r *repoRun) start(ctx context.Context) error {
 		return r.view().resolvedAll()
 	}
 	began := r.clock()
-	l, rp, err := r.opts.Replan(ctx, r.rp.Repository, r.now)
+	l, rp, read, err := r.opts.Replan(ctx, r.rp.Repository, r.now)
+	if !read.IsZero() {
+		began = read
+	}
 	if err != nil {
 		return fmt.Errorf("planning the repository afresh under the rules in force: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/execute"
 	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/registry/oci"
 	"github.com/regprune/regprune/retention/registrytest"
@@ -51,8 +52,12 @@ func BenchmarkApply20x100(b *testing.B) {
 // (a plan, then its execution through the gate, with an empty state
 // directory) on 20 repositories of 100 tags, keep the newest 10, stay
 // within 1.40 times the lower bound of 5,821: the gate's fresh plan of
-// each repository resolves every tag with one HEAD (the plan cached the
-// manifests and configs by digest), one round per repository.
+// each repository takes the plan's read when it is younger than
+// verifyWindow, else resolves every tag with one HEAD (the plan cached
+// the manifests and configs by digest), and once more when that read
+// ages past the window while the repository deletes. The figure varies
+// with the machine's speed (how many plan reads are still young): 7,096
+// requests (1.22x) in one run on the 2-core machine.
 func TestApplyRequestCount20x100(t *testing.T) {
 	if testing.Short() {
 		t.Skip("seeds 2,000 images")
@@ -64,9 +69,11 @@ func TestApplyRequestCount20x100(t *testing.T) {
 	if float64(n) > 1.40*scaleBound {
 		t.Errorf("%d requests, more than 1.40x the lower bound %d", n, scaleBound)
 	}
+	// A plan's read that ages past the window while its repository
+	// deletes costs one more round; no request relies on an older one.
 	for _, rp := range out.Repositories {
-		if rp.Gate == nil || rp.Gate.Rounds != 1 {
-			t.Errorf("%s: gate %+v, want one round", rp.Repository, rp.Gate)
+		if g := rp.Gate; g == nil || g.Rounds < 1 || g.Rounds > 2 || time.Duration(g.LargestWindow) >= execute.DefaultVerifyWindow {
+			t.Errorf("%s: gate %+v, want one or two rounds, every request within the window", rp.Repository, rp.Gate)
 		}
 	}
 }
@@ -131,10 +138,13 @@ func newScale(tb testing.TB, delay time.Duration) *scale {
 	return &scale{tb: tb, proxy: proxy, cfg: cfg, store: store, client: client, o: o}
 }
 
-// apply plans and applies, as `regprune apply` does.
+// apply plans and applies, as `regprune apply` does: the plan's reads
+// serve the gate while they are younger than the window.
 func (s *scale) apply() *retention.Plan {
-	p := job.Plan(context.Background(), s.client, s.o)
-	return job.Apply(context.Background(), s.client, p, false, s.o)
+	o := s.o
+	o.Reads = job.NewReads()
+	p := job.Plan(context.Background(), s.client, o)
+	return job.Apply(context.Background(), s.client, p, false, o)
 }
 
 // check fails unless every planned deletion was carried out.

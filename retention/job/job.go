@@ -51,7 +51,10 @@ type Options struct {
 	// (execute.Options.Clock); default time.Now. A test sets it to pass
 	// the window without waiting for it. Now, the time the rules are
 	// judged at, is apart from it.
-	Clock  func() time.Time
+	Clock func() time.Time
+	// Reads, when set, keeps what Plan read for the Apply of its plan in
+	// this process (see Reads).
+	Reads  *Reads
 	Logger *slog.Logger
 	Now    time.Time
 	// PlanProgress and DeleteProgress, when set, are called as
@@ -89,7 +92,11 @@ func Plan(ctx context.Context, reg planner.Lister, o Options) *retention.Plan {
 	o.defaults()
 	var p *retention.Plan
 	if o.remote() {
-		p = planner.Plan(ctx, reg, o.Rules, o.Now, planner.Options{Concurrency: o.Concurrency, Logger: o.Logger, Shard: o.Shard, Progress: o.PlanProgress})
+		po := planner.Options{Concurrency: o.Concurrency, Logger: o.Logger, Shard: o.Shard, Progress: o.PlanProgress, Clock: o.Clock}
+		if o.Reads != nil {
+			po.Listed = o.Reads.put
+		}
+		p = planner.Plan(ctx, reg, o.Rules, o.Now, po)
 	} else {
 		p = &retention.Plan{SchemaVersion: retention.SchemaVersion, Mode: retention.ModePlan, GeneratedAt: o.Now.UTC(), Repositories: []retention.RepoPlan{}}
 	}
@@ -169,9 +176,11 @@ func Apply(ctx context.Context, reg execute.Registry, p *retention.Plan, saved b
 		VerifyWindow: o.VerifyWindow, Clock: o.Clock,
 	}
 	if l, ok := reg.(planner.Lister); ok {
-		eo.Replan = func(ctx context.Context, repo string, now time.Time) (retention.Listing, retention.RepoPlan, error) {
-			return planner.Repository(ctx, l, o.Rules, repo, now)
-		}
+		eo.Replan = o.replanner(l, saved)
+
+	}
+	if o.Reads != nil && !saved {
+		eo.ReadAt = o.Reads.began
 	}
 	out := execute.Apply(ctx, reg, o.Rules, p, o.Now, eo)
 	switch {
@@ -265,4 +274,27 @@ func FailOn(p *retention.Plan, failOn []string) error {
 		return nil
 	}
 	return fmt.Errorf("failOn %s: %d such warnings, the first: %s", failing[0].Kind, len(failing), failing[0].Message)
+}
+
+// replanner is the gate's Replanner over l: the read of this process's
+// plan while it is younger than the window (never for a saved plan),
+// else a fresh plan of the repository under the rules in force.
+func (o *Options) replanner(l planner.Lister, saved bool) execute.Replanner {
+	window := o.VerifyWindow
+	if window <= 0 {
+		window = execute.DefaultVerifyWindow
+	}
+	clock := o.Clock
+	if clock == nil {
+		clock = time.Now
+	}
+	return func(ctx context.Context, repo string, now time.Time) (retention.Listing, retention.RepoPlan, time.Time, error) {
+		if o.Reads != nil && !saved {
+			if rd, ok := o.Reads.take(repo, clock(), window); ok {
+				return rd.l, rd.rp, rd.began, nil
+			}
+		}
+		l, rp, err := planner.Repository(ctx, l, o.Rules, repo, now)
+		return l, rp, time.Time{}, err
+	}
 }

@@ -240,6 +240,9 @@ func (j *Job) Apply(ctx context.Context, p *retention.Plan, saved bool, o Option
 		return nil, err
 	}
 	if p == nil {
+		if o.Reads == nil {
+			o.Reads = NewReads() // the plan's reads serve the gate once
+		}
 		p = Plan(ctx, reg, o)
 	}
 	if j.env.Use == ForApply && j.store != nil {

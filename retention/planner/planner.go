@@ -37,6 +37,13 @@ type Options struct {
 	// Progress, when set, is called as repositories finish, with the
 	// tags planned so far.
 	Progress func(done, total, tags int)
+	// Listed, when set, is given each repository planned without error:
+	// when its listing began (its first request), the listing and its
+	// plan. Apply's gate may take such a read as its first resolution
+	// while it is younger than verifyWindow.
+	Listed func(repo string, began time.Time, l retention.Listing, rp retention.RepoPlan)
+	// Clock tells Listed's times; default time.Now.
+	Clock func() time.Time
 }
 
 // Plan lists and decides every repository the rules name. A repository
@@ -87,7 +94,7 @@ func Plan(ctx context.Context, l Lister, rules *retention.Rules, now time.Time, 
 	// Every repository gets a plan entry (an interrupted listing is a
 	// failed one), so the pool is never cut short.
 	_ = pool.Each(context.WithoutCancel(ctx), workers, len(repos), func(_ context.Context, i int) error {
-		results[i] = planOne(ctx, l, rules, repos[i], now, log, fl)
+		results[i] = planOne(ctx, l, rules, repos[i], now, log, fl, o.listed())
 		if o.Progress != nil {
 			o.Progress(int(done.Add(1)), len(repos), int(tags.Add(int64(len(results[i].Tags)))))
 		}
@@ -120,9 +127,13 @@ func unmatched(rules *retention.Rules, all []string, plans []retention.RepoPlan,
 	return ws
 }
 
-func planOne(ctx context.Context, l Lister, rules *retention.Rules, repo string, now time.Time, log *slog.Logger, fl *failLog) retention.RepoPlan {
+func planOne(ctx context.Context, l Lister, rules *retention.Rules, repo string, now time.Time, log *slog.Logger, fl *failLog, listed *listedHook) retention.RepoPlan {
 	log.Debug("listing", "repository", repo)
-	_, rp, err := Repository(ctx, l, rules, repo, now)
+	var began time.Time
+	if listed != nil {
+		began = listed.clock()
+	}
+	listing, rp, err := Repository(ctx, l, rules, repo, now)
 	var rerr *referrersError
 	switch {
 	case errors.As(err, &rerr):
@@ -132,7 +143,27 @@ func planOne(ctx context.Context, l Lister, rules *retention.Rules, repo string,
 		return fl.failed(repo, rules, err)
 	}
 	log.Info("planned", "repository", repo, "tags", len(rp.Tags), "deletions", len(rp.Deletions))
+	if listed != nil {
+		listed.fn(repo, began, listing, rp)
+	}
 	return rp
+}
+
+// listedHook is Options.Listed with its clock.
+type listedHook struct {
+	fn    func(string, time.Time, retention.Listing, retention.RepoPlan)
+	clock func() time.Time
+}
+
+func (o Options) listed() *listedHook {
+	if o.Listed == nil {
+		return nil
+	}
+	clock := o.Clock
+	if clock == nil {
+		clock = time.Now
+	}
+	return &listedHook{fn: o.Listed, clock: clock}
 }
 
 // Repository lists and decides one repository as Plan does (reading the
