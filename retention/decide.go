@@ -3,6 +3,8 @@ package retention
 import (
 	"fmt"
 	"time"
+
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 // Decide evaluates the rules on one repository's listing as seen at now.
@@ -23,7 +25,7 @@ func Decide(now time.Time, r *Rules, l Listing) RepoPlan {
 		m := l.Manifests[t.Digest]
 		td := tagDecision(t, m)
 		rp.Tags = append(rp.Tags, td)
-		if _, ok := AttachmentSubject(t.Name); ok {
+		if _, ok := manifest.AttachmentSubject(t.Name); ok {
 			attachments = append(attachments, i)
 			continue
 		}
@@ -102,7 +104,7 @@ func decidePlaceholder(now time.Time, r *Rules, policies []*CompiledPolicy, t Ta
 		return
 	}
 	td.Action = Delete
-	td.Reasons = []string{"a placeholder left by an earlier run that was removing this tag (" + PlaceholderAnnotation + ")"}
+	td.Reasons = []string{"a placeholder left by an earlier run that was removing this tag (" + manifest.PlaceholderAnnotation + ")"}
 	applyOverrides(now, ClockPushed, r, td, t.Pushed)
 }
 

@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 // bigListing builds a repository of n tags: releases, branch and pull
@@ -23,7 +25,7 @@ func bigListing(n int) Listing {
 			name = fmt.Sprintf("pr-%d-%d", i%977, i)
 		}
 		if _, ok := l.Manifests[d]; !ok {
-			l.Manifests[d] = Manifest{Digest: d, MediaType: MediaTypeOCIManifest, Created: now.Add(-time.Duration(i) * time.Minute)}
+			l.Manifests[d] = Manifest{Digest: d, MediaType: manifest.MediaTypeOCIManifest, Created: now.Add(-time.Duration(i) * time.Minute)}
 		}
 		l.Tags = append(l.Tags, Tag{Name: name, Digest: d})
 	}

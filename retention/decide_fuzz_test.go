@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 // FuzzDecide evaluates policies on listings made from fuzz input and
@@ -39,12 +41,12 @@ func FuzzDecide(f *testing.F) {
 		l := Listing{Repository: repo, Manifests: map[string]Manifest{}, Missing: map[string]bool{}}
 		for i, tag := range strings.Fields(tags) {
 			d := dg(tag[:len(tag)/2+1])
-			m := Manifest{Digest: d, MediaType: MediaTypeOCIManifest}
+			m := Manifest{Digest: d, MediaType: manifest.MediaTypeOCIManifest}
 			if i%3 != 0 {
 				m.Created = now.Add(-time.Duration(i) * time.Hour)
 			}
 			if shape&8 != 0 && i%2 == 0 {
-				m.MediaType = MediaTypeOCIIndex
+				m.MediaType = manifest.MediaTypeOCIIndex
 				m.Children = []string{dg("child" + tag), dg("shared")}
 			}
 			l.Manifests[d] = m

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 var now = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
@@ -31,9 +33,9 @@ type img struct {
 func listing(repo string, imgs ...img) Listing {
 	l := Listing{Repository: repo, Manifests: map[string]Manifest{}, Missing: map[string]bool{}}
 	for _, im := range imgs {
-		m := Manifest{Digest: dg(im.id), MediaType: MediaTypeOCIManifest, Created: im.created}
+		m := Manifest{Digest: dg(im.id), MediaType: manifest.MediaTypeOCIManifest, Created: im.created}
 		if im.index {
-			m.MediaType = MediaTypeOCIIndex
+			m.MediaType = manifest.MediaTypeOCIIndex
 			for _, c := range im.children {
 				m.Children = append(m.Children, dg(c))
 			}

@@ -3,6 +3,8 @@ package retention
 import (
 	"strings"
 	"time"
+
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 // planDeletions groups the tag decisions by digest and lists the deletions
@@ -197,7 +199,7 @@ func (dp *deletionPlan) attachedWhys(dg string) (map[int]string, bool) {
 	all := true
 	for _, i := range dp.attachedTo[dg] {
 		td := &dp.rp.Tags[i]
-		subject, _ := AttachmentSubject(dp.l.Tags[i].Name)
+		subject, _ := manifest.AttachmentSubject(dp.l.Tags[i].Name)
 		why, stays := subjectFate(subject, dp.l, dp.gone, dp.kept, dp.tagged)
 		if stays != "" {
 			td.Reasons = append(td.Reasons, stays)
@@ -235,7 +237,7 @@ func (dp *deletionPlan) planAttached(dg string) {
 		idx = append(idx, ordinary.deleted...)
 	}
 	first := dp.attachedTo[dg][0]
-	subject, _ := AttachmentSubject(dp.l.Tags[first].Name)
+	subject, _ := manifest.AttachmentSubject(dp.l.Tags[first].Name)
 	for _, i := range dp.attachedTo[dg] {
 		dp.rp.Tags[i].Action = Delete
 		dp.rp.Tags[i].Reasons = append(dp.rp.Tags[i].Reasons, "deleted with its subject: "+whys[i])
@@ -336,7 +338,7 @@ func (dp *deletionPlan) stayingSeeds(set untaggedSet, age untaggedAge) []string 
 		}
 	}
 	for i, t := range dp.l.Tags {
-		if subject, ok := AttachmentSubject(t.Name); ok && dp.rp.Tags[i].Action == Keep {
+		if subject, ok := manifest.AttachmentSubject(t.Name); ok && dp.rp.Tags[i].Action == Keep {
 			seeds = append(seeds, subject)
 		}
 	}

@@ -30,11 +30,10 @@
 // into Rules), match.go (patterns), decide.go, evaluate.go and rank.go
 // (each tag's decision: the overrides, each policy's keep rules, the
 // rankings), deletions.go (the deletion plan, which alone changes it)
-// with untagged.go (pure helpers for untagged manifests), listing.go,
-// created.go, mediatype.go and attachment.go (what a registry tells the
-// decision: manifests, creation times and their plausibility, media
-// types, the cosign tag scheme and how attachments follow their
-// subject), plan.go, summary.go, clone.go, arrays.go and readplan.go
+// with untagged.go (pure helpers for untagged manifests), listing.go
+// and attachment.go (what a registry tells the decision, and how
+// attachments follow their subject; media types, creation times and the
+// cosign tag scheme are retention/manifest's), plan.go, summary.go, clone.go, arrays.go and readplan.go
 // (the plan and its books: counts, copies, its JSON shape, reading and
 // validating a saved one), errors.go (the sentinels every registry
 // provider's errors wrap), local.go and localrules.go (local caches'

@@ -3,6 +3,8 @@ package retention
 import (
 	"sort"
 	"time"
+
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 // Listing is what the registry side learned about one repository: every
@@ -114,10 +116,6 @@ type Manifest struct {
 	Placeholder bool
 }
 
-// PlaceholderAnnotation marks a placeholder manifest (an OCI index with
-// no manifests); its value names the tag and the time.
-const PlaceholderAnnotation = "org.regprune.placeholder"
-
 // IsIndex reports whether the media type is an OCI index or a Docker
 // manifest list.
-func (m Manifest) IsIndex() bool { return IsIndexMediaType(m.MediaType) }
+func (m Manifest) IsIndex() bool { return manifest.IsIndexMediaType(m.MediaType) }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 // execute passes one deletion through the gate and carries it out. It
@@ -87,7 +88,7 @@ func (r *repoRun) checkUntagged(d *retention.Deletion) string {
 // for saved plans made under other rules; a signature follows its
 // subject, whatever its own age.
 func (r *repoRun) forbidden(tag string, kind retention.Kind) string {
-	if _, attachment := retention.AttachmentSubject(tag); attachment && kind == retention.KindReferrer {
+	if _, attachment := manifest.AttachmentSubject(tag); attachment && kind == retention.KindReferrer {
 		if p, ok := r.rules.Protect.Match(tag); ok {
 			return fmt.Sprintf("tag %s is protected by protect.tags %q", tag, p.String())
 		}

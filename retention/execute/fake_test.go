@@ -15,6 +15,7 @@ import (
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 // fakeRegistry is a registry in a map, for table tests of the executor's
@@ -60,10 +61,10 @@ func (f *fakeRegistry) replan(rules *retention.Rules) execute.Replanner {
 		}
 		l := retention.Listing{Repository: repo, Manifests: map[string]retention.Manifest{}, ListsUntagged: f.untagged != nil}
 		describe := func(d string) {
-			m := retention.Manifest{Digest: d, MediaType: retention.MediaTypeOCIManifest, Subject: f.subject[d],
+			m := retention.Manifest{Digest: d, MediaType: manifest.MediaTypeOCIManifest, Subject: f.subject[d],
 				FirstSeen: f.firstSeen[d], Created: f.created[d], CreatedSource: "config"}
 			if cs, ok := f.index[d]; ok {
-				m.MediaType, m.Children = retention.MediaTypeOCIIndex, cs
+				m.MediaType, m.Children = manifest.MediaTypeOCIIndex, cs
 			}
 			l.Manifests[d] = m
 		}
@@ -117,9 +118,9 @@ func (f *fakeRegistry) ReadTag(_ context.Context, _, tag string) (string, string
 		return "", "", fmt.Errorf("tag %s: %w", tag, retention.ErrNotFound)
 	}
 	if _, ok := f.index[d]; ok {
-		return d, retention.MediaTypeOCIIndex, nil
+		return d, manifest.MediaTypeOCIIndex, nil
 	}
-	return d, retention.MediaTypeOCIManifest, nil
+	return d, manifest.MediaTypeOCIManifest, nil
 }
 
 func (f *fakeRegistry) Children(_ context.Context, _, digest string) ([]v1.Descriptor, error) {
@@ -131,7 +132,7 @@ func (f *fakeRegistry) Children(_ context.Context, _, digest string) ([]v1.Descr
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, v1.Descriptor{Digest: h, MediaType: retention.MediaTypeOCIManifest})
+		out = append(out, v1.Descriptor{Digest: h, MediaType: manifest.MediaTypeOCIManifest})
 	}
 	return out, nil
 }
@@ -162,17 +163,17 @@ func (f *fakeRegistry) RawManifest(_ context.Context, _, digest string) ([]byte,
 	if cs, ok := f.index[digest]; ok {
 		var ms []map[string]string
 		for _, c := range cs {
-			ms = append(ms, map[string]string{"digest": c, "mediaType": retention.MediaTypeOCIManifest})
+			ms = append(ms, map[string]string{"digest": c, "mediaType": manifest.MediaTypeOCIManifest})
 		}
-		b, _ := json.Marshal(map[string]any{"mediaType": retention.MediaTypeOCIIndex, "manifests": ms})
-		return b, retention.MediaTypeOCIIndex, nil
+		b, _ := json.Marshal(map[string]any{"mediaType": manifest.MediaTypeOCIIndex, "manifests": ms})
+		return b, manifest.MediaTypeOCIIndex, nil
 	}
-	m := map[string]any{"mediaType": retention.MediaTypeOCIManifest}
+	m := map[string]any{"mediaType": manifest.MediaTypeOCIManifest}
 	if s := f.subject[digest]; s != "" {
 		m["subject"] = map[string]string{"digest": s}
 	}
 	b, _ := json.Marshal(m)
-	return b, retention.MediaTypeOCIManifest, nil
+	return b, manifest.MediaTypeOCIManifest, nil
 }
 
 func (f *fakeRegistry) DeleteTag(_ context.Context, _, tag string) error {

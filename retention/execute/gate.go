@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 // The gate is the one check every deletion passes, whatever asked for
@@ -295,7 +296,7 @@ func outside(ts, named []string) []string {
 // sha256-<subject>.sig, .att, .sbom) of subject.
 func attachedTo(tags []string, subject string) bool {
 	for _, t := range tags {
-		if s, ok := retention.AttachmentSubject(t); ok && s == subject {
+		if s, ok := manifest.AttachmentSubject(t); ok && s == subject {
 			return true
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 // Replanner plans one repository afresh under the rules in force: the
@@ -248,9 +249,9 @@ func (f *freshPlan) wouldDelete(now time.Time, rules *retention.Rules, rec reten
 	if l.Manifests == nil {
 		l.Manifests = map[string]retention.Manifest{}
 	}
-	m := retention.Manifest{Digest: rec.Digest, MediaType: retention.MediaTypeOCIManifest}
+	m := retention.Manifest{Digest: rec.Digest, MediaType: manifest.MediaTypeOCIManifest}
 	if rec.Kind == retention.KindIndex {
-		m.MediaType = retention.MediaTypeOCIIndex
+		m.MediaType = manifest.MediaTypeOCIIndex
 	}
 	if rec.Created != nil {
 		m.Created, m.CreatedSource = *rec.Created, "journal"

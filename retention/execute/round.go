@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 // view is one full resolution of a repository's tags: every tag the
@@ -93,7 +94,7 @@ func (r *repoRun) round(ctx context.Context) error {
 			r.log.Warn("could not resolve a tag; no manifest will be deleted by digest in this repository", "tag", t, "error", err)
 		default:
 			current[t] = d
-			if retention.IsIndexMediaType(mt) {
+			if manifest.IsIndexMediaType(mt) {
 				indexes[d] = true
 			}
 		}
@@ -128,10 +129,10 @@ func (r *repoRun) readIndexes(ctx context.Context, v *view, indexes map[string]b
 }
 
 // reach records top in into for every manifest the index digest lists,
-// through nested indexes (up to retention.MaxIndexDepth).
+// through nested indexes (up to manifest.MaxIndexDepth).
 func (r *repoRun) reach(ctx context.Context, digest, top string, into map[string][]string, depth int) error {
-	if depth > retention.MaxIndexDepth {
-		return fmt.Errorf("indexes nested deeper than %d under %s", retention.MaxIndexDepth, top)
+	if depth > manifest.MaxIndexDepth {
+		return fmt.Errorf("indexes nested deeper than %d under %s", manifest.MaxIndexDepth, top)
 	}
 	children, err := r.children(ctx, digest)
 	if err != nil {
@@ -172,7 +173,7 @@ func (r *repoRun) children(ctx context.Context, digest string) ([]child, error) 
 	}
 	cs = make([]child, 0, len(descs))
 	for _, d := range descs {
-		cs = append(cs, child{digest: d.Digest.String(), index: retention.IsIndexMediaType(string(d.MediaType))})
+		cs = append(cs, child{digest: d.Digest.String(), index: manifest.IsIndexMediaType(string(d.MediaType))})
 	}
 	r.mu.Lock()
 	r.childrenOf[digest] = cs

@@ -9,6 +9,7 @@ import (
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 // TestForgedUntaggedDeletions: an untagged deletion in a saved plan is
@@ -63,7 +64,7 @@ func TestForgedUntaggedDeletions(t *testing.T) {
 				Repository: repo,
 				Tags: []retention.TagDecision{
 					{Tag: "keep", Digest: kept, Action: retention.Keep},
-					{Tag: "v1", Digest: idx, MediaType: retention.MediaTypeOCIIndex, Action: retention.Keep},
+					{Tag: "v1", Digest: idx, MediaType: manifest.MediaTypeOCIIndex, Action: retention.Keep},
 				},
 				Deletions: []retention.Deletion{d},
 			}}}
@@ -137,7 +138,7 @@ func TestChildTheRegistryKeeps(t *testing.T) {
 		Repository: repo,
 		Tags: []retention.TagDecision{
 			{Tag: "keep", Digest: kept, Action: retention.Keep},
-			{Tag: "old", Digest: idx, MediaType: retention.MediaTypeOCIIndex, Action: retention.Delete},
+			{Tag: "old", Digest: idx, MediaType: manifest.MediaTypeOCIIndex, Action: retention.Delete},
 		},
 		Deletions: []retention.Deletion{
 			{Digest: idx, Tags: []string{"old"}, Kind: retention.KindIndex, Reason: "every tag on it is deleted"},

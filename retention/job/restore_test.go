@@ -11,6 +11,7 @@ import (
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/job"
+	"github.com/regprune/regprune/retention/manifest"
 	"github.com/regprune/regprune/retention/state"
 )
 
@@ -37,7 +38,7 @@ func (f *fakePusher) ReadTag(_ context.Context, _, tag string) (string, string, 
 	if !ok {
 		return "", "", fmt.Errorf("tag %s: %w", tag, retention.ErrNotFound)
 	}
-	return d, retention.MediaTypeOCIManifest, nil
+	return d, manifest.MediaTypeOCIManifest, nil
 }
 
 func (f *fakePusher) Exists(_ context.Context, _, d string) (bool, error) {
@@ -50,7 +51,7 @@ func TestRestoreDecisions(t *testing.T) {
 	raw := []byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}`)
 	d := digest.FromBytes(raw).String()
 	newer := digest.FromString("newer").String()
-	record := state.Deleted{Repository: "reg.example/app", Digest: d, Kind: retention.KindImage, Tags: []string{"v1", "v1.0"}, ContentType: retention.MediaTypeOCIManifest, Raw: raw}
+	record := state.Deleted{Repository: "reg.example/app", Digest: d, Kind: retention.KindImage, Tags: []string{"v1", "v1.0"}, ContentType: manifest.MediaTypeOCIManifest, Raw: raw}
 	tests := []struct {
 		name   string
 		before fakePusher

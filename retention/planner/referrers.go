@@ -7,6 +7,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 // ReferrerLister is implemented by registry clients that can query the
@@ -81,7 +82,7 @@ func staying(l retention.Listing, rp *retention.RepoPlan) map[string]bool {
 	stay := map[string]bool{}
 	var walk func(digest string, depth int)
 	walk = func(digest string, depth int) {
-		if stay[digest] || gone[digest] || depth > retention.MaxIndexDepth {
+		if stay[digest] || gone[digest] || depth > manifest.MaxIndexDepth {
 			return
 		}
 		stay[digest] = true

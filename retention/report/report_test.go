@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -43,12 +44,12 @@ func planFixture() *retention.Plan {
 				Repository: "registry.example.com/team/app",
 				Policies:   []string{"default", "releases"},
 				Tags: []retention.TagDecision{
-					{Tag: "v1.2.0", Digest: dg("1"), MediaType: retention.MediaTypeOCIManifest, Created: at("2025-02-20T08:00:00Z"), Action: retention.Keep, Reasons: []string{"keep[0] semver highest 3 by minor"}},
+					{Tag: "v1.2.0", Digest: dg("1"), MediaType: manifest.MediaTypeOCIManifest, Created: at("2025-02-20T08:00:00Z"), Action: retention.Keep, Reasons: []string{"keep[0] semver highest 3 by minor"}},
 					{Tag: "stable", Digest: dg("2"), Created: at("2025-01-10T09:15:30+02:00"), Action: retention.Keep, Reasons: []string{"protected: stable"}},
 					{Tag: "old", Digest: dg("2"), Created: at("2025-01-10T09:15:30+02:00"), Action: retention.Delete, Reasons: []string{"not kept by any rule", "digest kept by tag stable"}},
 					{Tag: "v1.0.0", Digest: dg("3"), Created: at("2024-06-01T00:00:00Z"), Action: retention.Delete, Reasons: []string{"older than 90d", "not among highest 3 | by minor"}},
 					{Tag: "latest", Digest: dg("1"), Action: retention.Keep, Reasons: []string{"protected: latest", "created unknown"}},
-					{Tag: "nightly-20240101", Digest: dg("4"), MediaType: retention.MediaTypeOCIIndex, Created: at("2024-01-01T03:00:00Z"), Action: retention.Delete, Reasons: []string{"keep[1] newest 5: rank 9"}},
+					{Tag: "nightly-20240101", Digest: dg("4"), MediaType: manifest.MediaTypeOCIIndex, Created: at("2024-01-01T03:00:00Z"), Action: retention.Delete, Reasons: []string{"keep[1] newest 5: rank 9"}},
 				},
 				Deletions: []retention.Deletion{
 					{Digest: dg("2"), Tags: []string{"old"}, Kind: retention.KindTag, Reason: "tag old only: stable keeps the manifest"},

@@ -10,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 // contentKeys lists the digests the content bucket holds.
@@ -40,9 +41,9 @@ func TestContentOnce(t *testing.T) {
 	raw := bytes.Repeat([]byte(`{"schemaVersion":2}`), 100)
 	dgst := digest.FromBytes(raw).String()
 	const repo = "reg.example/app"
-	s.PutManifest(repo, dgst, raw, retention.MediaTypeOCIManifest)
+	s.PutManifest(repo, dgst, raw, manifest.MediaTypeOCIManifest)
 	for _, run := range []string{"run-1", "run-2"} {
-		if err := s.RecordDeletion(run, repo, retention.Deletion{Digest: dgst, Kind: retention.KindImage}, raw, retention.MediaTypeOCIManifest); err != nil {
+		if err := s.RecordDeletion(run, repo, retention.Deletion{Digest: dgst, Kind: retention.KindImage}, raw, manifest.MediaTypeOCIManifest); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -65,7 +66,7 @@ func TestContentOnce(t *testing.T) {
 	if stored >= len(raw) {
 		t.Errorf("the cache entry and the run records hold %d bytes, more than the manifest's %d: its bytes are kept in them too", stored, len(raw))
 	}
-	if got, ct, ok := s.Manifest(repo, dgst); !ok || !bytes.Equal(got, raw) || ct != retention.MediaTypeOCIManifest {
+	if got, ct, ok := s.Manifest(repo, dgst); !ok || !bytes.Equal(got, raw) || ct != manifest.MediaTypeOCIManifest {
 		t.Errorf("Manifest: %d bytes, %q, %v; want the manifest", len(got), ct, ok)
 	}
 	for _, run := range []string{"run-1", "run-2"} {

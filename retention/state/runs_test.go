@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 // TestRecordDeletion: what RecordDeletion keeps is what Deletions gives
@@ -30,7 +31,7 @@ func TestRecordDeletion(t *testing.T) {
 		{"127.0.0.1:5000/app", idx, `{"index":1}`}, // the same manifest, written the other way
 		{"localhost:5000/app", child, `{"child":1}`},
 	} {
-		if err := s.RecordDeletion("run-1", r.repo, r.d, []byte(r.raw), retention.MediaTypeOCIManifest); err != nil {
+		if err := s.RecordDeletion("run-1", r.repo, r.d, []byte(r.raw), manifest.MediaTypeOCIManifest); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(time.Millisecond)
@@ -40,8 +41,8 @@ func TestRecordDeletion(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Deleted{
-		{Repository: "127.0.0.1:5000/app", Digest: "sha256:i", Kind: retention.KindIndex, Tags: []string{"v1", "v1.0"}, ContentType: retention.MediaTypeOCIManifest, Raw: []byte(`{"index":1}`)},
-		{Repository: "localhost:5000/app", Digest: "sha256:c", Kind: retention.KindChild, Parent: "sha256:i", ContentType: retention.MediaTypeOCIManifest, Raw: []byte(`{"child":1}`)},
+		{Repository: "127.0.0.1:5000/app", Digest: "sha256:i", Kind: retention.KindIndex, Tags: []string{"v1", "v1.0"}, ContentType: manifest.MediaTypeOCIManifest, Raw: []byte(`{"index":1}`)},
+		{Repository: "localhost:5000/app", Digest: "sha256:c", Kind: retention.KindChild, Parent: "sha256:i", ContentType: manifest.MediaTypeOCIManifest, Raw: []byte(`{"child":1}`)},
 	}
 	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(Deleted{}, "DeletedAt")); diff != "" {
 		t.Errorf("Deletions (-want +got):\n%s", diff)

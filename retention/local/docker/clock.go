@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 // Clock labels in TagDecision.Clock.
@@ -29,7 +30,7 @@ func clockTime(img *image, clock string, now time.Time) (time.Time, string) {
 			label = clockNeverTagged
 		}
 	}
-	if !retention.Plausible(t, now) {
+	if !manifest.Plausible(t, now) {
 		return time.Time{}, label
 	}
 	return t, label

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 // planDangling removes dangling images (no tag, no digest reference, no
@@ -23,7 +24,7 @@ func planDangling(now time.Time, d time.Duration, inv *inventory, gone map[strin
 			continue
 		}
 		td := retention.TagDecision{Tag: "<none>", Digest: img.ID, Action: retention.Keep, Clock: clockDanglingLabel}
-		known := retention.Plausible(img.Created, now)
+		known := manifest.Plausible(img.Created, now)
 		if known {
 			c := img.Created.UTC()
 			td.Created = &c

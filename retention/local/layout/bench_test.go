@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 // writeBlob writes b under blobs/sha256 and returns its descriptor.
@@ -42,15 +42,15 @@ func bigLayout(tb testing.TB, root string, n int) {
 		cfg := fmt.Sprintf(`{"created":%q,"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[%q]}}`,
 			base.Add(time.Duration(i)*time.Minute).Format(time.RFC3339), ld.Digest)
 		cd := writeBlob(tb, root, "application/vnd.oci.image.config.v1+json", []byte(cfg))
-		m, err := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": retention.MediaTypeOCIManifest, "config": cd, "layers": []descriptor{ld}})
+		m, err := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": manifest.MediaTypeOCIManifest, "config": cd, "layers": []descriptor{ld}})
 		if err != nil {
 			tb.Fatal(err)
 		}
-		md := writeBlob(tb, root, retention.MediaTypeOCIManifest, m)
-		md.Annotations = map[string]string{retention.AnnotationRefName: fmt.Sprintf("localhost:5000/app:v%d", i)}
+		md := writeBlob(tb, root, manifest.MediaTypeOCIManifest, m)
+		md.Annotations = map[string]string{manifest.AnnotationRefName: fmt.Sprintf("localhost:5000/app:v%d", i)}
 		entries = append(entries, md)
 	}
-	idx, err := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": retention.MediaTypeOCIIndex, "manifests": entries})
+	idx, err := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": manifest.MediaTypeOCIIndex, "manifests": entries})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 // budget counts, for every blob, the kept entries that reach it, so that
@@ -106,7 +107,7 @@ func (d *decider) enforceMaxSize(ctx context.Context, b *budget) error {
 		if d.a.removed[i] || !e.ref.tagged() || d.created[i].IsZero() {
 			continue
 		}
-		if _, ok := retention.AttachmentSubject(e.ref.tag); ok {
+		if _, ok := manifest.AttachmentSubject(e.ref.tag); ok {
 			continue
 		}
 		if _, ok := d.lr.Rules.Protect.Match(e.ref.tag); ok {
@@ -141,7 +142,7 @@ func (d *decider) enforceMaxSize(ctx context.Context, b *budget) error {
 	}
 	// Attachments follow a subject that no kept entry reaches any more.
 	for i, e := range entries {
-		subject, ok := retention.AttachmentSubject(e.ref.tag)
+		subject, ok := manifest.AttachmentSubject(e.ref.tag)
 		if d.a.removed[i] || !e.ref.tagged() || !ok || b.refs[subject] > 0 || !d.a.before[subject] {
 			continue
 		}
@@ -179,7 +180,7 @@ func (d *decider) markDropped(at [2]int, i int, why string) {
 	td.Reasons = []string{why}
 	e := d.a.idx.entries[i]
 	kind := retention.KindImage
-	if retention.IsIndexMediaType(e.desc.MediaType) {
+	if manifest.IsIndexMediaType(e.desc.MediaType) {
 		kind = retention.KindIndex
 	}
 	rp.Deletions = append(rp.Deletions, retention.Deletion{Digest: e.desc.Digest, Tags: []string{e.ref.tag}, Kind: kind, Reason: why})

@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/manifest"
 )
 
-const annotationCreated = retention.AnnotationCreated
+const annotationCreated = manifest.AnnotationCreated
 
 // Manifest media types the mark follows. Anything else is opaque: kept
 // when referenced, never parsed.
@@ -32,7 +32,7 @@ type node struct {
 	subject string
 }
 
-func (n *node) isIndex() bool { return retention.IsIndexMediaType(n.mediaType) }
+func (n *node) isIndex() bool { return manifest.IsIndexMediaType(n.mediaType) }
 
 // manifestJSON is every field of an index or manifest the mark follows.
 type manifestJSON struct {
@@ -52,8 +52,8 @@ type manifestJSON struct {
 // parses; "" is parsed too, by its content.
 func followed(mt string) bool {
 	switch mt {
-	case "", retention.MediaTypeOCIIndex, retention.MediaTypeDockerList,
-		retention.MediaTypeOCIManifest, retention.MediaTypeDockerManifest,
+	case "", manifest.MediaTypeOCIIndex, manifest.MediaTypeDockerList,
+		manifest.MediaTypeOCIManifest, manifest.MediaTypeDockerManifest,
 		mediaTypeOCIArtifact, mediaTypeDockerSchema1, mediaTypeDockerSchema1JW:
 		return true
 	}
@@ -71,7 +71,7 @@ func parse(b []byte, declared string) (*node, error) {
 		n.mediaType = declared
 	}
 	if n.mediaType == "" && m.Manifests != nil {
-		n.mediaType = retention.MediaTypeOCIIndex
+		n.mediaType = manifest.MediaTypeOCIIndex
 	}
 	n.blobs = append(n.blobs, m.Blobs...)
 	for _, l := range m.FSLayers {
@@ -285,7 +285,7 @@ func (s *store) findReferrers(ctx context.Context, roots []descriptor) error {
 			continue
 		}
 		if n.mediaType == "" {
-			n.mediaType = retention.MediaTypeOCIManifest
+			n.mediaType = manifest.MediaTypeOCIManifest
 		}
 		s.addNode(dg, n)
 	}

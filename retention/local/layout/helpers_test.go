@@ -17,6 +17,7 @@ import (
 
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 // day is a plausible creation time n days before now.
@@ -43,7 +44,7 @@ func image(t *testing.T, created time.Time, opts ...seed.Option) v1.Image {
 }
 
 func refName(name string) layout.Option {
-	return layout.WithAnnotations(map[string]string{retention.AnnotationRefName: name})
+	return layout.WithAnnotations(map[string]string{manifest.AnnotationRefName: name})
 }
 
 func appendImage(t *testing.T, p layout.Path, img v1.Image, ref string) string {

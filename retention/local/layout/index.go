@@ -11,7 +11,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 // maxIndexBytes bounds index.json: 10,000 entries take about 3 MB, so 64
@@ -127,7 +127,7 @@ func parseIndex(b []byte, bare string) (*indexFile, error) {
 		if !validDigest(e.desc.Digest) {
 			return nil, fmt.Errorf("manifests[%d]: invalid digest %q", i, e.desc.Digest)
 		}
-		e.ref = parseRef(e.desc.Annotations[retention.AnnotationRefName], bare)
+		e.ref = parseRef(e.desc.Annotations[manifest.AnnotationRefName], bare)
 		idx.entries = append(idx.entries, e)
 	}
 	return idx, nil

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 // TestManifestUnderUnknownMediaType: a descriptor may name a manifest
@@ -28,7 +29,7 @@ func TestManifestUnderUnknownMediaType(t *testing.T) {
 	}
 	desc := descOf(t, img)
 	desc.MediaType = "application/vnd.example.thing.v1+json"
-	desc.Annotations = map[string]string{retention.AnnotationRefName: "thing"}
+	desc.Annotations = map[string]string{manifest.AnnotationRefName: "thing"}
 	if err := p.AppendDescriptor(desc); err != nil {
 		t.Fatal(err)
 	}
@@ -52,13 +53,13 @@ func TestSameManifestTwoMediaTypes(t *testing.T) {
 	}
 	opaque := descOf(t, img)
 	opaque.MediaType = "application/vnd.example.opaque"
-	opaque.Annotations = map[string]string{retention.AnnotationRefName: "opaque"}
+	opaque.Annotations = map[string]string{manifest.AnnotationRefName: "opaque"}
 	if err := p.AppendDescriptor(opaque); err != nil {
 		t.Fatal(err)
 	}
 	known := descOf(t, img)
 	known.MediaType = types.OCIManifestSchema1
-	known.Annotations = map[string]string{retention.AnnotationRefName: "v1"}
+	known.Annotations = map[string]string{manifest.AnnotationRefName: "v1"}
 	if err := p.AppendDescriptor(known); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 // Kind is the CachePlan kind of a layout.
@@ -92,7 +93,7 @@ func analyze(ctx context.Context, lr retention.LayoutRules, now time.Time, o *op
 		return nil, err
 	}
 	cutoff := o.cutoff(now)
-	d := &decider{a: a, lr: lr, now: now, cutoff: cutoff, tm: &timer{s: s, now: now, times: map[string]retention.Created{}}}
+	d := &decider{a: a, lr: lr, now: now, cutoff: cutoff, tm: &timer{s: s, now: now, times: map[string]manifest.Created{}}}
 	if err := d.decide(ctx); err != nil {
 		return nil, err
 	}
@@ -264,7 +265,7 @@ func (d *decider) describe(ms map[string]retention.Manifest, done map[string]boo
 		m.Children = append(m.Children, c.Digest)
 	}
 	ms[desc.Digest] = m
-	if depth >= retention.MaxIndexDepth {
+	if depth >= manifest.MaxIndexDepth {
 		return nil
 	}
 	for _, c := range n.children {

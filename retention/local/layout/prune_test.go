@@ -16,6 +16,7 @@ import (
 
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 func TestSharedBlobSurvives(t *testing.T) {
@@ -63,7 +64,7 @@ func TestNestedIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	outer := mutate.AppendManifests(empty.Index, mutate.IndexAddendum{Add: inner})
-	outer = mutate.Annotations(outer, map[string]string{retention.AnnotationCreated: day(40).Format("2006-01-02T15:04:05Z07:00")}).(v1.ImageIndex)
+	outer = mutate.Annotations(outer, map[string]string{manifest.AnnotationCreated: day(40).Format("2006-01-02T15:04:05Z07:00")}).(v1.ImageIndex)
 	appendIndex(t, p, outer, "nested")
 	kept := image(t, day(1))
 	appendImage(t, p, kept, "latest")
@@ -149,7 +150,7 @@ func TestUnknownMediaTypeIsKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	desc := v1.Descriptor{MediaType: "application/vnd.example.thing.v1+json", Digest: h, Size: int64(len(blob)),
-		Annotations: map[string]string{retention.AnnotationRefName: "thing"}}
+		Annotations: map[string]string{manifest.AnnotationRefName: "thing"}}
 	if err := p.AppendDescriptor(desc); err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +166,7 @@ func TestUnknownMediaTypeIsKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := p.AppendDescriptor(v1.Descriptor{MediaType: types.OCIImageIndex, Digest: ih, Size: int64(len(raw)),
-		Annotations: map[string]string{retention.AnnotationRefName: "holder"}}); err != nil {
+		Annotations: map[string]string{manifest.AnnotationRefName: "holder"}}); err != nil {
 		t.Fatal(err)
 	}
 	age(t, string(p))

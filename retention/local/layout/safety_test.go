@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 func TestCrashMidRewrite(t *testing.T) {
@@ -200,7 +201,7 @@ func TestChangedSincePlanIsSkipped(t *testing.T) {
 	lr := rules(t, string(p), 0, nil, keepNewest(1))
 	plan := Plan(t.Context(), lr, time.Now())
 	// "old" moves to a fresh image after the plan.
-	if err := p.RemoveDescriptors(func(d v1Desc) bool { return d.Annotations[retention.AnnotationRefName] == "old" }); err != nil {
+	if err := p.RemoveDescriptors(func(d v1Desc) bool { return d.Annotations[manifest.AnnotationRefName] == "old" }); err != nil {
 		t.Fatal(err)
 	}
 	moved := image(t, day(30))

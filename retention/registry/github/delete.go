@@ -15,6 +15,7 @@ import (
 	gh "github.com/google/go-github/v93/github"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 // Referrers answers that GHCR has no referrers API (its referrers are
@@ -120,7 +121,7 @@ func (c *Client) DeleteTag(ctx context.Context, repo, tag string) error {
 	nonce := make([]byte, 8)
 	_, _ = rand.Read(nonce)
 	body := fmt.Sprintf(`{"schemaVersion":2,"mediaType":%q,"manifests":[],"annotations":{%q:%q,"org.regprune.nonce":%q}}`,
-		placeholderMediaType, retention.PlaceholderAnnotation, tag+" "+time.Now().UTC().Format(time.RFC3339), hex.EncodeToString(nonce))
+		placeholderMediaType, manifest.PlaceholderAnnotation, tag+" "+time.Now().UTC().Format(time.RFC3339), hex.EncodeToString(nonce))
 	digest, err := c.PutManifest(ctx, repo, tag, placeholderMediaType, []byte(body))
 	if err != nil {
 		return fmt.Errorf("untagging %s:%s: pushing the placeholder: %w", repo, tag, err)

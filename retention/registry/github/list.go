@@ -13,6 +13,7 @@ import (
 	gh "github.com/google/go-github/v93/github"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/manifest"
 	"github.com/regprune/regprune/retention/registry"
 	"github.com/regprune/regprune/retention/registry/internal/rest"
 )
@@ -123,7 +124,7 @@ func (c *Client) shallow(ctx context.Context, repo string) (retention.Listing, e
 	// Every manifest is a version: a signature's subject that is none is
 	// gone.
 	for _, t := range l.Tags {
-		if subject, ok := retention.AttachmentSubject(t.Name); ok {
+		if subject, ok := manifest.AttachmentSubject(t.Name); ok {
 			if _, exists := ids[subject]; !exists {
 				l.Missing[subject] = true
 			}

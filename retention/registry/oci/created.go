@@ -11,15 +11,15 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	godigest "github.com/opencontainers/go-digest"
 
-	"github.com/regprune/regprune/retention"
+	mf "github.com/regprune/regprune/retention/manifest"
 )
 
-// created returns the creation time of m (retention.CreationTime),
+// created returns the creation time of m (mf.CreationTime),
 // computed once per digest; children and configs are fetched only as the
 // rule needs them, each once.
-func (l *lister) created(ctx context.Context, m *manifest, depth int) (retention.Created, error) {
-	return l.times.do(ctx, m.digest, func() (retention.Created, error) {
-		ct, err := retention.CreationTime(ctx, l.now, timeSource{l, m}, m.facts(), depth)
+func (l *lister) created(ctx context.Context, m *manifest, depth int) (mf.Created, error) {
+	return l.times.do(ctx, m.digest, func() (mf.Created, error) {
+		ct, err := mf.CreationTime(ctx, l.now, timeSource{l, m}, m.facts(), depth)
 		if err == nil && ct.Time.IsZero() && depth == 0 {
 			l.c.opts.logger.DebugContext(ctx, "creation time unknown", "repository", l.rc.name, "digest", m.digest, "reason", "no plausible creation time")
 		}
@@ -31,16 +31,16 @@ func (l *lister) created(ctx context.Context, m *manifest, depth int) (retention
 }
 
 // facts is what the creation-time rule reads of m.
-func (m *manifest) facts() retention.ManifestFacts {
-	f := retention.ManifestFacts{Annotation: m.annotations[retention.AnnotationCreated], Index: m.isIndex()}
+func (m *manifest) facts() mf.Facts {
+	f := mf.Facts{Annotation: m.annotations[mf.AnnotationCreated], Index: m.isIndex()}
 	for _, ch := range m.children {
 		var os, arch string
 		if ch.Platform != nil {
 			os, arch = ch.Platform.OS, ch.Platform.Architecture
 		}
-		f.Children = append(f.Children, retention.ChildFacts{
+		f.Children = append(f.Children, mf.ChildFacts{
 			Digest: ch.Digest.String(), MediaType: string(ch.MediaType),
-			Attestation: retention.IsAttestation(ch.Annotations, os, arch),
+			Attestation: mf.IsAttestation(ch.Annotations, os, arch),
 		})
 	}
 	if m.config != nil {
@@ -56,27 +56,27 @@ type timeSource struct {
 	m *manifest
 }
 
-var _ retention.TimeSource = timeSource{}
+var _ mf.TimeSource = timeSource{}
 
-func (s timeSource) ChildTime(ctx context.Context, c retention.ChildFacts, depth int) (retention.Created, bool, error) {
+func (s timeSource) ChildTime(ctx context.Context, c mf.ChildFacts, depth int) (mf.Created, bool, error) {
 	child, err := s.l.byDigest(ctx, c.Digest)
 	if errors.Is(err, ErrNotFound) {
 		s.l.c.opts.logger.DebugContext(ctx, "index child missing", "repository", s.l.rc.name, "digest", c.Digest, "reason", err.Error())
-		return retention.Created{}, false, nil
+		return mf.Created{}, false, nil
 	}
 	if err != nil {
-		return retention.Created{}, false, err
+		return mf.Created{}, false, err
 	}
 	ct, err := s.l.created(ctx, child, depth)
 	return ct, err == nil, err
 }
 
-func (s timeSource) Config(ctx context.Context, digest string) (retention.ConfigFacts, bool, error) {
+func (s timeSource) Config(ctx context.Context, digest string) (mf.ConfigFacts, bool, error) {
 	cfg, err := s.l.config(ctx, *s.m.config) // the rule asks for m's config only
 
 	if errors.Is(err, ErrNotFound) {
 		s.l.c.opts.logger.DebugContext(ctx, "config blob missing", "repository", s.l.rc.name, "digest", digest, "reason", err.Error())
-		return retention.ConfigFacts{}, false, nil
+		return mf.ConfigFacts{}, false, nil
 	}
 	return cfg, err == nil, err
 }
@@ -87,9 +87,9 @@ func (s timeSource) Config(ctx context.Context, digest string) (retention.Config
 // what it answers is used only when it hashes to the digest, so that an
 // edited state directory cannot change a creation time; a cached blob
 // that does not is read again, with a warning.
-func (l *lister) config(ctx context.Context, desc v1.Descriptor) (retention.ConfigFacts, error) {
+func (l *lister) config(ctx context.Context, desc v1.Descriptor) (mf.ConfigFacts, error) {
 	digest := desc.Digest.String()
-	return l.configs.do(ctx, digest, func() (retention.ConfigFacts, error) {
+	return l.configs.do(ctx, digest, func() (mf.ConfigFacts, error) {
 		cache := l.c.opts.cache
 		if cache != nil && !hashesTo(desc.Data, digest) {
 			if raw, ok := cache.ConfigBlob(l.rc.name, digest); ok {
@@ -101,7 +101,7 @@ func (l *lister) config(ctx context.Context, desc v1.Descriptor) (retention.Conf
 		}
 		raw, err := l.readConfig(ctx, desc)
 		if err != nil {
-			return retention.ConfigFacts{}, err
+			return mf.ConfigFacts{}, err
 		}
 		if cache != nil && len(raw) <= maxCachedConfig && hashesTo(raw, digest) {
 			cache.PutConfigBlob(l.rc.name, digest, raw)
@@ -133,14 +133,14 @@ func (l *lister) readConfig(ctx context.Context, desc v1.Descriptor) ([]byte, er
 }
 
 // configFacts is what a config blob says of creation.
-func (l *lister) configFacts(ctx context.Context, digest string, raw []byte) retention.ConfigFacts {
-	cfg, err := retention.ParseConfigTimes(raw)
+func (l *lister) configFacts(ctx context.Context, digest string, raw []byte) mf.ConfigFacts {
+	cfg, err := mf.ParseConfigTimes(raw)
 	if err != nil {
 		// An odd config (an artifact's YAML, a bare array) dates
 		// nothing: the manifest's time is unknown, so it is kept, and
 		// the rest of the repository is planned.
 		l.c.opts.logger.DebugContext(ctx, "config blob says nothing about creation", "repository", l.rc.name, "digest", digest, "reason", err.Error())
-		return retention.ConfigFacts{}
+		return mf.ConfigFacts{}
 	}
 	return cfg
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/regprune/regprune/retention"
+	mf "github.com/regprune/regprune/retention/manifest"
 )
 
 // Describe completes a listing whose tags and untagged manifests came
@@ -26,7 +27,7 @@ func (c *Client) Describe(ctx context.Context, listing retention.Listing, needTi
 	timed := map[string]bool{}
 	for _, t := range listing.Tags {
 		all[t.Digest] = true
-		if _, ok := retention.AttachmentSubject(t.Name); !ok {
+		if _, ok := mf.AttachmentSubject(t.Name); !ok {
 			timed[t.Digest] = true
 		}
 	}

@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"github.com/regprune/regprune/retention"
+	mf "github.com/regprune/regprune/retention/manifest"
 )
 
 // maxIndexDepth bounds index nesting (an index of indexes of ...). Real
 // images nest one level at most; content addressing rules out cycles, so
 // this only stops pathological content.
-const maxIndexDepth = retention.MaxIndexDepth
+const maxIndexDepth = mf.MaxIndexDepth
 
 // List returns everything the planner needs about repo: every tag with
 // its digest (one manifest GET per tag, index types accepted, so a
@@ -53,7 +54,7 @@ func (c *Client) List(ctx context.Context, repo string, needTime bool, now time.
 	timed := map[string]bool{}     // digests of non-attachment tags
 	for _, t := range listing.Tags {
 		tops[t.Digest] = resolved[t.Digest]
-		if _, ok := retention.AttachmentSubject(t.Name); !ok {
+		if _, ok := mf.AttachmentSubject(t.Name); !ok {
 			timed[t.Digest] = true
 		}
 	}
@@ -134,7 +135,7 @@ func (l *lister) record(listing *retention.Listing) {
 func (l *lister) checkSubjects(ctx context.Context, listing *retention.Listing, resolved map[string]*manifest) error {
 	unknown := map[string]bool{}
 	for _, t := range listing.Tags {
-		subject, ok := retention.AttachmentSubject(t.Name)
+		subject, ok := mf.AttachmentSubject(t.Name)
 		if !ok {
 			continue
 		}
@@ -163,9 +164,9 @@ type lister struct {
 	c         *Client
 	rc        *repoConn
 	now       time.Time
-	manifests memo[*manifest]             // by manifest digest
-	configs   memo[retention.ConfigFacts] // by config digest
-	times     memo[retention.Created]     // by manifest digest
+	manifests memo[*manifest]      // by manifest digest
+	configs   memo[mf.ConfigFacts] // by config digest
+	times     memo[mf.Created]     // by manifest digest
 	// knows: the cache holds something of this repository, so tags are
 	// resolved with HEAD and read from it.
 	knows bool
@@ -190,7 +191,7 @@ func (l *lister) expand(ctx context.Context, m *manifest, depth int) error {
 		return fmt.Errorf("index %s nested more than %d levels", m.digest, maxIndexDepth)
 	}
 	for _, ch := range m.children {
-		if !retention.IsIndexMediaType(string(ch.MediaType)) {
+		if !mf.IsIndexMediaType(string(ch.MediaType)) {
 			continue
 		}
 		child, err := l.byDigest(ctx, ch.Digest.String())
@@ -252,7 +253,7 @@ func dropGone(listed []retention.Tag, names []string, gone []bool) ([]retention.
 func (l *lister) placeMissing(ctx context.Context, listing *retention.Listing, subjects []string, missing []bool, resolved map[string]*manifest) error {
 	sigs := map[string][]*manifest{}
 	for _, t := range listing.Tags {
-		if subject, ok := retention.AttachmentSubject(t.Name); ok && strings.HasSuffix(t.Name, ".sig") {
+		if subject, ok := mf.AttachmentSubject(t.Name); ok && strings.HasSuffix(t.Name, ".sig") {
 			sigs[subject] = append(sigs[subject], resolved[t.Digest])
 		}
 	}

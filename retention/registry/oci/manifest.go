@@ -11,16 +11,17 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/regprune/regprune/retention"
+	mf "github.com/regprune/regprune/retention/manifest"
 )
 
 // manifestAccept lists every manifest type we understand. Index types
 // must be there: without them Distribution answers a multi-arch tag with
 // its linux/amd64 child (and the child's digest) or MANIFEST_UNKNOWN.
 var manifestAccept = []string{
-	retention.MediaTypeOCIManifest,
-	retention.MediaTypeOCIIndex,
-	retention.MediaTypeDockerManifest,
-	retention.MediaTypeDockerList,
+	mf.MediaTypeOCIManifest,
+	mf.MediaTypeOCIIndex,
+	mf.MediaTypeDockerManifest,
+	mf.MediaTypeDockerList,
 }
 
 // manifest is a parsed manifest or index.
@@ -34,7 +35,7 @@ type manifest struct {
 	subject     string
 }
 
-func (m *manifest) isIndex() bool { return retention.IsIndexMediaType(m.mediaType) }
+func (m *manifest) isIndex() bool { return mf.IsIndexMediaType(m.mediaType) }
 
 // getManifest fetches and parses the manifest of ref, a tag or a digest,
 // with one GET. The digest is computed from the body (registries get the
@@ -78,9 +79,9 @@ func parseManifest(body []byte, contentType string) (*manifest, error) {
 	}
 	if m.mediaType == "" || m.mediaType == "application/json" {
 		// Neither the body nor the header says; the shape does.
-		m.mediaType = retention.MediaTypeOCIManifest
+		m.mediaType = mf.MediaTypeOCIManifest
 		if raw.Manifests != nil {
-			m.mediaType = retention.MediaTypeOCIIndex
+			m.mediaType = mf.MediaTypeOCIIndex
 		}
 	}
 	if m.isIndex() {
@@ -97,7 +98,7 @@ func parseManifest(body []byte, contentType string) (*manifest, error) {
 // record converts m for the Listing.
 func (m *manifest) record() retention.Manifest {
 	r := retention.Manifest{Digest: m.digest, MediaType: m.mediaType, Subject: m.subject}
-	if _, ok := m.annotations[retention.PlaceholderAnnotation]; ok && m.isIndex() && len(m.children) == 0 {
+	if _, ok := m.annotations[mf.PlaceholderAnnotation]; ok && m.isIndex() && len(m.children) == 0 {
 		r.Placeholder = true
 	}
 	for _, c := range m.children {

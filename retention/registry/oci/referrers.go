@@ -10,7 +10,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/regprune/regprune/retention"
+	mf "github.com/regprune/regprune/retention/manifest"
 )
 
 // Referrers returns the manifests that name digest as their subject,
@@ -26,11 +26,11 @@ func (c *Client) Referrers(ctx context.Context, repo, digest string) ([]v1.Descr
 	}
 	var out []v1.Descriptor
 	supported := true
-	err = c.walkPages(ctx, rc.name, rc.rt, rc.url("referrers/"+digest), []string{retention.MediaTypeOCIIndex}, maxManifestBytes,
+	err = c.walkPages(ctx, rc.name, rc.rt, rc.url("referrers/"+digest), []string{mf.MediaTypeOCIIndex}, maxManifestBytes,
 		[]int{http.StatusOK, http.StatusNotFound, http.StatusBadRequest, http.StatusNotAcceptable},
 		func(page int, resp *response, link *url.URL) (string, error) {
 			mt, _, _ := mime.ParseMediaType(resp.header.Get("Content-Type"))
-			if resp.status != http.StatusOK || mt != retention.MediaTypeOCIIndex {
+			if resp.status != http.StatusOK || mt != mf.MediaTypeOCIIndex {
 				if page > 0 {
 					return "", fmt.Errorf("%w: page %d answered %d %s", ErrTruncated, page+1, resp.status, mt)
 				}

@@ -1,4 +1,4 @@
-package retention
+package manifest
 
 import (
 	"context"
@@ -9,10 +9,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// now is the time the tests read creation times at.
+var now = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+
 // mapSource is a TimeSource over plain maps: the rule is pure, its
 // reads are the caller's.
 type mapSource struct {
-	manifests map[string]ManifestFacts
+	manifests map[string]Facts
 	configs   map[string]ConfigFacts
 	broken    string // a digest whose read fails
 	now       time.Time
@@ -43,7 +46,7 @@ func TestCreationTime(t *testing.T) {
 	jan, apr := "2026-01-10T00:00:00Z", "2026-04-10T00:00:00Z"
 	epoch, future := "1970-01-01T00:00:00Z", "2030-01-01T00:00:00Z"
 	src := mapSource{now: now,
-		manifests: map[string]ManifestFacts{
+		manifests: map[string]Facts{
 			"img-jan":     {Config: "cfg-jan"},
 			"img-apr":     {Config: "cfg-apr"},
 			"img-repro":   {Config: "cfg-repro"},
@@ -63,24 +66,24 @@ func TestCreationTime(t *testing.T) {
 	}
 	tests := []struct {
 		name    string
-		m       ManifestFacts
+		m       Facts
 		want    Created
 		wantErr bool
 	}{
-		{"annotation first", ManifestFacts{Annotation: jan, Config: "cfg-apr"}, at(jan, "annotation"), false},
-		{"implausible annotation falls through", ManifestFacts{Annotation: epoch, Config: "cfg-apr"}, at(apr, "config"), false},
-		{"future annotation falls through", ManifestFacts{Annotation: future, Config: "cfg-apr"}, at(apr, "config"), false},
-		{"1970 config, then the label", ManifestFacts{Config: "cfg-label"}, at(apr, "config label"), false},
-		{"reproducible build is unknown", ManifestFacts{Config: "cfg-repro"}, Created{}, false},
-		{"missing config is unknown", ManifestFacts{Config: "cfg-gone"}, Created{}, false},
-		{"no config", ManifestFacts{}, Created{}, false},
-		{"index: first child that has a time, attestations aside", ManifestFacts{Index: true, Children: []ChildFacts{
+		{"annotation first", Facts{Annotation: jan, Config: "cfg-apr"}, at(jan, "annotation"), false},
+		{"implausible annotation falls through", Facts{Annotation: epoch, Config: "cfg-apr"}, at(apr, "config"), false},
+		{"future annotation falls through", Facts{Annotation: future, Config: "cfg-apr"}, at(apr, "config"), false},
+		{"1970 config, then the label", Facts{Config: "cfg-label"}, at(apr, "config label"), false},
+		{"reproducible build is unknown", Facts{Config: "cfg-repro"}, Created{}, false},
+		{"missing config is unknown", Facts{Config: "cfg-gone"}, Created{}, false},
+		{"no config", Facts{}, Created{}, false},
+		{"index: first child that has a time, attestations aside", Facts{Index: true, Children: []ChildFacts{
 			{Digest: "attest", Attestation: true}, {Digest: "missing"}, {Digest: "img-repro"}, {Digest: "img-apr"}, {Digest: "img-jan"},
 		}}, at(apr, "child img-apr config"), false},
-		{"index annotation wins", ManifestFacts{Annotation: jan, Index: true, Children: []ChildFacts{{Digest: "img-apr"}}}, at(jan, "annotation"), false},
-		{"nested index", ManifestFacts{Index: true, Children: []ChildFacts{{Digest: "inner"}}}, at(apr, "child inner child img-apr config"), false},
-		{"a child that fails fails the index", ManifestFacts{Index: true, Children: []ChildFacts{{Digest: "broken"}, {Digest: "img-jan"}}}, Created{}, true},
-		{"a config that fails fails the image", ManifestFacts{Config: "broken"}, Created{}, true},
+		{"index annotation wins", Facts{Annotation: jan, Index: true, Children: []ChildFacts{{Digest: "img-apr"}}}, at(jan, "annotation"), false},
+		{"nested index", Facts{Index: true, Children: []ChildFacts{{Digest: "inner"}}}, at(apr, "child inner child img-apr config"), false},
+		{"a child that fails fails the index", Facts{Index: true, Children: []ChildFacts{{Digest: "broken"}, {Digest: "img-jan"}}}, Created{}, true},
+		{"a config that fails fails the image", Facts{Config: "broken"}, Created{}, true},
 	}
 	for _, tc := range tests {
 		got, err := CreationTime(context.Background(), now, src, tc.m, 0)
@@ -91,7 +94,7 @@ func TestCreationTime(t *testing.T) {
 			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
 		}
 	}
-	deep := ManifestFacts{Index: true, Children: []ChildFacts{{Digest: "img-apr"}}}
+	deep := Facts{Index: true, Children: []ChildFacts{{Digest: "img-apr"}}}
 	if got, _ := CreationTime(context.Background(), now, src, deep, MaxIndexDepth); !got.Time.IsZero() {
 		t.Errorf("an index at the depth bound is dated %v; want unknown", got)
 	}

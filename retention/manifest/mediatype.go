@@ -1,6 +1,6 @@
-package retention
+package manifest
 
-// Media types and annotations the core reads.
+// Media types and annotations regprune reads.
 const (
 	MediaTypeOCIIndex       = "application/vnd.oci.image.index.v1+json"
 	MediaTypeDockerList     = "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -8,6 +8,9 @@ const (
 	MediaTypeDockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
 	AnnotationCreated       = "org.opencontainers.image.created"
 	AnnotationRefName       = "org.opencontainers.image.ref.name"
+	// PlaceholderAnnotation marks a placeholder manifest (an OCI index
+	// with no manifests); its value names the tag and the time.
+	PlaceholderAnnotation = "org.regprune.placeholder"
 )
 
 // IsIndexMediaType reports whether mt lists other manifests.

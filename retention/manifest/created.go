@@ -1,4 +1,4 @@
-package retention
+package manifest
 
 import (
 	"context"
@@ -18,8 +18,8 @@ type Created struct {
 	Source string
 }
 
-// ManifestFacts is what the creation-time rule reads of one manifest.
-type ManifestFacts struct {
+// Facts is what the creation-time rule reads of one manifest.
+type Facts struct {
 	// Annotation is its org.opencontainers.image.created annotation.
 	Annotation string
 	// Index marks an image index (or Docker manifest list).
@@ -61,7 +61,7 @@ type TimeSource interface {
 // label; for an index without the annotation, that of its first child
 // (in the index's order, attestations aside) that has one. depth is the
 // manifest's depth under the manifest whose time is asked.
-func CreationTime(ctx context.Context, now time.Time, src TimeSource, m ManifestFacts, depth int) (Created, error) {
+func CreationTime(ctx context.Context, now time.Time, src TimeSource, m Facts, depth int) (Created, error) {
 	if t, ok := PlausibleTime(m.Annotation, now); ok {
 		return Created{t, "annotation"}, nil
 	}
