@@ -70,14 +70,3 @@ var (
 	// but cannot be executed safely (bad mode, digest or kind).
 	ErrInvalidPlan = errors.New("invalid plan")
 )
-
-// ExpandError says that the repositories a glob names could not be
-// listed (the registry's catalog failed). The plan reports it under the
-// pattern, as a failed repository.
-type ExpandError struct {
-	Pattern string
-	Err     error
-}
-
-func (e *ExpandError) Error() string { return "expanding " + e.Pattern + ": " + e.Err.Error() }
-func (e *ExpandError) Unwrap() error { return e.Err }

@@ -26,7 +26,7 @@ type Scoper interface {
 // the catalog of their host (listed once per host, or per Scope), minus each policy's
 // excludes. When a catalog cannot be listed (it is asked once per
 // host), the repositories of the other hosts and the literal names are
-// still returned, with an error that joins one *retention.ExpandError per
+// still returned, with an error that joins one *ExpandError per
 // pattern on a failed host, so that no policy's repositories drop out of
 // the plan unseen.
 func Expand(ctx context.Context, c Cataloger, rules *retention.Rules) ([]string, error) {
@@ -59,7 +59,7 @@ func Expand(ctx context.Context, c Cataloger, rules *retention.Rules) ([]string,
 			if err := failed[host]; err != nil {
 				if !reported[pat.String()] {
 					reported[pat.String()] = true
-					errs = append(errs, &retention.ExpandError{Pattern: pat.String(), Err: err})
+					errs = append(errs, &ExpandError{Pattern: pat.String(), Err: err})
 				}
 				continue
 			}
@@ -73,3 +73,14 @@ func Expand(ctx context.Context, c Cataloger, rules *retention.Rules) ([]string,
 	slices.Sort(out)
 	return slices.Compact(out), errors.Join(errs...)
 }
+
+// ExpandError says that the repositories a glob names could not be
+// listed (the registry's catalog failed). The plan reports it under the
+// pattern, as a failed repository.
+type ExpandError struct {
+	Pattern string
+	Err     error
+}
+
+func (e *ExpandError) Error() string { return "expanding " + e.Pattern + ": " + e.Err.Error() }
+func (e *ExpandError) Unwrap() error { return e.Err }

@@ -275,7 +275,7 @@ func expansionFailures(rules *retention.Rules, err error) []retention.RepoPlan {
 	var out []retention.RepoPlan
 	for _, e := range errs {
 		name := "(catalog)"
-		var ee *retention.ExpandError
+		var ee *ExpandError
 		if errors.As(e, &ee) {
 			name = ee.Pattern
 		}

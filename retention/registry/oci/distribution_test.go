@@ -500,7 +500,7 @@ func TestExpandFailedHost(t *testing.T) {
 	var patterns []string
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		for _, e := range j.Unwrap() {
-			var ee *retention.ExpandError
+			var ee *planner.ExpandError
 			if errors.As(e, &ee) && errors.Is(e, ErrUnreachable) {
 				patterns = append(patterns, ee.Pattern)
 			}
