@@ -13,16 +13,11 @@ import (
 var (
 	// ErrNotFound: the manifest, tag or digest does not exist.
 	ErrNotFound = errors.New("not found")
-	// ErrRepositoryNotFound: the repository does not exist.
-	ErrRepositoryNotFound = errors.New("repository does not exist")
 	// ErrDenied: the credentials are missing, wrong, or lack the scope
 	// (401, 403).
 	ErrDenied = errors.New("access denied (check the credentials and their scope)")
 	// ErrUnreachable: the registry could not be connected to.
 	ErrUnreachable = errors.New("registry unreachable")
-	// ErrTLS: the TLS connection failed: the certificate could not be
-	// verified, or the registry answers plain HTTP on its https port.
-	ErrTLS = errors.New("TLS failed")
 	// ErrUnsupported: the registry refuses the operation (405, or the
 	// code UNSUPPORTED): typically DELETE over the OCI API.
 	ErrUnsupported = errors.New("operation not supported by the registry")
@@ -39,9 +34,6 @@ var (
 	// that the deletion it was asked for does not name (the gate did not
 	// check them there): nothing was sent, and the manifest stays.
 	ErrUnnamedTags = errors.New("tags the deletion does not name point at the manifest")
-	// ErrTruncated: a listing looked incomplete or inconsistent. Nothing
-	// may be deleted on the strength of it.
-	ErrTruncated = errors.New("listing looks truncated or inconsistent")
 	// ErrRateLimited: the registry kept asking to wait (429) beyond what
 	// the client is willing to.
 	ErrRateLimited = errors.New("rate limited by the registry")

@@ -24,7 +24,8 @@
 //  6. Speak the API through retention/registry/internal/rest: one retry
 //     layer, waits capped by MaxWait, DELETE and PUT sent once.
 //  7. Map failures onto the core's sentinels (retention.ErrNotFound,
-//     ErrDenied, ErrRateLimited, …) with errors.Is, never by message.
+//     ErrDenied, ErrRateLimited, …) and this package's (ErrTruncated,
+//     ErrRepositoryNotFound, ErrTLS) with errors.Is, never by message.
 //  8. Declare var API = registry.API{Name, Hosts, New}: the name users
 //     write in registries[].api, the hosts it is the default for, and
 //     the factory that builds a Client from a registries entry.

@@ -13,6 +13,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/registry"
 	"github.com/regprune/regprune/retention/registry/internal/rest"
 )
 
@@ -87,7 +88,7 @@ func page[T any](c *Client) func(ctx context.Context, u string) ([]T, string, er
 func hubError(status int, u string) error {
 	e := &rest.Error{API: "the Docker Hub API", Status: status, URL: u}
 	if status == http.StatusNotFound {
-		e.Kind = retention.ErrRepositoryNotFound
+		e.Kind = registry.ErrRepositoryNotFound
 	}
 	return e
 }
@@ -131,7 +132,7 @@ func (c *Client) shallow(ctx context.Context, repo string) (retention.Listing, e
 	if len(bad) > 0 {
 		// A tag whose digest is unknown might point at anything: nothing
 		// may be deleted on the strength of this listing.
-		return retention.Listing{}, fmt.Errorf("%w: the Docker Hub API gives no digest for tag(s) %s of %s", retention.ErrTruncated, strings.Join(bad, ", "), repo)
+		return retention.Listing{}, fmt.Errorf("%w: the Docker Hub API gives no digest for tag(s) %s of %s", registry.ErrTruncated, strings.Join(bad, ", "), repo)
 	}
 	sort.Slice(l.Tags, func(i, j int) bool { return l.Tags[i].Name < l.Tags[j].Name })
 	imagesURL := fmt.Sprintf("%s/v2/namespaces/%s/repositories/%s/images?currently_tagged=false&page_size=100", c.api, url.PathEscape(ns), url.PathEscape(name))

@@ -12,21 +12,23 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/registry"
 )
 
-// Sentinel errors: the core's (retention.ErrNotFound and the rest), under
-// the names this package has always had. Errors returned by the Client
+// Sentinel errors: the core's (retention.ErrNotFound and the rest) and
+// the registry package's (registry.ErrTLS, ErrTruncated and
+// ErrRepositoryNotFound), under the names this package has always had. Errors returned by the Client
 // wrap one of these where the cause is known, and keep the registry's
 // *transport.Error (with its status code and error codes such as DENIED
 // or UNSUPPORTED) reachable through errors.As.
 var (
 	ErrNotFound           = retention.ErrNotFound
-	ErrRepositoryNotFound = retention.ErrRepositoryNotFound
+	ErrRepositoryNotFound = registry.ErrRepositoryNotFound
 	ErrDenied             = retention.ErrDenied
 	ErrUnreachable        = retention.ErrUnreachable
-	ErrTLS                = retention.ErrTLS
+	ErrTLS                = registry.ErrTLS
 	ErrUnsupported        = retention.ErrUnsupported
-	ErrTruncated          = retention.ErrTruncated
+	ErrTruncated          = registry.ErrTruncated
 	ErrRateLimited        = retention.ErrRateLimited
 	ErrTagsRemain         = retention.ErrTagsRemain
 )

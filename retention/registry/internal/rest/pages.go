@@ -8,7 +8,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/registry"
 )
 
 // Walker says where a list's pages must be: a page anywhere else ends
@@ -29,7 +29,7 @@ type Walker struct {
 func Pages[T any](ctx context.Context, w Walker, first string, get func(ctx context.Context, u string) (items []T, next string, err error), each func(T)) error {
 	for u := first; u != ""; {
 		if !strings.HasPrefix(u, w.Base) {
-			return fmt.Errorf("%w: %s's next page %q is not on %s", retention.ErrTruncated, w.API, u, strings.TrimSuffix(w.Base, "/"))
+			return fmt.Errorf("%w: %s's next page %q is not on %s", registry.ErrTruncated, w.API, u, strings.TrimSuffix(w.Base, "/"))
 		}
 		items, next, err := get(ctx, u)
 		if err != nil {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/registry"
 )
 
 // list serves the items 0..n-1, per a page, three ways: /body (a JSON
@@ -129,7 +129,7 @@ func TestPagesRefuses(t *testing.T) {
 	var got []int
 	err := Pages(context.Background(), w, srv.URL+"/elsewhere", getBody, func(i int) { got = append(got, i) })
 	want := `listing looks truncated or inconsistent: the test API's next page "http://192.0.2.1/elsewhere?page=2" is not on ` + srv.URL
-	if !errors.Is(err, retention.ErrTruncated) || err.Error() != want {
+	if !errors.Is(err, registry.ErrTruncated) || err.Error() != want {
 		t.Errorf("a next page elsewhere: %v, want %q", err, want)
 	}
 	boom := errors.New("boom")

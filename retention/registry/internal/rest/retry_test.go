@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/registry"
 )
 
 // TestNewHTTPClient: rate limits are waited (and counted) and retried,
@@ -88,7 +89,7 @@ func TestError(t *testing.T) {
 	}{
 		{&Error{API: "the API", Status: 403, URL: "u"}, retention.ErrDenied, "access denied (check the credentials and their scope): the API answered 403 to u"},
 		{&Error{API: "the API", Status: 404, URL: "u"}, retention.ErrNotFound, "not found: the API answered 404 to u"},
-		{&Error{API: "the API", Status: 404, URL: "u", Kind: retention.ErrRepositoryNotFound}, retention.ErrRepositoryNotFound, "repository does not exist: the API answered 404 to u"},
+		{&Error{API: "the API", Status: 404, URL: "u", Kind: registry.ErrRepositoryNotFound}, registry.ErrRepositoryNotFound, "repository does not exist: the API answered 404 to u"},
 		{&Error{API: "the API", Status: 429, URL: "u"}, retention.ErrRateLimited, "rate limited by the registry: the API answered 429 to u"},
 		{&Error{API: "the API", Status: 500, URL: "u"}, nil, "the API answered 500 to u"},
 	} {
