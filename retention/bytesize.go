@@ -21,8 +21,8 @@ var byteUnits = []struct {
 	{"B", 1},
 }
 
-// ParseByteSize parses a size such as 10GiB, 1.5GB or 4096.
-func ParseByteSize(s string) (ByteSize, error) {
+// parseByteSize parses a size such as 10GiB, 1.5GB or 4096.
+func parseByteSize(s string) (ByteSize, error) {
 	in := strings.TrimSpace(s)
 	mult := int64(1)
 	num := in
@@ -54,7 +54,7 @@ func ParseByteSize(s string) (ByteSize, error) {
 
 // UnmarshalText lets configuration decoders read a ByteSize.
 func (b *ByteSize) UnmarshalText(text []byte) error {
-	v, err := ParseByteSize(string(text))
+	v, err := parseByteSize(string(text))
 	if err != nil {
 		return err
 	}

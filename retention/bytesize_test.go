@@ -12,17 +12,17 @@ func TestByteSize(t *testing.T) {
 		{"0", 0, "0B"}, {"4096", 4096, "4KiB"}, {"10GiB", 10 << 30, "10GiB"}, {"1.5GB", 1_500_000_000, "1.4GiB"},
 		{"512MB", 512_000_000, "488.3MiB"}, {"2 TiB", 2 << 40, "2TiB"}, {"100B", 100, "100B"}, {"1kib", 1024, "1KiB"},
 	} {
-		got, err := ParseByteSize(tc.in)
+		got, err := parseByteSize(tc.in)
 		if err != nil || got != tc.want {
-			t.Errorf("ParseByteSize(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
+			t.Errorf("parseByteSize(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
 		}
 		if s := got.String(); s != tc.str {
 			t.Errorf("%d.String() = %q, want %q", got, s, tc.str)
 		}
 	}
 	for _, bad := range []string{"", "GB", "-1GB", "10XB", "1e300TB", "ten"} {
-		if _, err := ParseByteSize(bad); err == nil {
-			t.Errorf("ParseByteSize(%q) succeeded", bad)
+		if _, err := parseByteSize(bad); err == nil {
+			t.Errorf("parseByteSize(%q) succeeded", bad)
 		}
 	}
 }
@@ -32,9 +32,9 @@ func FuzzParseByteSize(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		b, err := ParseByteSize(s)
+		b, err := parseByteSize(s)
 		if err == nil && b < 0 {
-			t.Errorf("ParseByteSize(%q) = %d, negative", s, b)
+			t.Errorf("parseByteSize(%q) = %d, negative", s, b)
 		}
 	})
 }

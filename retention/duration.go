@@ -11,9 +11,9 @@ import (
 // as in "30d" or "2w3d12h". A day is 24 hours.
 type Duration time.Duration
 
-// ParseDuration parses Go durations plus the d and w units. Negative
+// parseDuration parses Go durations plus the d and w units. Negative
 // durations are refused: no setting of regprune means anything by them.
-func ParseDuration(s string) (Duration, error) {
+func parseDuration(s string) (Duration, error) {
 	in := strings.TrimSpace(s)
 	if in == "" {
 		return 0, fmt.Errorf("empty duration")
@@ -81,7 +81,7 @@ const maxDuration = time.Duration(1<<63 - 1)
 
 // UnmarshalText lets configuration decoders read a Duration.
 func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := ParseDuration(string(b))
+	v, err := parseDuration(string(b))
 	if err != nil {
 		return err
 	}

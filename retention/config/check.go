@@ -95,13 +95,14 @@ func check(es *errs, key string, v any, t reflect.Type) {
 	}
 }
 
-// checkDuration accepts a string ParseDuration takes, a 0, or, from an
-// override, a time.Duration or retention.Duration. A bare number other
+// checkDuration accepts a string retention.Duration reads, a 0, or, from
+// an override, a time.Duration or retention.Duration. A bare number other
 // than 0 is refused: 30 could mean seconds, days or (to Go) nanoseconds.
 func checkDuration(es *errs, key string, v any) {
 	switch d := v.(type) {
 	case string:
-		if _, err := retention.ParseDuration(d); err != nil {
+		var parsed retention.Duration
+		if err := parsed.UnmarshalText([]byte(d)); err != nil {
 			es.add(key, err.Error())
 		}
 		return
@@ -124,7 +125,8 @@ func checkDuration(es *errs, key string, v any) {
 // of bytes.
 func checkByteSize(es *errs, key string, v any) {
 	if s, ok := v.(string); ok {
-		if _, err := retention.ParseByteSize(s); err != nil {
+		var parsed retention.ByteSize
+		if err := parsed.UnmarshalText([]byte(s)); err != nil {
 			es.add(key, err.Error())
 		}
 		return

@@ -81,8 +81,8 @@ func fromEnv(lookup func(string) (string, bool)) (map[string]any, error) {
 		case text:
 			out[o.Key] = val
 		case duration:
-			d, err := retention.ParseDuration(val)
-			if err != nil {
+			var d retention.Duration
+			if err := d.UnmarshalText([]byte(val)); err != nil {
 				es.add(o.Env, "want a duration such as 24h, 30d or 2w")
 				continue
 			}
