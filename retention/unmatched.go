@@ -129,14 +129,3 @@ func CheckFailOn(kind string) error {
 	}
 	return nil
 }
-
-// Failing returns the warnings whose kind failOn names.
-func Failing(ws []Warning, failOn []string) []Warning {
-	var out []Warning
-	for _, w := range ws {
-		if slices.Contains(failOn, w.Kind) {
-			out = append(out, w)
-		}
-	}
-	return out
-}

@@ -19,6 +19,7 @@ import (
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
 	"github.com/regprune/regprune/retention/planner"
+	"github.com/regprune/regprune/retention/report"
 )
 
 // Scope is what a run covers.
@@ -269,7 +270,7 @@ func ParseScope(s string) (Scope, error) {
 // FailOn says why p fails a run whose failOn (the configuration's with
 // the CLI's) names kinds of warnings p has; nil when it has none.
 func FailOn(p *retention.Plan, failOn []string) error {
-	failing := retention.Failing(p.Warnings, failOn)
+	failing := report.Failing(p.Warnings, failOn)
 	if len(failing) == 0 {
 		return nil
 	}
