@@ -262,7 +262,7 @@ func compileClock(key, clock string, sc scope, errs *fieldErrors) string {
 	switch {
 	case sc == scopeRemote:
 		switch clock {
-		case "", ClockCreated:
+		case "", clockCreated:
 			return ""
 		case ClockPushed:
 			return ClockPushed
@@ -271,10 +271,10 @@ func compileClock(key, clock string, sc scope, errs *fieldErrors) string {
 		}
 	case sc == scopeDocker:
 		switch clock {
-		case "", ClockArrived:
-			return ClockArrived
-		case ClockCreated:
-			return ClockCreated
+		case "", clockArrived:
+			return clockArrived
+		case clockCreated:
+			return clockCreated
 		default:
 			errs.add(key+".clock", "must be arrived or created (got %q)", clock)
 		}

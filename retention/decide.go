@@ -150,7 +150,7 @@ func applyOverrides(now time.Time, word string, r *Rules, td *TagDecision, creat
 // timeName names the clock's time in reasons.
 func timeName(word string) string {
 	switch word {
-	case ClockArrived:
+	case clockArrived:
 		return "arrival time"
 	case ClockPushed:
 		return "push time"

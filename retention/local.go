@@ -52,8 +52,8 @@ type LayoutCache struct {
 // Clocks of policies: arrived (local.docker's default) and created
 // locally; created (the default) and pushed on registries.
 const (
-	ClockArrived = "arrived"
-	ClockCreated = "created"
+	clockArrived = "arrived"
+	clockCreated = "created"
 	ClockPushed  = "pushed"
 	// clockFirstSeen is no policy's clock: it names, in reasons, the time
 	// minAge read when the creation time was unknown.

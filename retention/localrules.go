@@ -64,28 +64,3 @@ func compileLocal(l *Local, top *Rules) (*LocalRules, []error) {
 	}
 	return out, errs
 }
-
-// Docker returns the local.docker rules, or nil when there are none.
-func (r *Rules) Docker() *DockerRules {
-	if r == nil || r.Local == nil {
-		return nil
-	}
-	return r.Local.Docker
-}
-
-// Layout returns the rules of the configured layout a cache plan names
-// (its Cache, "layout <path>").
-func (r *Rules) Layout(cache string) (LayoutRules, bool) {
-	if r == nil || r.Local == nil {
-		return LayoutRules{}, false
-	}
-	for _, lr := range r.Local.Layouts {
-		if LayoutCacheName(lr.Path) == cache {
-			return lr, true
-		}
-	}
-	return LayoutRules{}, false
-}
-
-// LayoutCacheName names the cache of the layout at path, as its plan does.
-func LayoutCacheName(path string) string { return "layout " + path }

@@ -37,7 +37,7 @@ func applyLocal(ctx context.Context, r *retention.Plan, o *Options) {
 	for i, c := range r.Local {
 		switch c.Kind {
 		case docker.Kind:
-			dr := o.Rules.Docker()
+			dr := docker.RulesFor(o.Rules)
 			if dr == nil {
 				r.Local[i].Error = "the configuration in force has no local.docker section: nothing done in " + c.Cache
 				continue
@@ -46,7 +46,7 @@ func applyLocal(ctx context.Context, r *retention.Plan, o *Options) {
 				return docker.Apply(ctx, e, *dr, c, deletedDigests(r, true), o.Now, docker.WithLogger(o.Logger))
 			})
 		case layout.Kind:
-			lr, ok := o.Rules.Layout(c.Cache)
+			lr, ok := layout.RulesFor(o.Rules, c.Cache)
 			if !ok {
 				r.Local[i].Error = "the configuration in force has no layout " + c.Cache + ": nothing done"
 				continue

@@ -3,14 +3,16 @@ package docker
 import (
 	"time"
 
-	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/manifest"
 )
 
-// Clock labels in TagDecision.Clock.
+// Clock labels in TagDecision.Clock. clockArrived and clockCreated are
+// also the values of a local.docker policy's clock, as the configuration
+// writes them and the core checks them (it fills in arrived, the
+// default, where the policy names none).
 const (
-	clockArrived       = retention.ClockArrived
-	clockCreated       = retention.ClockCreated
+	clockArrived       = "arrived"
+	clockCreated       = "created"
 	clockNeverTagged   = "created (never tagged locally)"
 	clockDanglingLabel = "created (dangling)"
 )

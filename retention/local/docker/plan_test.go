@@ -48,9 +48,9 @@ func TestSemverAndNewest(t *testing.T) {
 				{Tags: []string{"latest"}},
 			}},
 			// The normalized name matches too.
-			{Name: "web", Repositories: []string{"docker.io/" + web}, Clock: retention.ClockCreated,
+			{Name: "web", Repositories: []string{"docker.io/" + web}, Clock: clockCreated,
 				Keep: []retention.KeepRule{{Newest: 2}}},
-			{Name: "base", Repositories: []string{base}, Clock: retention.ClockCreated,
+			{Name: "base", Repositories: []string{base}, Clock: clockCreated,
 				Keep: []retention.KeepRule{{Newest: 1}}},
 		},
 	}, 0)
@@ -158,7 +158,7 @@ func TestClocks(t *testing.T) {
 		LocalOnly: "allow",
 		Policies: []retention.Policy{
 			{Name: "arrived", Repositories: []string{arr, mix}, Keep: young},
-			{Name: "created", Repositories: []string{cre, mix}, Clock: retention.ClockCreated, Keep: young},
+			{Name: "created", Repositories: []string{cre, mix}, Clock: clockCreated, Keep: young},
 		},
 	}, 0)
 	cp := Plan(context.Background(), f.e, dr, nil, now)

@@ -53,7 +53,7 @@ func Plan(ctx context.Context, lr retention.LayoutRules, now time.Time, opts ...
 }
 
 func newCachePlan(lr retention.LayoutRules) retention.CachePlan {
-	return retention.CachePlan{Cache: retention.LayoutCacheName(lr.Path), Kind: Kind, Repositories: []retention.RepoPlan{}}
+	return retention.CachePlan{Cache: CacheName(lr.Path), Kind: Kind, Repositories: []retention.RepoPlan{}}
 }
 
 func failed(cp retention.CachePlan, doing, path string, err error) retention.CachePlan {
