@@ -32,21 +32,24 @@ type CompiledPolicy struct {
 	Repositories Patterns
 	Exclude      Patterns
 	Tags         Patterns // empty: every tag
-	Keep         []CompiledRule
+	// keep are the keep rules, which only the core reads (Decide,
+	// Rules.NeedsTime).
+	keep []compiledRule
 	// Clock is arrived or created for local.docker policies, created or
 	// pushed for registry policies, else "".
 	Clock string
-	// Untagged is the policy's untagged rule; nil without one.
-	Untagged *CompiledUntagged
+	// untagged is the policy's untagged rule, nil without one; others
+	// read it through Rules.UntaggedRule.
+	untagged *compiledUntagged
 }
 
-// CompiledUntagged is an untagged rule.
-type CompiledUntagged struct {
+// compiledUntagged is an untagged rule.
+type compiledUntagged struct {
 	OlderThan time.Duration
 }
 
-// CompiledRule is a KeepRule with its selector parsed.
-type CompiledRule struct {
+// compiledRule is a KeepRule with its selector parsed.
+type compiledRule struct {
 	// Label describes the rule in reasons: "keep[0] semver highest 3 by minor".
 	Label       string
 	Tags        Patterns // empty: every governed tag
@@ -58,7 +61,7 @@ type CompiledRule struct {
 }
 
 // timeBased reports whether the rule ranks or filters by creation time.
-func (r CompiledRule) timeBased() bool { return r.Newest > 0 || r.YoungerThan > 0 }
+func (r compiledRule) timeBased() bool { return r.Newest > 0 || r.YoungerThan > 0 }
 
 // FieldError is a configuration error at one key.
 type FieldError struct {
@@ -223,7 +226,7 @@ func compilePolicy(key string, p Policy, sc scope) (*CompiledPolicy, []error) {
 	if cp.Tags, err = compilePatterns(p.Tags); err != nil {
 		eachPattern(err, func(index, msg string) { errs.add(key+".tags"+index, "%s", msg) })
 	}
-	cp.Untagged = compileUntagged(key+".untagged", p.Untagged, sc, &errs)
+	cp.untagged = compileUntagged(key+".untagged", p.Untagged, sc, &errs)
 	if len(p.Keep) == 0 && p.Untagged == nil {
 		// A policy without keep rules deletes every tag it governs. That is
 		// too easy to write by accident to accept silently. One with an
@@ -231,7 +234,7 @@ func compilePolicy(key string, p Policy, sc scope) (*CompiledPolicy, []error) {
 		errs.add(key+".keep", "a policy needs at least one keep rule (a policy that keeps nothing would delete every tag it governs; write `keep: [{tags: [\"no-such-tag\"]}]` if that is really meant)")
 	}
 	for j, k := range p.Keep {
-		cp.Keep = append(cp.Keep, compileRule(fmt.Sprintf("%s.keep[%d]", key, j), j, k, &errs))
+		cp.keep = append(cp.keep, compileRule(fmt.Sprintf("%s.keep[%d]", key, j), j, k, &errs))
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -241,7 +244,7 @@ func compilePolicy(key string, p Policy, sc scope) (*CompiledPolicy, []error) {
 
 // compileUntagged checks a policy's untagged rule: registry policies
 // only, a duration that is not negative.
-func compileUntagged(key string, u *UntaggedRule, sc scope, errs *fieldErrors) *CompiledUntagged {
+func compileUntagged(key string, u *UntaggedRule, sc scope, errs *fieldErrors) *compiledUntagged {
 	switch {
 	case u == nil:
 		return nil
@@ -252,7 +255,7 @@ func compileUntagged(key string, u *UntaggedRule, sc scope, errs *fieldErrors) *
 		errs.add(key+".olderThan", "must not be negative")
 		return nil
 	}
-	return &CompiledUntagged{OlderThan: time.Duration(u.OlderThan)}
+	return &compiledUntagged{OlderThan: time.Duration(u.OlderThan)}
 }
 
 // compileClock checks a policy's clock: created (default) or pushed on
@@ -301,8 +304,8 @@ func compileRepos(key string, repos []string, compile func(string) (Pattern, err
 
 // compileRule checks one keep rule (at key, the j-th of its policy) and
 // labels it for the reasons it gives.
-func compileRule(rk string, j int, k KeepRule, errs *fieldErrors) CompiledRule {
-	rule := CompiledRule{Semver: k.Semver, Newest: k.Newest, YoungerThan: time.Duration(k.YoungerThan), PulledWithin: time.Duration(k.PulledWithin)}
+func compileRule(rk string, j int, k KeepRule, errs *fieldErrors) compiledRule {
+	rule := compiledRule{Semver: k.Semver, Newest: k.Newest, YoungerThan: time.Duration(k.YoungerThan), PulledWithin: time.Duration(k.PulledWithin)}
 	var err error
 	if rule.Tags, err = compilePatterns(k.Tags); err != nil {
 		eachPattern(err, func(index, msg string) { errs.add(rk+".tags"+index, "%s", msg) })
@@ -457,13 +460,13 @@ func (p *CompiledPolicy) Governs(names ...string) bool {
 // does not, the lister fetches no config blobs.
 func (r *Rules) NeedsTime(names ...string) bool {
 	for _, p := range r.PoliciesFor(names...) {
-		if p.Clock == ClockPushed || len(p.Keep) == 0 {
+		if p.Clock == ClockPushed || len(p.keep) == 0 {
 			continue // ranks by push time, or governs no tags
 		}
 		if r.MinAge > 0 {
 			return true
 		}
-		for _, k := range p.Keep {
+		for _, k := range p.keep {
 			if k.timeBased() {
 				return true
 			}
@@ -480,11 +483,11 @@ func (r *Rules) UntaggedRule(names ...string) (time.Duration, bool) {
 	var older time.Duration
 	found := false
 	for _, p := range r.PoliciesFor(names...) {
-		if p.Untagged == nil {
+		if p.untagged == nil {
 			continue
 		}
-		if !found || p.Untagged.OlderThan > older {
-			older = p.Untagged.OlderThan
+		if !found || p.untagged.OlderThan > older {
+			older = p.untagged.OlderThan
 		}
 		found = true
 	}

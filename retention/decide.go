@@ -94,7 +94,7 @@ func Decide(now time.Time, r *Rules, l Listing) RepoPlan {
 func decidePlaceholder(now time.Time, r *Rules, policies []*CompiledPolicy, t Tag, td *TagDecision) {
 	governed := false
 	for _, p := range policies {
-		if _, ok := p.Tags.Match(t.Name); len(p.Keep) > 0 && (len(p.Tags) == 0 || ok) {
+		if _, ok := p.Tags.Match(t.Name); len(p.keep) > 0 && (len(p.Tags) == 0 || ok) {
 			governed = true
 		}
 	}
@@ -170,7 +170,7 @@ func selectedByKeepRule(policies []*CompiledPolicy, tag string) string {
 		if _, ok := p.Tags.Match(tag); len(p.Tags) > 0 && !ok {
 			continue
 		}
-		for _, k := range p.Keep {
+		for _, k := range p.keep {
 			if k.Semver != nil || k.Newest > 0 || k.YoungerThan > 0 || k.PulledWithin > 0 {
 				continue
 			}

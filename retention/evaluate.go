@@ -12,7 +12,7 @@ type verdict struct {
 }
 
 // applyRule records what one keep rule says of the tags it selects.
-func applyRule(now time.Time, word, policy string, rule CompiledRule, sel []candidate, of func(candidate) *verdict) {
+func applyRule(now time.Time, word, policy string, rule compiledRule, sel []candidate, of func(candidate) *verdict) {
 	prefix := fmt.Sprintf("kept by policy %s %s: ", policy, rule.Label)
 	switch {
 	case rule.Semver != nil:
@@ -75,7 +75,7 @@ func applyRule(now time.Time, word, policy string, rule CompiledRule, sel []cand
 // evaluatePolicy records, for every tag p governs, which of p's rules keep
 // it, or why p would delete it.
 func evaluatePolicy(now time.Time, word string, p *CompiledPolicy, tags []candidate, governed []bool, keptBy, deletedBy [][]string) {
-	if len(p.Keep) == 0 {
+	if len(p.keep) == 0 {
 		return // an untagged rule alone: the policy governs no tags
 	}
 	if p.Clock == ClockPushed {
@@ -105,7 +105,7 @@ func evaluatePolicy(now time.Time, word string, p *CompiledPolicy, tags []candid
 	for i, c := range mine {
 		pos[c.idx] = int32(i)
 	}
-	for _, rule := range p.Keep {
+	for _, rule := range p.keep {
 		sel := mine
 		if len(rule.Tags) > 0 {
 			sel = nil

@@ -75,7 +75,7 @@ func Unmatched(rules *Rules, repos []string, plans []RepoPlan, shard string) []W
 				Message: fmt.Sprintf("policy %s: %s.repositories (%s) match no repository, so the policy does nothing", p.Name, key, patternList(p.Repositories))})
 			continue
 		}
-		if !listed || len(tags) == 0 || len(p.Keep) == 0 {
+		if !listed || len(tags) == 0 || len(p.keep) == 0 {
 			continue
 		}
 		where := ""
@@ -91,7 +91,7 @@ func Unmatched(rules *Rules, repos []string, plans []RepoPlan, shard string) []W
 				continue
 			}
 		}
-		for j, k := range p.Keep {
+		for j, k := range p.keep {
 			if len(k.Tags) == 0 || len(selected(k.Tags, governed)) > 0 {
 				continue
 			}
