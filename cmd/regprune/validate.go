@@ -38,7 +38,7 @@ func newValidateCmd(e *env) *cobra.Command {
 			for _, w := range unset {
 				fmt.Fprintln(e.stdout, w)
 			}
-			for _, w := range append(cfg.HostWarnings(), cfg.ProviderWarnings()...) {
+			for _, w := range append(config.HostWarnings(cfg), config.ProviderWarnings(cfg)...) {
 				fmt.Fprintln(e.stdout, "warning: "+w)
 			}
 			if host := file.ReadableSecret(config.Path(c.configPath, e.getenv)); host != "" {
