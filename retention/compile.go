@@ -7,8 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bmatcuk/doublestar/v4"
 	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/regprune/regprune/retention/pattern"
 )
 
 // DefaultConcurrency is used when the configuration leaves it unset: eight
@@ -18,7 +19,7 @@ const DefaultConcurrency = 8
 // Rules is a validated, compiled configuration, ready to evaluate.
 type Rules struct {
 	MinAge   time.Duration
-	Protect  Patterns
+	Protect  pattern.List
 	Policies []*CompiledPolicy
 	// Local is the compiled local section; nil without one.
 	Local *LocalRules
@@ -29,9 +30,9 @@ type CompiledPolicy struct {
 	Name string
 	// Repositories is empty only for layout policies, which then govern
 	// every entry of their layout.
-	Repositories Patterns
-	Exclude      Patterns
-	Tags         Patterns // empty: every tag
+	Repositories pattern.List
+	Exclude      pattern.List
+	Tags         pattern.List // empty: every tag
 	// keep are the keep rules, which only the core reads (Decide,
 	// Rules.NeedsTime).
 	keep []compiledRule
@@ -52,7 +53,7 @@ type compiledUntagged struct {
 type compiledRule struct {
 	// Label describes the rule in reasons: "keep[0] semver highest 3 by minor".
 	Label       string
-	Tags        Patterns // empty: every governed tag
+	Tags        pattern.List // empty: every governed tag
 	Semver      *SemverRule
 	Newest      int
 	YoungerThan time.Duration
@@ -95,7 +96,7 @@ func (c *Config) Compile() (*Rules, error) {
 	}
 	r := &Rules{MinAge: time.Duration(c.MinAge)}
 	var err error
-	if r.Protect, err = compilePatterns(c.Protect.Tags); err != nil {
+	if r.Protect, err = pattern.CompileList(c.Protect.Tags); err != nil {
 		eachPattern(err, func(index, msg string) { add("protect.tags"+index, "%s", msg) })
 	}
 	checkRegistries(c.Registries, add)
@@ -223,7 +224,7 @@ func compilePolicy(key string, p Policy, sc scope) (*CompiledPolicy, []error) {
 	cp.Repositories = compileRepos(key+".repositories", p.Repositories, compileRepo, &errs)
 	cp.Exclude = compileRepos(key+".exclude", p.Exclude, compileRepo, &errs)
 	var err error
-	if cp.Tags, err = compilePatterns(p.Tags); err != nil {
+	if cp.Tags, err = pattern.CompileList(p.Tags); err != nil {
 		eachPattern(err, func(index, msg string) { errs.add(key+".tags"+index, "%s", msg) })
 	}
 	cp.untagged = compileUntagged(key+".untagged", p.Untagged, sc, &errs)
@@ -289,8 +290,8 @@ func compileClock(key, clock string, sc scope, errs *fieldErrors) string {
 
 // compileRepos compiles the repository patterns of one list (key is its
 // configuration key).
-func compileRepos(key string, repos []string, compile func(string) (Pattern, error), errs *fieldErrors) []Pattern {
-	var out []Pattern
+func compileRepos(key string, repos []string, compile func(string) (pattern.Pattern, error), errs *fieldErrors) []pattern.Pattern {
+	var out []pattern.Pattern
 	for j, repo := range repos {
 		pat, err := compile(repo)
 		if err != nil {
@@ -307,7 +308,7 @@ func compileRepos(key string, repos []string, compile func(string) (Pattern, err
 func compileRule(rk string, j int, k KeepRule, errs *fieldErrors) compiledRule {
 	rule := compiledRule{Semver: k.Semver, Newest: k.Newest, YoungerThan: time.Duration(k.YoungerThan), PulledWithin: time.Duration(k.PulledWithin)}
 	var err error
-	if rule.Tags, err = compilePatterns(k.Tags); err != nil {
+	if rule.Tags, err = pattern.CompileList(k.Tags); err != nil {
 		eachPattern(err, func(index, msg string) { errs.add(rk+".tags"+index, "%s", msg) })
 	}
 	kinds := 0
@@ -366,27 +367,25 @@ func compileRule(rk string, j int, k KeepRule, errs *fieldErrors) compiledRule {
 
 // compileRepoPattern checks that a repository pattern names a literal
 // registry host and a valid repository path or glob.
-func compileRepoPattern(s string) (Pattern, error) {
+func compileRepoPattern(s string) (pattern.Pattern, error) {
 	host, path, ok := strings.Cut(s, "/")
 	if !ok || path == "" {
-		return Pattern{}, fmt.Errorf("%q must be a full name with the registry host, such as localhost:5000/team/app", s)
+		return pattern.Pattern{}, fmt.Errorf("%q must be a full name with the registry host, such as localhost:5000/team/app", s)
 	}
 	if strings.ContainsAny(host, "*?[]{}") {
-		return Pattern{}, fmt.Errorf("%q: the registry host cannot be a glob", s)
+		return pattern.Pattern{}, fmt.Errorf("%q: the registry host cannot be a glob", s)
 	}
 	if _, err := name.NewRegistry(host, name.StrictValidation); err != nil || !(strings.ContainsAny(host, ".:") || host == "localhost") {
-		return Pattern{}, fmt.Errorf("%q must start with a registry host (host or host:port), such as localhost:5000/team/app", s)
+		return pattern.Pattern{}, fmt.Errorf("%q must start with a registry host (host or host:port), such as localhost:5000/team/app", s)
 	}
-	p, err := compilePattern(s)
+	p, err := pattern.Compile(s)
 	if err != nil {
-		return Pattern{}, err
+		return pattern.Pattern{}, err
 	}
-	if c := CanonicalName(s); doublestar.ValidatePattern(c) {
-		p.canon = c
-	}
+	p = p.WithCanonical(CanonicalName(s))
 	if p.IsLiteral() {
 		if _, err := name.NewRepository(s, name.StrictValidation); err != nil {
-			return Pattern{}, fmt.Errorf("%q is not a valid repository name: %v", s, err)
+			return pattern.Pattern{}, fmt.Errorf("%q is not a valid repository name: %v", s, err)
 		}
 	}
 	return p, nil
@@ -395,11 +394,11 @@ func compileRepoPattern(s string) (Pattern, error) {
 // compileLocalRepoPattern checks a repository pattern of a local cache:
 // a glob or name as the engine or a layout's ref names show it, with or
 // without a registry host.
-func compileLocalRepoPattern(s string) (Pattern, error) {
+func compileLocalRepoPattern(s string) (pattern.Pattern, error) {
 	if strings.HasPrefix(s, "/") && strings.HasSuffix(s, "/") && len(s) >= 2 {
-		return Pattern{}, fmt.Errorf("%q: repositories are globs, not regular expressions", s)
+		return pattern.Pattern{}, fmt.Errorf("%q: repositories are globs, not regular expressions", s)
 	}
-	return compilePattern(s)
+	return pattern.Compile(s)
 }
 
 // eachPattern calls add with the index ("[2]") and the message of each
@@ -410,7 +409,7 @@ func eachPattern(err error, add func(index, msg string)) {
 		list = j.Unwrap()
 	}
 	for _, e := range list {
-		var pe *patternError
+		var pe *pattern.IndexError
 		if errors.As(e, &pe) {
 			add(fmt.Sprintf("[%d]", pe.Index), pe.Err.Error())
 			continue
@@ -444,10 +443,10 @@ func (r *Rules) PoliciesFor(names ...string) []*CompiledPolicy {
 func (p *CompiledPolicy) Governs(names ...string) bool {
 	named := len(p.Repositories) == 0
 	for _, n := range names {
-		if _, ok := p.Repositories.matchRepository(n); ok {
+		if _, ok := p.Repositories.MatchRepository(n, CanonicalName); ok {
 			named = true
 		}
-		if _, excluded := p.Exclude.matchRepository(n); excluded {
+		if _, excluded := p.Exclude.MatchRepository(n, CanonicalName); excluded {
 			return false
 		}
 	}

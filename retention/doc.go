@@ -27,7 +27,7 @@
 // RepoPlan records and reuse Decide, the plan and the reports.
 //
 // Files: config.go (what the user writes), compile.go (validating it
-// into Rules), match.go (patterns), decide.go, evaluate.go and rank.go
+// into Rules; the patterns are retention/pattern's), decide.go, evaluate.go and rank.go
 // (each tag's decision: the overrides, each policy's keep rules, the
 // rankings), deletions.go (the deletion plan, which alone changes it)
 // with untagged.go (pure helpers for untagged manifests), listing.go

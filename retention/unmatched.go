@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/regprune/regprune/retention/pattern"
 )
 
 // WarnUnmatched is the kind of warning Unmatched gives, and the value of
@@ -104,7 +106,7 @@ func Unmatched(rules *Rules, repos []string, plans []RepoPlan, shard string) []W
 }
 
 // selected returns the tags that any of ps matches.
-func selected(ps Patterns, tags []string) []string {
+func selected(ps pattern.List, tags []string) []string {
 	var out []string
 	for _, t := range tags {
 		if _, ok := ps.Match(t); ok {
@@ -114,7 +116,7 @@ func selected(ps Patterns, tags []string) []string {
 	return out
 }
 
-func patternList(ps Patterns) string {
+func patternList(ps pattern.List) string {
 	s := make([]string, len(ps))
 	for i, p := range ps {
 		s[i] = p.String()
