@@ -27,16 +27,18 @@
 // RepoPlan records and reuse Decide, the plan and the reports.
 //
 // Files: config.go (what the user writes), compile.go (validating it
-// into Rules; the patterns are retention/pattern's), decide.go, evaluate.go and rank.go
-// (each tag's decision: the overrides, each policy's keep rules, the
-// rankings), deletions.go (the deletion plan, which alone changes it)
-// with untagged.go (pure helpers for untagged manifests), listing.go
-// and attachment.go (what a registry tells the decision, and how
-// attachments follow their subject; media types, creation times and the
-// cosign tag scheme are retention/manifest's), plan.go, summary.go, clone.go, arrays.go and readplan.go
-// (the plan and its books: counts, copies, its JSON shape, reading and
-// validating a saved one), errors.go (the sentinels every registry
-// provider's errors wrap), local.go and localrules.go (local caches'
+// into Rules; the pattern language is retention/pattern), decide.go,
+// evaluate.go and rank.go (each tag's decision: the overrides, each
+// policy's keep rules, the rankings), deletions.go (the deletion plan,
+// which alone changes it) with untagged.go (pure helpers for untagged
+// manifests), listing.go and attachment.go (what a registry tells the
+// decision, and how attachments follow their subject; media types,
+// creation times and the cosign tag scheme are retention/manifest's),
+// plan.go, summary.go and clone.go (the plan and its books: counts,
+// copies; retention/report writes its JSON form and reads it back),
+// errors.go (the sentinels the planner and the executor read in a
+// provider's errors), local.go and localrules.go (local caches'
 // configuration and rules), host.go (registry host spellings),
-// duration.go and bytesize.go (units).
+// duration.go and bytesize.go (units), api.go (the registry APIs the
+// configuration accepts), unmatched.go (policies that match nothing).
 package retention

@@ -52,13 +52,3 @@ type SendAgainError struct {
 
 func (e *SendAgainError) Error() string { return e.Err.Error() }
 func (e *SendAgainError) Unwrap() error { return e.Err }
-
-// The errors of reading a saved plan.
-var (
-	// ErrSchemaVersion is returned by ReadPlan for a document whose
-	// schemaVersion is not SchemaVersion.
-	ErrSchemaVersion = errors.New("unsupported plan schema version")
-	// ErrInvalidPlan is returned by ReadPlan for a document that decodes
-	// but cannot be executed safely (bad mode, digest or kind).
-	ErrInvalidPlan = errors.New("invalid plan")
-)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
+	"github.com/regprune/regprune/retention/report"
 )
 
 // FuzzSavedPlan feeds apply --plan saved plans, hand-edited or random
@@ -42,7 +43,7 @@ func FuzzSavedPlan(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		plan, err := retention.ReadPlan(bytes.NewReader(data))
+		plan, err := report.ReadPlan(bytes.NewReader(data))
 		if err != nil {
 			return // refused: nothing is applied
 		}

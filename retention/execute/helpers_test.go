@@ -296,7 +296,7 @@ func roundTrip(t *testing.T, p *retention.Plan) *retention.Plan {
 	if err := report.Write(&b, p, report.JSON); err != nil {
 		t.Fatal(err)
 	}
-	out, err := retention.ReadPlan(&b)
+	out, err := report.ReadPlan(&b)
 	if err != nil {
 		t.Fatal(err)
 	}

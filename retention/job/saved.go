@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/report"
 )
 
 // ReadPlanFile reads a plan saved with `regprune plan -o json`, for
@@ -15,7 +16,7 @@ func ReadPlanFile(path string) (*retention.Plan, error) {
 		return nil, fmt.Errorf("reading the plan: %v", err)
 	}
 	defer fh.Close()
-	p, err := retention.ReadPlan(fh)
+	p, err := report.ReadPlan(fh)
 	if err != nil {
 		return nil, fmt.Errorf("reading the plan %s: %v", path, err)
 	}
@@ -33,7 +34,7 @@ func RunOfReport(path string) (string, error) {
 		return "", fmt.Errorf("--report: %v", err)
 	}
 	defer f.Close()
-	p, err := retention.ReadPlan(f)
+	p, err := report.ReadPlan(f)
 	if err != nil {
 		return "", fmt.Errorf("--report %s: not a JSON report: %v", path, err)
 	}

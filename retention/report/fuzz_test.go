@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/regprune/regprune/retention"
 )
 
 // FuzzReadPlan checks that ReadPlan never panics, and that whatever it
@@ -30,7 +28,7 @@ func FuzzReadPlan(f *testing.F) {
 	f.Add([]byte(`{"schemaVersion": 1e400}`))
 	f.Add([]byte(""))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		p, err := retention.ReadPlan(bytes.NewReader(in))
+		p, err := ReadPlan(bytes.NewReader(in))
 		if err != nil {
 			return
 		}
@@ -43,7 +41,7 @@ func FuzzReadPlan(f *testing.F) {
 		if err := Write(&out, p, JSON); err != nil {
 			t.Fatalf("Write(json) of an accepted plan: %v", err)
 		}
-		again, err := retention.ReadPlan(&out)
+		again, err := ReadPlan(&out)
 		if err != nil {
 			t.Fatalf("ReadPlan refuses its own output: %v\n%s", err, out.String())
 		}

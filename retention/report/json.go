@@ -24,7 +24,7 @@ func writeJSON(w io.Writer, p *retention.Plan, indent bool) error {
 	}
 	// Reasons and errors are read by people; "<" is clearer than "\u003c".
 	enc.SetEscapeHTML(false)
-	return enc.Encode(p.WithArrays())
+	return enc.Encode(withArrays(p))
 }
 
 // WriteError writes, in the JSON format f (JSON or JSONL: on one line),

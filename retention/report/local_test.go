@@ -79,7 +79,7 @@ func TestLocalRendering(t *testing.T) {
 	if err := Write(&b, p, JSON); err != nil {
 		t.Fatal(err)
 	}
-	back, err := retention.ReadPlan(&b)
+	back, err := ReadPlan(&b)
 	if err != nil {
 		t.Fatalf("ReadPlan: %v", err)
 	}

@@ -21,14 +21,14 @@ func TestJSONRoundTrip(t *testing.T) {
 			if err := Write(&out, p, JSON); err != nil {
 				t.Fatal(err)
 			}
-			got, err := retention.ReadPlan(bytes.NewReader(out.Bytes()))
+			got, err := ReadPlan(bytes.NewReader(out.Bytes()))
 			if err != nil {
 				t.Fatalf("ReadPlan: %v", err)
 			}
 			// The fixtures' nil lists come back as empty ones; nothing
 			// else may change.
-			if diff := cmp.Diff(p.WithArrays(), got); diff != "" {
-				t.Errorf("retention.ReadPlan(Write(p)) (-want +got):\n%s", diff)
+			if diff := cmp.Diff(withArrays(p), got); diff != "" {
+				t.Errorf("ReadPlan(Write(p)) (-want +got):\n%s", diff)
 			}
 			var again bytes.Buffer
 			if err := Write(&again, got, JSON); err != nil {
@@ -111,7 +111,7 @@ func TestReadPlanAccepts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			p, err := retention.ReadPlan(strings.NewReader(tt.in))
+			p, err := ReadPlan(strings.NewReader(tt.in))
 			if err != nil {
 				t.Fatalf("ReadPlan: %v", err)
 			}
@@ -131,42 +131,42 @@ func TestReadPlanRefuses(t *testing.T) {
 		wantErr error  // nil: any error
 		wantMsg string // a part of the message that guides the user
 	}{
-		{name: "schema version 2", in: strings.Replace(valid, `"schemaVersion": 1`, `"schemaVersion": 2`, 1), wantErr: retention.ErrSchemaVersion, wantMsg: "version 2"},
+		{name: "schema version 2", in: strings.Replace(valid, `"schemaVersion": 1`, `"schemaVersion": 2`, 1), wantErr: ErrSchemaVersion, wantMsg: "version 2"},
 		// A newer layout must be refused by version, not by a type error.
-		{name: "schema version 2 with new layout", in: `{"schemaVersion": 2, "mode": "plan", "repositories": {"r": {}}}`, wantErr: retention.ErrSchemaVersion},
-		{name: "schema version 0", in: strings.Replace(valid, `"schemaVersion": 1`, `"schemaVersion": 0`, 1), wantErr: retention.ErrSchemaVersion},
+		{name: "schema version 2 with new layout", in: `{"schemaVersion": 2, "mode": "plan", "repositories": {"r": {}}}`, wantErr: ErrSchemaVersion},
+		{name: "schema version 0", in: strings.Replace(valid, `"schemaVersion": 1`, `"schemaVersion": 0`, 1), wantErr: ErrSchemaVersion},
 		{name: "schema version as string", in: strings.Replace(valid, `"schemaVersion": 1`, `"schemaVersion": "x"`, 1)},
-		{name: "no schema version", in: strings.Replace(valid, `"schemaVersion": 1,`, ``, 1), wantErr: retention.ErrSchemaVersion, wantMsg: "no schemaVersion"},
-		{name: "unknown mode", in: strings.Replace(valid, `"mode": "plan"`, `"mode": "destroy"`, 1), wantErr: retention.ErrInvalidPlan, wantMsg: `mode "destroy"`},
-		{name: "no mode", in: strings.Replace(valid, `"mode": "plan",`, ``, 1), wantErr: retention.ErrInvalidPlan, wantMsg: "no mode"},
+		{name: "no schema version", in: strings.Replace(valid, `"schemaVersion": 1,`, ``, 1), wantErr: ErrSchemaVersion, wantMsg: "no schemaVersion"},
+		{name: "unknown mode", in: strings.Replace(valid, `"mode": "plan"`, `"mode": "destroy"`, 1), wantErr: ErrInvalidPlan, wantMsg: `mode "destroy"`},
+		{name: "no mode", in: strings.Replace(valid, `"mode": "plan",`, ``, 1), wantErr: ErrInvalidPlan, wantMsg: "no mode"},
 		{name: "garbage", in: "this is not json", wantMsg: "reading plan"},
 		{name: "binary garbage", in: "\x00\xff\xfe{", wantMsg: "reading plan"},
 		{name: "empty", in: "", wantMsg: "empty input"},
-		{name: "null", in: "null", wantErr: retention.ErrInvalidPlan, wantMsg: "not a JSON object"},
-		{name: "array", in: "[" + valid + "]", wantErr: retention.ErrInvalidPlan, wantMsg: "not a JSON object"},
+		{name: "null", in: "null", wantErr: ErrInvalidPlan, wantMsg: "not a JSON object"},
+		{name: "array", in: "[" + valid + "]", wantErr: ErrInvalidPlan, wantMsg: "not a JSON object"},
 		{name: "truncated", in: valid[:len(valid)/2]},
 		{name: "two documents", in: valid + valid, wantMsg: "after the JSON document"},
-		{name: "short digest", in: validPlan("sha256:abc", "image"), wantErr: retention.ErrInvalidPlan, wantMsg: `digest "sha256:abc"`},
-		{name: "uppercase digest", in: validPlan("sha256:"+strings.Repeat("A", 64), "image"), wantErr: retention.ErrInvalidPlan},
-		{name: "sha512 digest", in: validPlan("sha512:"+strings.Repeat("a", 128), "image"), wantErr: retention.ErrInvalidPlan},
-		{name: "empty digest", in: validPlan("", "image"), wantErr: retention.ErrInvalidPlan},
-		{name: "digest with tag", in: validPlan("latest", "image"), wantErr: retention.ErrInvalidPlan},
-		{name: "unknown kind", in: validPlan(dg("a"), "blob"), wantErr: retention.ErrInvalidPlan, wantMsg: `kind "blob"`},
-		{name: "empty kind", in: validPlan(dg("a"), ""), wantErr: retention.ErrInvalidPlan},
-		{name: "tag kind without tags", in: strings.Replace(validPlan(dg("a"), "tag"), `"tags": ["t"], "kind"`, `"tags": [], "kind"`, 1), wantErr: retention.ErrInvalidPlan, wantMsg: "no tags"},
-		{name: "image kind without tags", in: strings.Replace(validPlan(dg("a"), "image"), `"tags": ["t"], "kind"`, `"tags": [], "kind"`, 1), wantErr: retention.ErrInvalidPlan, wantMsg: `kind "image" with no tags`},
-		{name: "child kind without parent", in: validPlan(dg("a"), "child"), wantErr: retention.ErrInvalidPlan, wantMsg: `kind "child" with no parent`},
-		{name: "referrer kind without parent", in: validPlan(dg("a"), "referrer"), wantErr: retention.ErrInvalidPlan, wantMsg: `kind "referrer" with no parent`},
-		{name: "bad parent", in: strings.Replace(validPlan(dg("a"), "child"), `"kind": "child"`, `"kind": "child", "parent": "sha256:zz"`, 1), wantErr: retention.ErrInvalidPlan, wantMsg: "parent"},
-		{name: "unknown status", in: strings.Replace(valid, `"kind": "image"`, `"kind": "image", "status": "maybe"`, 1), wantErr: retention.ErrInvalidPlan, wantMsg: `status "maybe"`},
-		{name: "unknown action", in: strings.Replace(valid, `"action": "delete"`, `"action": "purge"`, 1), wantErr: retention.ErrInvalidPlan, wantMsg: `action "purge"`},
-		{name: "no repository name", in: strings.Replace(valid, `"repository": "r.example/a"`, `"repository": ""`, 1), wantErr: retention.ErrInvalidPlan, wantMsg: "no repository name"},
-		{name: "failed repository with deletions", in: strings.Replace(valid, `"policies": ["p"]`, `"policies": ["p"], "error": "boom"`, 1), wantErr: retention.ErrInvalidPlan, wantMsg: "failed repository"},
+		{name: "short digest", in: validPlan("sha256:abc", "image"), wantErr: ErrInvalidPlan, wantMsg: `digest "sha256:abc"`},
+		{name: "uppercase digest", in: validPlan("sha256:"+strings.Repeat("A", 64), "image"), wantErr: ErrInvalidPlan},
+		{name: "sha512 digest", in: validPlan("sha512:"+strings.Repeat("a", 128), "image"), wantErr: ErrInvalidPlan},
+		{name: "empty digest", in: validPlan("", "image"), wantErr: ErrInvalidPlan},
+		{name: "digest with tag", in: validPlan("latest", "image"), wantErr: ErrInvalidPlan},
+		{name: "unknown kind", in: validPlan(dg("a"), "blob"), wantErr: ErrInvalidPlan, wantMsg: `kind "blob"`},
+		{name: "empty kind", in: validPlan(dg("a"), ""), wantErr: ErrInvalidPlan},
+		{name: "tag kind without tags", in: strings.Replace(validPlan(dg("a"), "tag"), `"tags": ["t"], "kind"`, `"tags": [], "kind"`, 1), wantErr: ErrInvalidPlan, wantMsg: "no tags"},
+		{name: "image kind without tags", in: strings.Replace(validPlan(dg("a"), "image"), `"tags": ["t"], "kind"`, `"tags": [], "kind"`, 1), wantErr: ErrInvalidPlan, wantMsg: `kind "image" with no tags`},
+		{name: "child kind without parent", in: validPlan(dg("a"), "child"), wantErr: ErrInvalidPlan, wantMsg: `kind "child" with no parent`},
+		{name: "referrer kind without parent", in: validPlan(dg("a"), "referrer"), wantErr: ErrInvalidPlan, wantMsg: `kind "referrer" with no parent`},
+		{name: "bad parent", in: strings.Replace(validPlan(dg("a"), "child"), `"kind": "child"`, `"kind": "child", "parent": "sha256:zz"`, 1), wantErr: ErrInvalidPlan, wantMsg: "parent"},
+		{name: "unknown status", in: strings.Replace(valid, `"kind": "image"`, `"kind": "image", "status": "maybe"`, 1), wantErr: ErrInvalidPlan, wantMsg: `status "maybe"`},
+		{name: "unknown action", in: strings.Replace(valid, `"action": "delete"`, `"action": "purge"`, 1), wantErr: ErrInvalidPlan, wantMsg: `action "purge"`},
+		{name: "no repository name", in: strings.Replace(valid, `"repository": "r.example/a"`, `"repository": ""`, 1), wantErr: ErrInvalidPlan, wantMsg: "no repository name"},
+		{name: "failed repository with deletions", in: strings.Replace(valid, `"policies": ["p"]`, `"policies": ["p"], "error": "boom"`, 1), wantErr: ErrInvalidPlan, wantMsg: "failed repository"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			p, err := retention.ReadPlan(strings.NewReader(tt.in))
+			p, err := ReadPlan(strings.NewReader(tt.in))
 			if err == nil {
 				t.Fatalf("ReadPlan succeeded with %+v, want an error", p)
 			}
@@ -187,9 +187,9 @@ func TestReadPlanListsProblemsBounded(t *testing.T) {
 		dels = append(dels, `{"digest": "bad", "tags": ["t"], "kind": "image"}`)
 	}
 	in := `{"schemaVersion": 1, "mode": "plan", "repositories": [{"repository": "r", "deletions": [` + strings.Join(dels, ",") + `]}]}`
-	_, err := retention.ReadPlan(strings.NewReader(in))
-	if !errors.Is(err, retention.ErrInvalidPlan) {
-		t.Fatalf("ReadPlan error = %v, want %v", err, retention.ErrInvalidPlan)
+	_, err := ReadPlan(strings.NewReader(in))
+	if !errors.Is(err, ErrInvalidPlan) {
+		t.Fatalf("ReadPlan error = %v, want %v", err, ErrInvalidPlan)
 	}
 	msg := err.Error()
 	if n := strings.Count(msg, `digest "bad"`); n != 10 {
@@ -218,7 +218,7 @@ func forgedLocalPlan(layoutDeletion string) string {
 func TestReadPlanLocalPart(t *testing.T) {
 	t.Parallel()
 	good := `{"digest": "` + dg("a") + `", "tags": ["old"], "kind": "image", "reason": "r"}`
-	if _, err := retention.ReadPlan(strings.NewReader(forgedLocalPlan(good))); err != nil {
+	if _, err := ReadPlan(strings.NewReader(forgedLocalPlan(good))); err != nil {
 		t.Fatalf("a valid local part: %v", err)
 	}
 	tests := []struct{ name, in, wantMsg string }{
@@ -234,9 +234,9 @@ func TestReadPlanLocalPart(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := retention.ReadPlan(strings.NewReader(tt.in))
-			if !errors.Is(err, retention.ErrInvalidPlan) || !strings.Contains(err.Error(), tt.wantMsg) {
-				t.Errorf("ReadPlan error = %v, want retention.ErrInvalidPlan mentioning %q", err, tt.wantMsg)
+			_, err := ReadPlan(strings.NewReader(tt.in))
+			if !errors.Is(err, ErrInvalidPlan) || !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Errorf("ReadPlan error = %v, want ErrInvalidPlan mentioning %q", err, tt.wantMsg)
 			}
 		})
 	}
@@ -251,8 +251,8 @@ func TestReadPlanTextReport(t *testing.T) {
 		if err := Write(&b, planFixture(), f); err != nil {
 			t.Fatal(err)
 		}
-		_, err := retention.ReadPlan(&b)
-		if !errors.Is(err, retention.ErrInvalidPlan) || !strings.Contains(err.Error(), "not a JSON plan") || !strings.Contains(err.Error(), "plan -o json") {
+		_, err := ReadPlan(&b)
+		if !errors.Is(err, ErrInvalidPlan) || !strings.Contains(err.Error(), "not a JSON plan") || !strings.Contains(err.Error(), "plan -o json") {
 			t.Errorf("%v report: err %v, want one saying it is not a JSON plan", f, err)
 		}
 	}

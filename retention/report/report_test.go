@@ -191,7 +191,7 @@ func TestWriteJSONLine(t *testing.T) {
 			t.Errorf("%s: jsonl is not the json report compacted (-want +got):\n%s", fx.name, diff)
 		}
 	}
-	if _, err := retention.ReadPlan(bytes.NewReader(mustWrite(t, planFixture(), JSONLine))); err != nil {
+	if _, err := ReadPlan(bytes.NewReader(mustWrite(t, planFixture(), JSONLine))); err != nil {
 		t.Errorf("ReadPlan of a jsonl plan: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package retention
+package report
 
 import (
 	"bufio"
@@ -9,6 +9,8 @@ import (
 	"io"
 	"regexp"
 	"strings"
+
+	"github.com/regprune/regprune/retention"
 )
 
 // maxProblems bounds how many validation problems one error lists; a
@@ -24,12 +26,12 @@ var digestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 //
 // Unknown fields are ignored, so a plan written by a newer regprune with
 // extra informational fields still reads; anything that changes meaning
-// must bump SchemaVersion, and any other version is refused
+// must bump retention.SchemaVersion, and any other version is refused
 // (ErrSchemaVersion) before the rest of the document is decoded. The mode
 // must be "plan" or "apply"; every deletion needs a sha256 digest and a
 // known kind (ErrInvalidPlan). r must hold exactly one JSON document.
 // Missing or null lists are returned as empty slices.
-func ReadPlan(r io.Reader) (*Plan, error) {
+func ReadPlan(r io.Reader) (*retention.Plan, error) {
 	br := bufio.NewReader(r)
 	if first, err := firstByte(br); err == nil && !strings.ContainsRune(`{["-0123456789tfn`, rune(first)) {
 		return nil, fmt.Errorf("reading plan: %w: this is not a JSON plan (a text or markdown report?); save one with `regprune plan -o json`", ErrInvalidPlan)
@@ -48,14 +50,14 @@ func ReadPlan(r io.Reader) (*Plan, error) {
 	if err := checkHeader(raw); err != nil {
 		return nil, fmt.Errorf("reading plan: %w", err)
 	}
-	var p Plan
+	var p retention.Plan
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return nil, fmt.Errorf("reading plan: %w", err)
 	}
 	if err := validate(&p); err != nil {
 		return nil, fmt.Errorf("reading plan: %w", err)
 	}
-	return p.WithArrays(), nil
+	return withArrays(&p), nil
 }
 
 // firstByte peeks at the first byte after white space, leaving it
@@ -89,16 +91,16 @@ func checkHeader(raw []byte) error {
 		return fmt.Errorf("%w: %w", ErrInvalidPlan, err)
 	}
 	if h.SchemaVersion == nil {
-		return fmt.Errorf("%w: no schemaVersion (this regprune reads version %d)", ErrSchemaVersion, SchemaVersion)
+		return fmt.Errorf("%w: no schemaVersion (this regprune reads version %d)", ErrSchemaVersion, retention.SchemaVersion)
 	}
-	if v := h.SchemaVersion.String(); v != fmt.Sprint(SchemaVersion) {
-		return fmt.Errorf("%w %s: this regprune reads version %d only", ErrSchemaVersion, v, SchemaVersion)
+	if v := h.SchemaVersion.String(); v != fmt.Sprint(retention.SchemaVersion) {
+		return fmt.Errorf("%w %s: this regprune reads version %d only", ErrSchemaVersion, v, retention.SchemaVersion)
 	}
 	if h.Mode == nil {
-		return fmt.Errorf("%w: no mode (want %q or %q)", ErrInvalidPlan, ModePlan, ModeApply)
+		return fmt.Errorf("%w: no mode (want %q or %q)", ErrInvalidPlan, retention.ModePlan, retention.ModeApply)
 	}
-	if m := Mode(*h.Mode); m != ModePlan && m != ModeApply {
-		return fmt.Errorf("%w: mode %q (want %q or %q)", ErrInvalidPlan, m, ModePlan, ModeApply)
+	if m := retention.Mode(*h.Mode); m != retention.ModePlan && m != retention.ModeApply {
+		return fmt.Errorf("%w: mode %q (want %q or %q)", ErrInvalidPlan, m, retention.ModePlan, retention.ModeApply)
 	}
 	return nil
 }
@@ -107,7 +109,7 @@ func checkHeader(raw []byte) error {
 // actions, kinds and statuses, and well-formed digests to delete, in the
 // registry part and in the local part alike (a hand-edited local part is
 // as dangerous as a registry part: a removal by ID or a sweep).
-func validate(p *Plan) error {
+func validate(p *retention.Plan) error {
 	var problems []error
 	add := func(format string, args ...any) {
 		problems = append(problems, fmt.Errorf(format, args...))
@@ -147,7 +149,7 @@ const (
 	localLayout = "layout"
 )
 
-func hasDeletions(rs []RepoPlan) bool {
+func hasDeletions(rs []retention.RepoPlan) bool {
 	for _, r := range rs {
 		if len(r.Deletions) > 0 {
 			return true
@@ -156,9 +158,9 @@ func hasDeletions(rs []RepoPlan) bool {
 	return false
 }
 
-func knownStatus(s Status) bool {
+func knownStatus(s retention.Status) bool {
 	switch s {
-	case "", StatusDeleted, StatusSkipped, StatusFailed, StatusUntagged:
+	case "", retention.StatusDeleted, retention.StatusSkipped, retention.StatusFailed, retention.StatusUntagged:
 		return true
 	}
 	return false
@@ -166,7 +168,7 @@ func knownStatus(s Status) bool {
 
 // validateRepo checks one repository's plan; cache is "" for a registry,
 // else the local cache's kind, which decides the kinds it may delete.
-func validateRepo(key string, r RepoPlan, cache string, add func(string, ...any)) {
+func validateRepo(key string, r retention.RepoPlan, cache string, add func(string, ...any)) {
 	at := fmt.Sprintf("%s %q", key, r.Repository)
 	if r.Repository == "" {
 		add("%s: no repository name", key)
@@ -175,8 +177,8 @@ func validateRepo(key string, r RepoPlan, cache string, add func(string, ...any)
 		add("%s: failed repository has %d deletions", at, len(r.Deletions))
 	}
 	for j, t := range r.Tags {
-		if t.Action != Keep && t.Action != Delete {
-			add("%s: tags[%d] %q: action %q (want %q or %q)", at, j, t.Tag, t.Action, Keep, Delete)
+		if t.Action != retention.Keep && t.Action != retention.Delete {
+			add("%s: tags[%d] %q: action %q (want %q or %q)", at, j, t.Tag, t.Action, retention.Keep, retention.Delete)
 		}
 	}
 	for j, d := range r.Deletions {
@@ -197,14 +199,14 @@ func validateRepo(key string, r RepoPlan, cache string, add func(string, ...any)
 }
 
 // kindProblem says what is wrong with a deletion's kind, or "".
-func kindProblem(d Deletion, cache string) string {
+func kindProblem(d retention.Deletion, cache string) string {
 	switch d.Kind {
-	case KindImage, KindIndex:
-		if cache == localDocker && d.Kind == KindImage {
+	case retention.KindImage, retention.KindIndex:
+		if cache == localDocker && d.Kind == retention.KindImage {
 			return "" // removal by image ID; a dangling image has no tags
 		}
 		if cache == localDocker {
-			return fmt.Sprintf("kind %q (a docker cache deletes %q or %q)", d.Kind, KindImage, KindTag)
+			return fmt.Sprintf("kind %q (a docker cache deletes %q or %q)", d.Kind, retention.KindImage, retention.KindTag)
 		}
 		// Deleted because every tag on it is: a manifest without tags is
 		// not one a plan deletes in its own right (an untagged manifest
@@ -212,20 +214,20 @@ func kindProblem(d Deletion, cache string) string {
 		if len(d.Tags) == 0 {
 			return fmt.Sprintf("kind %q with no tags", d.Kind)
 		}
-	case KindChild, KindReferrer:
+	case retention.KindChild, retention.KindReferrer:
 		if cache == localDocker {
-			return fmt.Sprintf("kind %q (a docker cache deletes %q or %q)", d.Kind, KindImage, KindTag)
+			return fmt.Sprintf("kind %q (a docker cache deletes %q or %q)", d.Kind, retention.KindImage, retention.KindTag)
 		}
 		// A child or referrer goes only after the parent it follows;
 		// without one, nothing says it may go.
 		if d.Parent == "" {
 			return fmt.Sprintf("kind %q with no parent", d.Kind)
 		}
-	case KindTag:
+	case retention.KindTag:
 		if len(d.Tags) == 0 {
 			return fmt.Sprintf("kind %q with no tags", d.Kind)
 		}
-	case KindUntagged:
+	case retention.KindUntagged:
 		if cache != "" {
 			return fmt.Sprintf("kind %q in a local cache", d.Kind)
 		}
@@ -244,6 +246,6 @@ func kindProblem(d Deletion, cache string) string {
 }
 
 var (
-	kindNames   = fmt.Sprintf("%q, %q, %q, %q, %q, %q", KindImage, KindIndex, KindChild, KindReferrer, KindTag, KindUntagged)
-	statusNames = fmt.Sprintf("%q, %q, %q, %q", StatusDeleted, StatusSkipped, StatusFailed, StatusUntagged)
+	kindNames   = fmt.Sprintf("%q, %q, %q, %q, %q, %q", retention.KindImage, retention.KindIndex, retention.KindChild, retention.KindReferrer, retention.KindTag, retention.KindUntagged)
+	statusNames = fmt.Sprintf("%q, %q, %q, %q", retention.StatusDeleted, retention.StatusSkipped, retention.StatusFailed, retention.StatusUntagged)
 )

@@ -1,13 +1,16 @@
-package retention
+package report
 
-// WithArrays returns a copy of p whose slices are all non-nil, as the
-// JSON form writes them (empty arrays, never null). p is not modified; the copy is shallow below the slices it rebuilds.
-func (p *Plan) WithArrays() *Plan {
+import "github.com/regprune/regprune/retention"
+
+// withArrays returns a copy of p whose slices are all non-nil, as the
+// JSON form writes them (empty arrays, never null). p is not modified;
+// the copy is shallow below the slices it rebuilds.
+func withArrays(p *retention.Plan) *retention.Plan {
 	c := *p
 	c.Repositories = withRepoArrays(p.Repositories)
 	c.Warnings = nonNil(p.Warnings)
 	if p.Local != nil {
-		c.Local = make([]CachePlan, len(p.Local))
+		c.Local = make([]retention.CachePlan, len(p.Local))
 		for i, cp := range p.Local {
 			cp.Repositories = withRepoArrays(cp.Repositories)
 			c.Local[i] = cp
@@ -16,17 +19,17 @@ func (p *Plan) WithArrays() *Plan {
 	return &c
 }
 
-func withRepoArrays(in []RepoPlan) []RepoPlan {
-	out := make([]RepoPlan, len(in))
+func withRepoArrays(in []retention.RepoPlan) []retention.RepoPlan {
+	out := make([]retention.RepoPlan, len(in))
 	for i, r := range in {
 		r.Policies = nonNil(r.Policies)
-		tags := make([]TagDecision, len(r.Tags))
+		tags := make([]retention.TagDecision, len(r.Tags))
 		for j, t := range r.Tags {
 			t.Reasons = nonNil(t.Reasons)
 			tags[j] = t
 		}
 		r.Tags = tags
-		dels := make([]Deletion, len(r.Deletions))
+		dels := make([]retention.Deletion, len(r.Deletions))
 		for j, d := range r.Deletions {
 			d.Tags = nonNil(d.Tags)
 			dels[j] = d
