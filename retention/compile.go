@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 
+	"github.com/regprune/regprune/retention/apis"
 	"github.com/regprune/regprune/retention/pattern"
 )
 
@@ -145,8 +146,8 @@ func checkRegistries(regs []Registry, add func(key, format string, args ...any))
 		if reg.MaxWait < 0 {
 			add(key+".maxWait", "must not be negative (leave it out for the default)")
 		}
-		if reg.API != "" && !knownAPI(reg.API) {
-			add(key+".api", "must be %s (got %q)", apiNames(), reg.API)
+		if reg.API != "" && !apis.Known(reg.API) {
+			add(key+".api", "must be %s (got %q)", apis.Names(), reg.API)
 		}
 		if p := reg.Pacing; p != nil {
 			if p.PointsPerMinute < 0 {

@@ -1,5 +1,7 @@
 package retention
 
+import "github.com/regprune/regprune/retention/apis"
+
 // Config is regprune's configuration as decoded from the file, the
 // environment and the flags. It holds plain values only; Compile turns it
 // into Rules that the planner evaluates.
@@ -100,25 +102,16 @@ type Pacing struct {
 	Concurrency     int `mapstructure:"concurrency" json:"concurrency" yaml:"concurrency"`
 }
 
-// The APIs a registry may be reached through, built in: the OCI
-// distribution API, the GitHub Packages API and the Docker Hub API.
-// Others are added by RegisterAPI (retention/registry's Register).
-const (
-	APIOCI       = "oci"
-	APIGitHub    = "github"
-	APIDockerHub = "dockerhub"
-)
-
 // isGitHub reports whether the registry's api is github, by its key or
 // by its host's default.
 func (r Registry) isGitHub() bool {
-	return r.apiOf() == APIGitHub
+	return r.apiOf() == apis.GitHub
 }
 
 // isDockerHub reports whether the registry's api is dockerhub, by its key
 // or by its host's default.
 func (r Registry) isDockerHub() bool {
-	return r.apiOf() == APIDockerHub
+	return r.apiOf() == apis.DockerHub
 }
 
 // apiOf is the registry's api: its key, else its host's default.
@@ -126,10 +119,10 @@ func (r Registry) apiOf() string {
 	if r.API != "" {
 		return r.API
 	}
-	if api, ok := defaultAPI(CanonicalHost(r.Host)); ok {
+	if api, ok := apis.Default(CanonicalHost(r.Host)); ok {
 		return api
 	}
-	return APIOCI
+	return apis.OCI
 }
 
 // APIFor returns the API of a registry host under the configuration:
@@ -140,10 +133,10 @@ func (c *Config) APIFor(host string) string {
 			return r.API
 		}
 	}
-	if api, ok := defaultAPI(CanonicalHost(host)); ok {
+	if api, ok := apis.Default(CanonicalHost(host)); ok {
 		return api
 	}
-	return APIOCI
+	return apis.OCI
 }
 
 // Policy governs the tags of the repositories it names.

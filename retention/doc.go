@@ -39,6 +39,7 @@
 // errors.go (the sentinels the planner and the executor read in a
 // provider's errors), local.go and localrules.go (local caches'
 // configuration and rules), host.go (registry host spellings),
-// duration.go and bytesize.go (units), api.go (the registry APIs the
-// configuration accepts), unmatched.go (policies that match nothing).
+// duration.go and bytesize.go (units; the registry APIs the
+// configuration accepts are retention/apis'), unmatched.go (policies
+// that match nothing).
 package retention

@@ -30,8 +30,8 @@ var forbidden = []string{
 	module + "/retention/local",
 }
 
-// TestDependencies fails when the core (retention) and the pure
-// packages beside it (retention/manifest, retention/pattern), the
+// TestDependencies fails when the core (retention), the pure packages
+// beside it (retention/apis, retention/manifest, retention/pattern), the
 // planner or the executor depend on anything forbidden, or when a file
 // other than the OCI client's transport and the REST kit's retry layer
 // imports go-retryablehttp: one retry layer per protocol, the OCI API's
@@ -40,7 +40,7 @@ var forbidden = []string{
 // the kit, and hold no retry of their own).
 func TestDependencies(t *testing.T) {
 	root := repoRoot(t)
-	for _, pkg := range []string{"retention", "retention/manifest", "retention/pattern", "retention/planner", "retention/execute"} {
+	for _, pkg := range []string{"retention", "retention/apis", "retention/manifest", "retention/pattern", "retention/planner", "retention/execute"} {
 		out, err := exec.Command("go", "list", "-C", root, "-deps", "-f", "{{.ImportPath}}", "./"+pkg).CombinedOutput()
 		if err != nil {
 			t.Fatalf("go list %s: %v\n%s", pkg, err, out)

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/apis"
 )
 
 // env returns a lookup over m, standing in for the process environment.
@@ -53,7 +54,7 @@ func TestLoadExample(t *testing.T) {
 		Registries: []retention.Registry{{
 			Host: "localhost:5000", Insecure: true, Username: "ci", Password: "hunter2",
 		}, {
-			Host: "ghcr.io", API: retention.APIGitHub,
+			Host: "ghcr.io", API: apis.GitHub,
 		}},
 		CloudLogins:    ptr(true),
 		StateRetention: retention.Duration(30 * 24 * time.Hour),

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/apis"
 )
 
 // HostWarnings names pairs of registry hosts in c that may be one
@@ -72,7 +73,7 @@ func ProviderWarnings(c *retention.Config) []string {
 		var hosts []string
 		for _, r := range p.Repositories {
 			h := retention.Host(r)
-			if c.APIFor(h) == retention.APIOCI && !slices.Contains(hosts, h) {
+			if c.APIFor(h) == apis.OCI && !slices.Contains(hosts, h) {
 				hosts = append(hosts, h)
 			}
 		}
@@ -89,7 +90,7 @@ func ProviderWarnings(c *retention.Config) []string {
 	for i, p := range c.Policies {
 		var hosts []string
 		for _, r := range p.Repositories {
-			if h := retention.Host(r); c.APIFor(h) != retention.APIDockerHub && !slices.Contains(hosts, h) {
+			if h := retention.Host(r); c.APIFor(h) != apis.DockerHub && !slices.Contains(hosts, h) {
 				hosts = append(hosts, h)
 			}
 		}

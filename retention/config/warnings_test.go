@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/apis"
 )
 
 func TestHostWarnings(t *testing.T) {
@@ -45,7 +46,7 @@ func TestProviderWarnings(t *testing.T) {
 		{"pushed on an OCI registry", nil, pushed, []string{"ghcr.io/acme/app", "registry.example/app", "registry.example/web"},
 			[]string{"policies[0].clock: pushed: registry.example gives no push times"}},
 		{"untagged on an OCI registry", nil, untagged, []string{"registry.example/app"}, []string{"policies[0].untagged: registry.example cannot list untagged manifests"}},
-		{"untagged on GHES", []retention.Registry{{Host: "containers.ghe.example", API: retention.APIGitHub}}, untagged, []string{"containers.ghe.example/acme/app"}, nil},
+		{"untagged on GHES", []retention.Registry{{Host: "containers.ghe.example", API: apis.GitHub}}, untagged, []string{"containers.ghe.example/acme/app"}, nil},
 		{"created on an OCI registry", nil, retention.Policy{Keep: []retention.KeepRule{{Newest: 1}}}, []string{"registry.example/app"}, nil},
 		{"pulledWithin on ghcr.io", nil, retention.Policy{Keep: []retention.KeepRule{{PulledWithin: retention.Duration(time.Hour)}}}, []string{"ghcr.io/acme/app"}, []string{"policies[0].keep[0].pulledWithin: ghcr.io reports no pull times"}},
 		{"pulledWithin on Docker Hub", nil, retention.Policy{Keep: []retention.KeepRule{{PulledWithin: retention.Duration(time.Hour)}}}, []string{"docker.io/acme/app"}, nil},

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/apis"
 	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/planner"
 	"github.com/regprune/regprune/retention/registry/oci"
@@ -34,7 +35,7 @@ func TestGlobsOnGitHub(t *testing.T) {
 	}
 	expand := func(tok string, patterns ...string) ([]string, error) {
 		cfg := &retention.Config{
-			Registries: []retention.Registry{{Host: g.Host, Insecure: true, API: retention.APIGitHub, APIURL: g.APIURL, Username: "octo", Password: retention.Secret(tok)}},
+			Registries: []retention.Registry{{Host: g.Host, Insecure: true, API: apis.GitHub, APIURL: g.APIURL, Username: "octo", Password: retention.Secret(tok)}},
 			Policies:   []retention.Policy{{Repositories: patterns, Keep: []retention.KeepRule{{Newest: 1}}}},
 		}
 		rules, err := cfg.Compile()
@@ -91,7 +92,7 @@ func TestDockerHubThroughTheRouter(t *testing.T) {
 	}
 	t.Setenv("DOCKER_CONFIG", dir)
 	cfg := &retention.Config{
-		Registries: []retention.Registry{{Host: h.Host, Insecure: true, API: retention.APIDockerHub, APIURL: h.APIURL}},
+		Registries: []retention.Registry{{Host: h.Host, Insecure: true, API: apis.DockerHub, APIURL: h.APIURL}},
 		Policies:   []retention.Policy{{Repositories: []string{h.Host + "/octo/*"}, Keep: []retention.KeepRule{{Newest: 1}}}},
 	}
 	rules, err := cfg.Compile()

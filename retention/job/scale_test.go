@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/apis"
 	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/registry/oci"
 	"github.com/regprune/regprune/retention/registrytest"
@@ -99,7 +100,7 @@ func countRequests(g *registrytest.GHCR) counts {
 func planGHCR(tb testing.TB, g *registrytest.GHCR, policy string) (*retention.Plan, counts) {
 	tb.Helper()
 	cfg := &retention.Config{
-		Registries: []retention.Registry{{Host: g.Host, Insecure: true, API: retention.APIGitHub, APIURL: g.APIURL, Username: "octo", Password: scaleToken}},
+		Registries: []retention.Registry{{Host: g.Host, Insecure: true, API: apis.GitHub, APIURL: g.APIURL, Username: "octo", Password: scaleToken}},
 	}
 	switch policy {
 	case "created":

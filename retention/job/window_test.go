@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/apis"
 	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/registry/oci"
 	"github.com/regprune/regprune/retention/registrytest"
@@ -51,7 +52,7 @@ func TestGHCRTagOnlyWindow(t *testing.T) {
 	}
 
 	cfg := &retention.Config{
-		Registries: []retention.Registry{{Host: g.Host, Insecure: true, API: retention.APIGitHub, APIURL: g.APIURL, Username: "octo", Password: retention.Secret(tok)}},
+		Registries: []retention.Registry{{Host: g.Host, Insecure: true, API: apis.GitHub, APIURL: g.APIURL, Username: "octo", Password: retention.Secret(tok)}},
 		Policies:   []retention.Policy{{Repositories: []string{repo}, Keep: []retention.KeepRule{{Tags: []string{"main"}}}}},
 	}
 	rules, err := cfg.Compile()

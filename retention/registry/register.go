@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/apis"
 )
 
 // An API is one way of speaking to registries that has a provider of its
@@ -42,7 +43,11 @@ func Register(api API) {
 	table.Lock()
 	defer table.Unlock()
 	table.apis[api.Name] = api
-	retention.RegisterAPI(api.Name, api.Hosts...)
+	hosts := make([]string, len(api.Hosts))
+	for i, h := range api.Hosts {
+		hosts[i] = retention.CanonicalHost(h)
+	}
+	apis.Register(api.Name, hosts...)
 }
 
 // registered returns the API of name.
@@ -68,7 +73,7 @@ func defaultHosts() []string {
 // providerFor builds the provider of reg under cfg: nil for the OCI API.
 func providerFor(cfg *retention.Config, reg retention.Registry, env Env) (Provider, error) {
 	name := cfg.APIFor(reg.Host)
-	if name == retention.APIOCI {
+	if name == apis.OCI {
 		return nil, nil
 	}
 	api, ok := registered(name)

@@ -7,12 +7,13 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/apis"
 	"github.com/regprune/regprune/retention/registry"
 )
 
 // API is the Docker Hub API as the Router builds it: api: dockerhub, the
 // default of docker.io.
-var API = registry.API{Name: retention.APIDockerHub, Hosts: []string{"docker.io"}, New: newProvider}
+var API = registry.API{Name: apis.DockerHub, Hosts: []string{"docker.io"}, New: newProvider}
 
 var (
 	_ registry.Provider       = (*Client)(nil)

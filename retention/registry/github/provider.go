@@ -5,12 +5,13 @@ import (
 	"time"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/apis"
 	"github.com/regprune/regprune/retention/registry"
 )
 
 // API is the GitHub Packages API as the Router builds it: api: github,
 // the default of ghcr.io.
-var API = registry.API{Name: retention.APIGitHub, Hosts: []string{"ghcr.io"}, New: newProvider}
+var API = registry.API{Name: apis.GitHub, Hosts: []string{"ghcr.io"}, New: newProvider}
 
 // DefaultMaxWait is how long a github registry waits at most for what
 // GitHub asks (retry-after, its rate-limit reset) unless its registries
