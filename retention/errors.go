@@ -16,8 +16,6 @@ var (
 	// ErrDenied: the credentials are missing, wrong, or lack the scope
 	// (401, 403).
 	ErrDenied = errors.New("access denied (check the credentials and their scope)")
-	// ErrUnreachable: the registry could not be connected to.
-	ErrUnreachable = errors.New("registry unreachable")
 	// ErrUnsupported: the registry refuses the operation (405, or the
 	// code UNSUPPORTED): typically DELETE over the OCI API.
 	ErrUnsupported = errors.New("operation not supported by the registry")

@@ -16,6 +16,7 @@ import (
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
 	"github.com/regprune/regprune/retention/manifest"
+	"github.com/regprune/regprune/retention/registry"
 )
 
 // fakeRegistry is a registry in a map, for table tests of the executor's
@@ -234,7 +235,7 @@ func TestChecksAtTheSeam(t *testing.T) {
 		{"tag gone", func(f *fakeRegistry) { delete(f.tags, "old") }, retention.StatusDeleted, "", ""},
 		{"unresolvable tag", func(f *fakeRegistry) {
 			f.tags["odd"] = kept
-			f.fail = map[string]error{"resolve odd": fmt.Errorf("503: %w", retention.ErrUnreachable)}
+			f.fail = map[string]error{"resolve odd": fmt.Errorf("503: %w", registry.ErrUnreachable)}
 		},
 			retention.StatusSkipped, "re-reading the repository before deleting failed", "odd could not be resolved"},
 		{"lying header", func(f *fakeRegistry) { f.head = map[string]string{"old": fakeDigest("9")} },
@@ -243,7 +244,7 @@ func TestChecksAtTheSeam(t *testing.T) {
 			f.fail = map[string]error{"delete " + old: fmt.Errorf("405: %w", retention.ErrUnsupported)}
 		}, retention.StatusFailed, "refuses DELETE", "refuses DELETE"},
 		{"delete fails", func(f *fakeRegistry) {
-			f.fail = map[string]error{"delete " + old: fmt.Errorf("500: %w", retention.ErrUnreachable)}
+			f.fail = map[string]error{"delete " + old: fmt.Errorf("500: %w", registry.ErrUnreachable)}
 		}, retention.StatusFailed, "unreachable", ""},
 	}
 	for _, tt := range tests {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
+	"github.com/regprune/regprune/retention/registry"
 )
 
 // fakeJournal records what the executor journals.
@@ -69,7 +70,7 @@ func TestJournalSettleRule(t *testing.T) {
 		{"deleted", func(*fakeRegistry, context.CancelFunc) {}, []string{a, b}, true},
 		{"skipped, tag moved", func(f *fakeRegistry, _ context.CancelFunc) { f.tags["old-a"] = fakeDigest("3") }, []string{a, b}, true},
 		{"failed", func(f *fakeRegistry, _ context.CancelFunc) {
-			f.fail = map[string]error{"delete " + a: fmt.Errorf("500: %w", retention.ErrUnreachable)}
+			f.fail = map[string]error{"delete " + a: fmt.Errorf("500: %w", registry.ErrUnreachable)}
 		}, []string{b}, false},
 		{"interrupted", func(f *fakeRegistry, cancel context.CancelFunc) {
 			f.onDelete = func(string) { cancel() } // Ctrl-C during the first DELETE

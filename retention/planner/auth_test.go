@@ -11,6 +11,7 @@ import (
 
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/planner"
+	"github.com/regprune/regprune/retention/registry"
 )
 
 // deniedLister refuses every repository of deny.example, and fails the
@@ -23,7 +24,7 @@ func (deniedLister) List(_ context.Context, repo string, _ bool, _ time.Time) (r
 	if strings.HasPrefix(repo, "deny.example/") {
 		return retention.Listing{}, fmt.Errorf("listing %s: %w: 401 UNAUTHORIZED", repo, retention.ErrDenied)
 	}
-	return retention.Listing{}, fmt.Errorf("listing %s: %w", repo, retention.ErrUnreachable)
+	return retention.Listing{}, fmt.Errorf("listing %s: %w", repo, registry.ErrUnreachable)
 }
 
 // TestAuthFailureLoggedOncePerRegistry: three repositories of a registry

@@ -25,7 +25,8 @@
 //     layer, waits capped by MaxWait, DELETE and PUT sent once.
 //  7. Map failures onto the core's sentinels (retention.ErrNotFound,
 //     ErrDenied, ErrRateLimited, …) and this package's (ErrTruncated,
-//     ErrRepositoryNotFound, ErrTLS) with errors.Is, never by message.
+//     ErrRepositoryNotFound, ErrUnreachable, ErrTLS) with errors.Is,
+//     never by message.
 //  8. Declare var API = registry.API{Name, Hosts, New}: the name users
 //     write in registries[].api, the hosts it is the default for, and
 //     the factory that builds a Client from a registries entry.

@@ -10,6 +10,8 @@ import "errors"
 var (
 	// ErrRepositoryNotFound: the repository does not exist.
 	ErrRepositoryNotFound = errors.New("repository does not exist")
+	// ErrUnreachable: the registry could not be connected to.
+	ErrUnreachable = errors.New("registry unreachable")
 	// ErrTLS: the TLS connection failed: the certificate could not be
 	// verified, or the registry answers plain HTTP on its https port.
 	ErrTLS = errors.New("TLS failed")

@@ -16,8 +16,8 @@ import (
 )
 
 // Sentinel errors: the core's (retention.ErrNotFound and the rest) and
-// the registry package's (registry.ErrTLS, ErrTruncated and
-// ErrRepositoryNotFound), under the names this package has always had. Errors returned by the Client
+// the registry package's (registry.ErrTLS, ErrUnreachable, ErrTruncated
+// and ErrRepositoryNotFound), under the names this package has always had. Errors returned by the Client
 // wrap one of these where the cause is known, and keep the registry's
 // *transport.Error (with its status code and error codes such as DENIED
 // or UNSUPPORTED) reachable through errors.As.
@@ -25,7 +25,7 @@ var (
 	ErrNotFound           = retention.ErrNotFound
 	ErrRepositoryNotFound = registry.ErrRepositoryNotFound
 	ErrDenied             = retention.ErrDenied
-	ErrUnreachable        = retention.ErrUnreachable
+	ErrUnreachable        = registry.ErrUnreachable
 	ErrTLS                = registry.ErrTLS
 	ErrUnsupported        = retention.ErrUnsupported
 	ErrTruncated          = registry.ErrTruncated
