@@ -52,9 +52,6 @@ type Config struct {
 	Local *Local `mapstructure:"local" json:"local,omitempty" yaml:"local,omitempty"`
 }
 
-// CloudLoginsOn reports whether the cloud logins are on (the default).
-func (c *Config) CloudLoginsOn() bool { return c.CloudLogins == nil || *c.CloudLogins }
-
 // Protect lists what no policy may delete.
 type Protect struct {
 	// Tags are globs or /regex/ patterns, matched against the tag name.

@@ -96,12 +96,9 @@ func TestLoadCloudLogins(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Load(%q): %v", file, err)
 		}
-		if got := cfg.CloudLoginsOn(); got != want {
+		if got := cfg.CloudLogins == nil || *cfg.CloudLogins; got != want {
 			t.Errorf("Load(%q): cloud logins %v, want %v", file, got, want)
 		}
-	}
-	if got := (&retention.Config{}).CloudLoginsOn(); !got {
-		t.Error("a Config built in Go without CloudLogins has them off, want on")
 	}
 	_, err := Load(write(t, "cloudLogins: no\n"+minimal), env(nil))
 	if err == nil || !strings.Contains(err.Error(), "cloudLogins") {

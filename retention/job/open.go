@@ -192,7 +192,7 @@ func (j *Job) registries() (*registry.Router, error) {
 	if err := j.OpenState(); err != nil {
 		return nil, err
 	}
-	opts := []oci.Option{oci.WithConcurrency(j.cfg.Concurrency), oci.WithLogger(j.env.Logger), oci.WithCloudLogins(j.cfg.CloudLoginsOn())}
+	opts := []oci.Option{oci.WithConcurrency(j.cfg.Concurrency), oci.WithLogger(j.env.Logger), oci.WithCloudLogins(oci.CloudLoginsOn(j.cfg))}
 	if j.store != nil && j.env.Use != ForRestore {
 		opts = append(opts, oci.WithCache(j.store))
 	}

@@ -15,6 +15,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/regprune/regprune/retention"
 )
 
 // cloudHosts says which cloud login serves each host ("" for none).
@@ -233,6 +235,21 @@ func TestLoggedHelperSaysWhy(t *testing.T) {
 	for _, want := range []string{"level=WARN", "helper=acr-env", "registry=myregistry.azurecr.io", `reason="failed to acquire sp token"`} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("log %q lacks %s", buf.String(), want)
+		}
+	}
+}
+
+// TestCloudLoginsOn: the cloud logins are on unless the configuration
+// turns them off, also in a Config built in Go without cloudLogins.
+func TestCloudLoginsOn(t *testing.T) {
+	t.Parallel()
+	off, on := false, true
+	for _, tc := range []struct {
+		cfg  retention.Config
+		want bool
+	}{{retention.Config{}, true}, {retention.Config{CloudLogins: &on}, true}, {retention.Config{CloudLogins: &off}, false}} {
+		if got := CloudLoginsOn(&tc.cfg); got != tc.want {
+			t.Errorf("CloudLoginsOn(cloudLogins %v) = %v, want %v", tc.cfg.CloudLogins, got, tc.want)
 		}
 	}
 }

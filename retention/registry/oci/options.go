@@ -185,6 +185,11 @@ func WithCloudLogins(on bool) Option {
 	return func(o *options) error { o.cloud = on; return nil }
 }
 
+// CloudLoginsOn reports whether cfg has the cloud logins on, the value
+// WithCloudLogins takes: on unless cloudLogins is false (a Config built
+// in Go without it has them on, as a loaded one does).
+func CloudLoginsOn(cfg *retention.Config) bool { return cfg.CloudLogins == nil || *cfg.CloudLogins }
+
 // clouds are the cloud logins of the default keychain.
 func (o *options) clouds() []cloudLogin {
 	if !o.cloud {
