@@ -10,7 +10,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	sigsyaml "sigs.k8s.io/yaml"
 
-	"github.com/regprune/regprune/retention/registrytest"
+	"github.com/regprune/regprune/internal/registrytest"
 )
 
 // TestCronJobLogIsJSONLines runs the shipped CronJob's arguments, as

@@ -14,9 +14,9 @@ import (
 
 	"github.com/moby/moby/client"
 
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
-	"github.com/regprune/regprune/retention/registrytest"
 )
 
 // engineClient connects to the machine's Docker Engine; without one the

@@ -13,8 +13,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/internal/seed"
-	"github.com/regprune/regprune/retention/registrytest"
 )
 
 // seedReleases pushes n releases v1.0.0, v1.1.0, ... to acme/app on reg,

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/regprune/regprune/retention/registrytest"
+	"github.com/regprune/regprune/internal/registrytest"
 )
 
 // TestStartAndFinishLines: the first log line says what runs (version,

@@ -16,9 +16,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
-	"github.com/regprune/regprune/retention/registrytest"
 )
 
 // result is one in-process run of the command.

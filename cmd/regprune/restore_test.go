@@ -15,10 +15,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/job"
-	"github.com/regprune/regprune/retention/registrytest"
 )
 
 // TestRestore undoes an apply on the real Distribution registry: every

@@ -13,9 +13,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
-	"github.com/regprune/regprune/retention/registrytest"
 )
 
 // TestUnmatchedInEveryOutput: a glob with a typo and a keep rule whose

@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/crane"
 
-	"github.com/regprune/regprune/retention/registrytest"
+	"github.com/regprune/regprune/internal/registrytest"
 )
 
 // TestApplyOneRegistryTwoSpellings: a keep policy that names the

@@ -13,9 +13,9 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
-	"github.com/regprune/regprune/retention/registrytest"
 	"github.com/regprune/regprune/retention/state"
 )
 

@@ -10,8 +10,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/crane"
 
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/retention"
-	"github.com/regprune/regprune/retention/registrytest"
 )
 
 // TestUsageExitCodes: every way of calling plan or apply wrongly exits 2

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/regprune/regprune/retention/registrytest"
+	"github.com/regprune/regprune/internal/registrytest"
 )
 
 // TestReportViews: plan shows the tag table, --summary one row per

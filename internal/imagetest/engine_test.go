@@ -19,7 +19,7 @@ import (
 	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/client"
 
-	"github.com/regprune/regprune/retention/registrytest"
+	"github.com/regprune/regprune/internal/registrytest"
 )
 
 // cleanupTimeout bounds each removal in t.Cleanup, which runs after the

@@ -18,8 +18,8 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/internal/seed"
-	"github.com/regprune/regprune/retention/registrytest"
 )
 
 // TestImage builds the image the Dockerfile's final stage describes (from

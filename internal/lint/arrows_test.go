@@ -46,7 +46,7 @@ var arrows = map[string][]string{
 	"internal/console":              {"internal/logbridge"},
 	"internal/argv":                 {"retention/report"},
 	"internal/publish":              {"retention", "retention/report", "retention/metrics", "retention/job"},
-	"retention/registrytest/toy":    {"retention", "retention/registry"},
+	"internal/registrytest/toy":     {"retention", "retention/registry"},
 }
 
 // TestArrows fails on an import between the module's parts that the
@@ -103,7 +103,7 @@ func matches(allowed []string, imp string) bool {
 }
 
 func testKit(pkg string) bool {
-	return pkg == "retention/registrytest" || strings.HasPrefix(pkg, "internal/seed") || strings.HasPrefix(pkg, "internal/imagetest") || pkg == "internal/fakeclock" || pkg == "internal/lint"
+	return pkg == "internal/registrytest" || strings.HasPrefix(pkg, "internal/seed") || strings.HasPrefix(pkg, "internal/imagetest") || pkg == "internal/fakeclock" || pkg == "internal/lint"
 }
 
 // TestFunctionLength fails on any non-test function longer than 80

@@ -9,10 +9,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
-	"github.com/regprune/regprune/retention/registrytest"
 )
 
 // TestTagsFirstWhereTheRegistryRequiresIt: a registry that refuses a

@@ -5,10 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
-	"github.com/regprune/regprune/retention/registrytest"
 )
 
 // TestRepositoryFailureIsolated: a repository whose listing failed (in the

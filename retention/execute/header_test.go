@@ -5,10 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
-	"github.com/regprune/regprune/retention/registrytest"
 )
 
 const bogusDigest = "sha256:0000000000000000000000000000000000000000000000000000000000000bad"

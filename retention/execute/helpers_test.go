@@ -12,12 +12,12 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
 	"github.com/regprune/regprune/retention/planner"
 	"github.com/regprune/regprune/retention/registry/oci"
-	"github.com/regprune/regprune/retention/registrytest"
 	"github.com/regprune/regprune/retention/report"
 )
 

@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
-	"github.com/regprune/regprune/retention/registrytest"
 )
 
 func sigTag(digest string) string { return strings.Replace(digest, ":", "-", 1) + ".sig" }

@@ -4,10 +4,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
-	"github.com/regprune/regprune/retention/registrytest"
 )
 
 // TestDeleteRefused: a registry that refuses DELETE gets one clear

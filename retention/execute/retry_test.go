@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
 	"github.com/regprune/regprune/retention/registry/oci"
-	"github.com/regprune/regprune/retention/registrytest"
 )
 
 // TestTransientFailuresRetried: 429 (honouring Retry-After) and 503 are

@@ -5,10 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
-	"github.com/regprune/regprune/retention/registrytest"
 )
 
 // TestTaggedSBOMFollowsItsSubject: an ordinarily tagged manifest with a

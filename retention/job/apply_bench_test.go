@@ -7,12 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
 	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/registry/oci"
-	"github.com/regprune/regprune/retention/registrytest"
 	"github.com/regprune/regprune/retention/state"
 )
 

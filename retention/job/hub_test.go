@@ -16,12 +16,12 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/apis"
 	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/registry"
 	"github.com/regprune/regprune/retention/registry/oci"
-	"github.com/regprune/regprune/retention/registrytest"
 )
 
 // hubConfig is a dockerhub registry on the emulator h and, when repo is

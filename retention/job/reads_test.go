@@ -6,10 +6,10 @@ import (
 	"time"
 
 	"github.com/regprune/regprune/internal/fakeclock"
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/registry/oci"
-	"github.com/regprune/regprune/retention/registrytest"
 )
 
 // TestReadsServeTheGateOnce: apply takes the plan's read of a

@@ -13,12 +13,12 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/apis"
 	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/planner"
 	"github.com/regprune/regprune/retention/registry/oci"
-	"github.com/regprune/regprune/retention/registrytest"
 )
 
 // TestGlobsOnGitHub expands globs on a github registry through "list

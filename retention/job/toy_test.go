@@ -7,12 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regprune/regprune/internal/registrytest"
+	"github.com/regprune/regprune/internal/registrytest/toy"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/job"
 	"github.com/regprune/regprune/retention/registry"
 	"github.com/regprune/regprune/retention/registry/oci"
-	"github.com/regprune/regprune/retention/registrytest"
-	"github.com/regprune/regprune/retention/registrytest/toy"
 )
 
 // TestToyProvider: a registry with its own listing API plugs in with one

@@ -15,11 +15,11 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/planner"
 	"github.com/regprune/regprune/retention/registry/oci"
-	"github.com/regprune/regprune/retention/registrytest"
 )
 
 // semverRules keeps the highest version and the tags named bundle*; every

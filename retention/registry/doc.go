@@ -35,7 +35,7 @@
 //     and a test that drives it with a plain HTTP client.
 //  11. Test the provider against the emulator, and plan and apply
 //     through the Router and the gate (see job's TestToyProvider, which
-//     follows these steps for the toy registry in registrytest/toy).
+//     follows these steps for the toy registry in internal/registrytest/toy).
 //  12. Document the registry in the README's Registries section and in
 //     config.example.yaml.
 package registry

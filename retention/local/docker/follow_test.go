@@ -10,9 +10,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/moby/moby/client"
 
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
-	"github.com/regprune/regprune/retention/registrytest"
 )
 
 // pull pushes a fresh image to the test registry as ref and pulls it

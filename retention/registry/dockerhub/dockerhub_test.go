@@ -14,12 +14,12 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/execute"
 	"github.com/regprune/regprune/retention/planner"
 	"github.com/regprune/regprune/retention/registry/dockerhub"
 	"github.com/regprune/regprune/retention/registry/oci"
-	"github.com/regprune/regprune/retention/registrytest"
 )
 
 func client(t *testing.T, h *registrytest.Hub, secret string) *dockerhub.Client {

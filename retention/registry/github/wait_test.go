@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/registry/github"
 	"github.com/regprune/regprune/retention/registry/oci"
-	"github.com/regprune/regprune/retention/registrytest"
 )
 
 // waitClient is a client whose clock is still at now (GitHub's reset

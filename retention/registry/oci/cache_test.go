@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/regprune/regprune/retention/registrytest"
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/retention/state"
 )
 

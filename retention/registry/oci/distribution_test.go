@@ -19,10 +19,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/internal/seed"
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/planner"
-	"github.com/regprune/regprune/retention/registrytest"
 )
 
 // putTags points tags at the manifest of ref ("repo:tag") with raw PUTs

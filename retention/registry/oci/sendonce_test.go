@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regprune/regprune/retention/registrytest"
+	"github.com/regprune/regprune/internal/registrytest"
 )
 
 // TestDeleteAndPutSentOnce: a DELETE (of a tag or a digest) and a

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/internal/seed"
-	"github.com/regprune/regprune/retention/registrytest"
 )
 
 // TestHangingRegistry: a registry that accepts a request and never

@@ -14,8 +14,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
+	"github.com/regprune/regprune/internal/registrytest"
 	"github.com/regprune/regprune/internal/seed"
-	"github.com/regprune/regprune/retention/registrytest"
 )
 
 var created = time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
