@@ -38,18 +38,7 @@ func TestGlobsOnGitHub(t *testing.T) {
 			Registries: []retention.Registry{{Host: g.Host, Insecure: true, API: apis.GitHub, APIURL: g.APIURL, Username: "octo", Password: retention.Secret(tok)}},
 			Policies:   []retention.Policy{{Repositories: patterns, Keep: []retention.KeepRule{{Newest: 1}}}},
 		}
-		rules, err := cfg.Compile()
-		if err != nil {
-			t.Fatal(err)
-		}
-		oci, err := oci.New(cfg.Registries)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := job.NewRouter(cfg, oci, nil, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		rules, _, r := routed(t, cfg)
 		return planner.Expand(context.Background(), r, rules)
 	}
 
@@ -95,18 +84,7 @@ func TestDockerHubThroughTheRouter(t *testing.T) {
 		Registries: []retention.Registry{{Host: h.Host, Insecure: true, API: apis.DockerHub, APIURL: h.APIURL}},
 		Policies:   []retention.Policy{{Repositories: []string{h.Host + "/octo/*"}, Keep: []retention.KeepRule{{Newest: 1}}}},
 	}
-	rules, err := cfg.Compile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	oci, err := oci.New(cfg.Registries)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := job.NewRouter(cfg, oci, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rules, _, r := routed(t, cfg)
 	got, err := planner.Expand(context.Background(), r, rules)
 	if want := []string{h.Repo("octo", "app"), h.Repo("octo", "web")}; err != nil || !slices.Equal(got, want) {
 		t.Errorf("octo/*: %v, %v; want %v", got, err, want)

@@ -20,7 +20,6 @@ import (
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/apis"
 	"github.com/regprune/regprune/retention/job"
-	"github.com/regprune/regprune/retention/registry/oci"
 )
 
 const scaleToken = "ghp_scale"
@@ -110,18 +109,7 @@ func planGHCR(tb testing.TB, g *registrytest.GHCR, policy string) (*retention.Pl
 	case "pushed":
 		cfg.Policies = []retention.Policy{{Repositories: []string{g.Repo("acme", "app")}, Clock: retention.ClockPushed, Keep: []retention.KeepRule{{Newest: 10}}}}
 	}
-	rules, err := cfg.Compile()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	oci, err := oci.New(cfg.Registries)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	r, err := job.NewRouter(cfg, oci, nil, nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	rules, _, r := routed(tb, cfg)
 	g.ResetRequests()
 	p := job.Plan(context.Background(), r, job.Options{Rules: rules, Concurrency: 8, Scope: job.ScopeRemote})
 	if p.Summary.Failed != 0 {

@@ -19,7 +19,6 @@ import (
 	"github.com/regprune/regprune/retention"
 	"github.com/regprune/regprune/retention/apis"
 	"github.com/regprune/regprune/retention/job"
-	"github.com/regprune/regprune/retention/registry/oci"
 )
 
 // TestGHCRTagOnlyWindow is finding 3 of issue 22 on the path users
@@ -55,18 +54,7 @@ func TestGHCRTagOnlyWindow(t *testing.T) {
 		Registries: []retention.Registry{{Host: g.Host, Insecure: true, API: apis.GitHub, APIURL: g.APIURL, Username: "octo", Password: retention.Secret(tok)}},
 		Policies:   []retention.Policy{{Repositories: []string{repo}, Keep: []retention.KeepRule{{Tags: []string{"main"}}}}},
 	}
-	rules, err := cfg.Compile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	oci, err := oci.New(cfg.Registries)
-	if err != nil {
-		t.Fatal(err)
-	}
-	router, err := job.NewRouter(cfg, oci, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rules, _, router := routed(t, cfg)
 	o := job.Options{Rules: rules, Scope: job.ScopeRemote}
 	plan := job.Plan(ctx, router, o)
 	if rp := plan.Repositories[0]; rp.Error != "" || len(rp.Deletions) != 1 || rp.Deletions[0].Kind != retention.KindTag ||
