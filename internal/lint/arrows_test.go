@@ -26,7 +26,7 @@ var arrows = map[string][]string{
 	"retention/registry":            {"retention", "retention/apis"},
 	"retention/registry/oci":        {"retention", "retention/manifest", "retention/registry", "retention/registry/internal/*", "internal/pool", "internal/logbridge"},
 	"retention/registry/github":     {"retention", "retention/apis", "retention/manifest", "retention/registry", "retention/registry/internal/*", "internal/pool"},
-	"retention/registry/dockerhub":  {"retention", "retention/apis", "retention/registry", "retention/registry/internal/*", "internal/pool"},
+	"retention/registry/dockerhub":  {"retention", "retention/apis", "retention/manifest", "retention/registry", "retention/registry/internal/*", "internal/pool"},
 	"retention/registry/internal/*": {"retention", "retention/registry"},
 	"retention/local/docker":        {"retention", "retention/manifest"},
 	"retention/local/layout":        {"retention", "retention/manifest"},

@@ -2,7 +2,6 @@ package execute
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -46,24 +45,11 @@ func (r *repoRun) manifest(ctx context.Context, digest string) (*facts, error) {
 	if err != nil {
 		return nil, err
 	}
-	var m struct {
-		Subject *struct {
-			Digest string `json:"digest"`
-		} `json:"subject"`
-		Manifests []struct {
-			Digest string `json:"digest"`
-		} `json:"manifests"`
+	l, err := manifest.ParseLinks(raw, ct)
+	if err != nil {
+		return nil, fmt.Errorf("reading the manifest %s: %w", digest, err)
 	}
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("parsing the manifest %s: %w", digest, err)
-	}
-	f = &facts{raw: raw, ct: ct}
-	if m.Subject != nil {
-		f.subject = m.Subject.Digest
-	}
-	for _, c := range m.Manifests {
-		f.children = append(f.children, c.Digest)
-	}
+	f = &facts{raw: raw, ct: ct, subject: l.Subject, children: l.Children}
 	r.mu.Lock()
 	r.facts[digest] = f
 	r.mu.Unlock()

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"mime"
 	"slices"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/regprune/regprune/internal/pool"
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/manifest"
 )
 
 // Manifests are read over the OCI API, where Docker Hub counts every
@@ -162,30 +162,13 @@ func (c *Client) readFor(ctx context.Context, l retention.Listing, want []string
 // parseManifest takes what Decide needs from a manifest's bytes: its
 // media type, an index's children and the subject.
 func parseManifest(digest string, raw []byte, ct string) (retention.Manifest, error) {
-	var m struct {
-		MediaType string `json:"mediaType"`
-		Subject   *struct {
-			Digest string `json:"digest"`
-		} `json:"subject"`
-		Manifests []struct {
-			Digest string `json:"digest"`
-		} `json:"manifests"`
-	}
-	if err := json.Unmarshal(raw, &m); err != nil {
+	l, err := manifest.ParseLinks(raw, ct)
+	if err != nil {
 		return retention.Manifest{}, fmt.Errorf("parsing manifest %s: %w", digest, err)
 	}
-	out := retention.Manifest{Digest: digest, MediaType: m.MediaType}
-	if out.MediaType == "" {
-		out.MediaType, _, _ = mime.ParseMediaType(ct)
-	}
-	if m.Subject != nil {
-		out.Subject = m.Subject.Digest
-	}
+	out := retention.Manifest{Digest: digest, MediaType: l.MediaType, Subject: l.Subject}
 	if out.IsIndex() {
-		out.Children = []string{}
-		for _, ch := range m.Manifests {
-			out.Children = append(out.Children, ch.Digest)
-		}
+		out.Children = append([]string{}, l.Children...)
 	}
 	return out, nil
 }
