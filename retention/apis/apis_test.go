@@ -8,7 +8,7 @@ func TestRegister(t *testing.T) {
 	if Known("toy") {
 		t.Fatal("toy is known before it is registered")
 	}
-	Register("toy", "toy.example", "ghcr.io")
+	Register(API{Name: "toy", Hosts: []string{"toy.example", "ghcr.io"}})
 	if !Known("toy") || Names() != "oci, github, dockerhub or toy" {
 		t.Errorf("after Register: Known(toy) %v, Names() %q", Known("toy"), Names())
 	}

@@ -11,12 +11,18 @@ import (
 )
 
 // An API is one way of speaking to registries that has a provider of its
-// own: its name in registries[].api, the hosts it is the default for, and
-// how to build its provider for one configured registry.
+// own: its name in registries[].api, the hosts it is the default for,
+// the settings a registries entry of it takes, and how to build its
+// provider for one configured registry.
 type API struct {
 	Name  string
 	Hosts []string
-	New   func(reg retention.Registry, env Env) (Provider, error)
+	// Settings and Check are the provider's settings: a zero value of
+	// the struct its keys decode into, and what checks their values
+	// (apis.API says how they are read).
+	Settings any
+	Check    func(settings map[string]any) []apis.Problem
+	New      func(reg retention.Registry, env Env) (Provider, error)
 }
 
 // Env is what a provider is built with.
@@ -35,7 +41,8 @@ var table = struct {
 }{apis: map[string]API{}}
 
 // Register makes api known: the configuration accepts its name in
-// registries[].api, its hosts default to it, and the Router builds its
+// registries[].api and its settings in such an entry, its hosts default
+// to it, and the Router builds its
 // provider for every registry that uses it. The job package registers
 // the providers the binary links, in one table. Registering a name twice
 // replaces the first.
@@ -47,7 +54,7 @@ func Register(api API) {
 	for i, h := range api.Hosts {
 		hosts[i] = retention.CanonicalHost(h)
 	}
-	apis.Register(api.Name, hosts...)
+	apis.Register(apis.API{Name: api.Name, Hosts: hosts, Settings: api.Settings, Check: api.Check})
 }
 
 // registered returns the API of name.
