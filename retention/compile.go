@@ -3,7 +3,6 @@ package retention
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -122,8 +121,9 @@ func (c *Config) Compile() (*Rules, error) {
 
 // checkRegistries adds an error for each problem of the registries
 // entries: a host missing, malformed or configured twice, credentials
-// without their other half, an unknown api, and settings the api takes
-// not.
+// without their other half, an unknown api, and the settings' own
+// (apis.CheckCommon, apis.CheckSettings: a wrong value, a key the api
+// takes not), each at its key.
 func checkRegistries(regs []Registry, add func(key, format string, args ...any)) {
 	hosts := map[string]string{}
 	for i, reg := range regs {
@@ -143,31 +143,24 @@ func checkRegistries(regs []Registry, add func(key, format string, args ...any))
 		if (reg.Username == "") != (reg.Password == "") {
 			add(key, "username and password go together")
 		}
-		if reg.MaxWait < 0 {
-			add(key+".maxWait", "must not be negative (leave it out for the default)")
+		for _, p := range apis.CheckCommon(reg.Settings) {
+			add(settingKey(key, p), "%s", p.Msg)
 		}
 		if reg.API != "" && !apis.Known(reg.API) {
 			add(key+".api", "must be %s (got %q)", apis.Names(), reg.API)
 		}
-		if p := reg.Pacing; p != nil {
-			if p.PointsPerMinute < 0 {
-				add(key+".pacing.pointsPerMinute", "must not be negative (0 is unlimited)")
-			}
-			if p.Concurrency < 0 {
-				add(key+".pacing.concurrency", "must not be negative (0 is unlimited)")
-			}
-			if !reg.isGitHub() {
-				add(key+".pacing", "only api: github is paced")
-			}
-		}
-		if reg.APIURL != "" {
-			if u, err := url.Parse(reg.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-				add(key+".apiURL", "%q is not an http(s) URL", reg.APIURL)
-			} else if !reg.isGitHub() && !reg.isDockerHub() {
-				add(key+".apiURL", "only api: github and api: dockerhub take an apiURL")
-			}
+		for _, p := range apis.CheckSettings(reg.apiOf(), reg.Settings) {
+			add(settingKey(key, p), "%s", p.Msg)
 		}
 	}
+}
+
+// settingKey is the key path of a problem of the registries entry at key.
+func settingKey(key string, p apis.Problem) string {
+	if p.Key == "" {
+		return key
+	}
+	return key + "." + p.Key
 }
 
 // scope says where a policy stands, which decides how its repositories

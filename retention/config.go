@@ -74,41 +74,16 @@ type Registry struct {
 	// oci for any other host. Manifests are read over the OCI API
 	// whatever it says.
 	API string `mapstructure:"api" json:"api,omitempty" yaml:"api,omitempty"`
-	// APIURL is the REST base of api: github or dockerhub; default
-	// https://hub.docker.com for dockerhub, and for github
-	// https://api.github.com, https://HOST/api/v3 on GitHub Enterprise
-	// Server (whose registry host is containers.HOST).
-	APIURL string `mapstructure:"apiURL" json:"apiURL,omitempty" yaml:"apiURL,omitempty"`
-	// Pacing keeps api: github under the server's secondary limits.
-	// Unset: GitHub's documented limits on api.github.com (900 points a
-	// minute per endpoint, a GET 1 and a DELETE 5; 100 requests at
-	// once), none on GitHub Enterprise Server. Set, its values are used
-	// as written, 0 meaning unlimited.
-	Pacing *Pacing `mapstructure:"pacing" json:"pacing,omitempty" yaml:"pacing,omitempty"`
-	// MaxWait caps every wait this registry asks for (Retry-After,
-	// X-Retry-After, x-ratelimit-reset): asked for longer, the request
-	// fails at once and its repository fails, naming the wait. Default
-	// 60s; for api: github 15m, so a run waits out GitHub's rate-limit
-	// reset when it is that near.
-	MaxWait Duration `mapstructure:"maxWait" json:"maxWait,omitempty" yaml:"maxWait,omitempty"`
-}
-
-// Pacing is a budget of requests.
-type Pacing struct {
-	PointsPerMinute int `mapstructure:"pointsPerMinute" json:"pointsPerMinute" yaml:"pointsPerMinute"`
-	Concurrency     int `mapstructure:"concurrency" json:"concurrency" yaml:"concurrency"`
-}
-
-// isGitHub reports whether the registry's api is github, by its key or
-// by its host's default.
-func (r Registry) isGitHub() bool {
-	return r.apiOf() == apis.GitHub
-}
-
-// isDockerHub reports whether the registry's api is dockerhub, by its key
-// or by its host's default.
-func (r Registry) isDockerHub() bool {
-	return r.apiOf() == apis.DockerHub
+	// Settings holds the entry's other keys: those of its api's provider
+	// (apiURL for api: github and dockerhub, pacing for github) and those
+	// every api takes (maxWait), as the configuration decoded them: keys
+	// in any case (viper lowercases them), which the providers match
+	// without regard to case (registry.DecodeSettings). Their types,
+	// defaults, checks and documentation are their providers'
+	// (retention/registry's Common, each provider's Settings), which
+	// register them in retention/apis: Compile has each key checked by
+	// an API that takes it, and the provider decodes them.
+	Settings map[string]any `mapstructure:",remain" json:"-" yaml:"-"`
 }
 
 // apiOf is the registry's api: its key, else its host's default.

@@ -40,6 +40,6 @@
 // provider's errors), local.go and localrules.go (local caches'
 // configuration and rules), host.go (registry host spellings),
 // duration.go and bytesize.go (units; the registry APIs the
-// configuration accepts are retention/apis'), unmatched.go (policies
-// that match nothing).
+// configuration accepts, and the settings each takes, are
+// retention/apis'), unmatched.go (policies that match nothing).
 package retention

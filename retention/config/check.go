@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/apis"
 )
 
 var (
+	registryType = reflect.TypeFor[retention.Registry]()
 	durationType = reflect.TypeFor[retention.Duration]()
 	byteSizeType = reflect.TypeFor[retention.ByteSize]()
 	goDuration   = reflect.TypeFor[time.Duration]()
@@ -49,7 +51,7 @@ func check(es *errs, key string, v any, t reflect.Type) {
 			es.add(key, "want a mapping of keys, got "+describe(v))
 			return
 		}
-		fields := fieldsOf(t)
+		fields := keysOf(t)
 		for _, k := range slices.Sorted(maps.Keys(m)) {
 			f, ok := fields[strings.ToLower(k)]
 			if !ok {
@@ -198,6 +200,22 @@ func fieldsOf(t reflect.Type) map[string]field {
 		out[strings.ToLower(name)] = field{name: name, typ: f.Type}
 	}
 	return out
+}
+
+// keysOf is fieldsOf, and for a registries entry the settings its
+// providers take (retention/apis), whatever its api: a key of another
+// api is Compile's to refuse, naming the APIs that take it.
+func keysOf(t reflect.Type) map[string]field {
+	fields := fieldsOf(t)
+	if t != registryType {
+		return fields
+	}
+	for _, s := range apis.Settings() {
+		if _, core := fields[strings.ToLower(s.Key)]; !core {
+			fields[strings.ToLower(s.Key)] = field{name: s.Key, typ: s.Type}
+		}
+	}
+	return fields
 }
 
 func join(prefix, key string) string {

@@ -28,7 +28,7 @@ import (
 // set, a policy keeping its 5 newest tags by push time.
 func hubConfig(h *registrytest.Hub, repo string) *retention.Config {
 	cfg := &retention.Config{
-		Registries: []retention.Registry{{Host: h.Host, Insecure: true, API: apis.DockerHub, APIURL: h.APIURL, Username: "acme", Password: "dckr_pat_test"}},
+		Registries: []retention.Registry{{Host: h.Host, Insecure: true, API: apis.DockerHub, Settings: map[string]any{"apiURL": h.APIURL}, Username: "acme", Password: "dckr_pat_test"}},
 	}
 	if repo != "" {
 		cfg.Policies = []retention.Policy{{Repositories: []string{repo}, Clock: retention.ClockPushed, Keep: []retention.KeepRule{{Newest: 5}}}}

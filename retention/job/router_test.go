@@ -35,7 +35,7 @@ func TestGlobsOnGitHub(t *testing.T) {
 	}
 	expand := func(tok string, patterns ...string) ([]string, error) {
 		cfg := &retention.Config{
-			Registries: []retention.Registry{{Host: g.Host, Insecure: true, API: apis.GitHub, APIURL: g.APIURL, Username: "octo", Password: retention.Secret(tok)}},
+			Registries: []retention.Registry{{Host: g.Host, Insecure: true, API: apis.GitHub, Settings: map[string]any{"apiURL": g.APIURL}, Username: "octo", Password: retention.Secret(tok)}},
 			Policies:   []retention.Policy{{Repositories: patterns, Keep: []retention.KeepRule{{Newest: 1}}}},
 		}
 		rules, _, r := routed(t, cfg)
@@ -81,7 +81,7 @@ func TestDockerHubThroughTheRouter(t *testing.T) {
 	}
 	t.Setenv("DOCKER_CONFIG", dir)
 	cfg := &retention.Config{
-		Registries: []retention.Registry{{Host: h.Host, Insecure: true, API: apis.DockerHub, APIURL: h.APIURL}},
+		Registries: []retention.Registry{{Host: h.Host, Insecure: true, API: apis.DockerHub, Settings: map[string]any{"apiURL": h.APIURL}}},
 		Policies:   []retention.Policy{{Repositories: []string{h.Host + "/octo/*"}, Keep: []retention.KeepRule{{Newest: 1}}}},
 	}
 	rules, _, r := routed(t, cfg)

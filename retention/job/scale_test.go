@@ -99,7 +99,7 @@ func countRequests(g *registrytest.GHCR) counts {
 func planGHCR(tb testing.TB, g *registrytest.GHCR, policy string) (*retention.Plan, counts) {
 	tb.Helper()
 	cfg := &retention.Config{
-		Registries: []retention.Registry{{Host: g.Host, Insecure: true, API: apis.GitHub, APIURL: g.APIURL, Username: "octo", Password: scaleToken}},
+		Registries: []retention.Registry{{Host: g.Host, Insecure: true, API: apis.GitHub, Settings: map[string]any{"apiURL": g.APIURL}, Username: "octo", Password: scaleToken}},
 	}
 	switch policy {
 	case "created":

@@ -51,7 +51,7 @@ func TestGHCRTagOnlyWindow(t *testing.T) {
 	}
 
 	cfg := &retention.Config{
-		Registries: []retention.Registry{{Host: g.Host, Insecure: true, API: apis.GitHub, APIURL: g.APIURL, Username: "octo", Password: retention.Secret(tok)}},
+		Registries: []retention.Registry{{Host: g.Host, Insecure: true, API: apis.GitHub, Settings: map[string]any{"apiURL": g.APIURL}, Username: "octo", Password: retention.Secret(tok)}},
 		Policies:   []retention.Policy{{Repositories: []string{repo}, Keep: []retention.KeepRule{{Tags: []string{"main"}}}}},
 	}
 	rules, _, router := routed(t, cfg)

@@ -1,7 +1,8 @@
 // Package registry is the seam between regprune and the registries: the
 // Provider interface every registry implements, the optional
-// capabilities beside it, the Register table of APIs, and the Router
-// that sends each repository to its provider. It imports no provider:
+// capabilities beside it, the Register table of APIs with the settings
+// each takes and those every registry takes (Common: maxWait), and the
+// Router that sends each repository to its provider. It imports no provider:
 // the OCI client (registry/oci), the GitHub Packages API
 // (registry/github) and the Docker Hub API (registry/dockerhub) import
 // it, and the job package registers the ones the binary links, in one
@@ -27,9 +28,13 @@
 //     ErrDenied, ErrRateLimited, …) and this package's (ErrTruncated,
 //     ErrRepositoryNotFound, ErrUnreachable, ErrTLS) with errors.Is,
 //     never by message.
-//  8. Declare var API = registry.API{Name, Hosts, New}: the name users
-//     write in registries[].api, the hosts it is the default for, and
-//     the factory that builds a Client from a registries entry.
+//  8. Declare var API = registry.API{Name, Hosts, Settings, Check, New}:
+//     the name users write in registries[].api, the hosts it is the
+//     default for, the settings an entry of it takes beyond the common
+//     ones (a struct whose mapstructure tags are the keys, documented
+//     with their defaults, and the Check of their values), and the
+//     factory that builds a Client from a registries entry (its
+//     settings by DecodeSettings, maxWait by CommonOf).
 //  9. Add the API to job's table of providers (one line).
 //  10. Write the emulator in the test kit from the documented behaviour,
 //     and a test that drives it with a plain HTTP client.

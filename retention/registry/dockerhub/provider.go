@@ -1,6 +1,7 @@
 package dockerhub
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -12,8 +13,8 @@ import (
 )
 
 // API is the Docker Hub API as the Router builds it: api: dockerhub, the
-// default of docker.io.
-var API = registry.API{Name: apis.DockerHub, Hosts: []string{"docker.io"}, New: newProvider}
+// default of docker.io, with its Settings.
+var API = registry.API{Name: apis.DockerHub, Hosts: []string{"docker.io"}, Settings: Settings{}, Check: checkSettings, New: newProvider}
 
 var (
 	_ registry.Provider       = (*Client)(nil)
@@ -25,7 +26,15 @@ var (
 )
 
 func newProvider(reg retention.Registry, env registry.Env) (registry.Provider, error) {
-	return New(env.OCI, Options{APIURL: reg.APIURL, Username: reg.Username, Secret: reg.Password.Reveal(), Credentials: dockerConfigCredentials, Logger: env.Logger, MaxWait: time.Duration(reg.MaxWait)}), nil
+	common, err := registry.CommonOf(reg)
+	if err != nil {
+		return nil, err
+	}
+	var s Settings
+	if err := registry.DecodeSettings(reg.Settings, &s); err != nil {
+		return nil, fmt.Errorf("registries: %s: %w", reg.Host, err)
+	}
+	return New(env.OCI, Options{APIURL: s.APIURL, Username: reg.Username, Secret: reg.Password.Reveal(), Credentials: dockerConfigCredentials, Logger: env.Logger, MaxWait: time.Duration(common.MaxWait)}), nil
 }
 
 // dockerConfigCredentials are the Docker config's credentials for Docker

@@ -10,14 +10,8 @@ import (
 )
 
 // API is the GitHub Packages API as the Router builds it: api: github,
-// the default of ghcr.io.
-var API = registry.API{Name: apis.GitHub, Hosts: []string{"ghcr.io"}, New: newProvider}
-
-// DefaultMaxWait is how long a github registry waits at most for what
-// GitHub asks (retry-after, its rate-limit reset) unless its registries
-// entry sets maxWait: its primary limit resets hourly, and a run that is
-// at most 15 minutes from the reset waits it out rather than failing.
-const DefaultMaxWait = 15 * time.Minute
+// the default of ghcr.io, with its Settings.
+var API = registry.API{Name: apis.GitHub, Hosts: []string{"ghcr.io"}, Settings: Settings{}, Check: checkSettings, New: newProvider}
 
 // newProvider builds the provider of one github registry: its token is
 // the entry's password, else the environment's (GITHUB_TOKEN for
@@ -27,12 +21,17 @@ func newProvider(reg retention.Registry, env registry.Env) (registry.Provider, e
 	if tok == "" && env.Token != nil {
 		tok = env.Token(reg.Host)
 	}
-	o := Options{Host: reg.Host, APIURL: reg.APIURL, Token: tok, Logger: env.Logger, MaxWait: DefaultMaxWait}
-	if reg.MaxWait > 0 {
-		o.MaxWait = time.Duration(reg.MaxWait)
+	common, err := registry.CommonOf(reg)
+	if err != nil {
+		return nil, err
 	}
-	if p := reg.Pacing; p != nil {
-		o.Pacing = &Pacing{PointsPerMinute: p.PointsPerMinute, Concurrency: p.Concurrency}
+	var s Settings
+	if err := registry.DecodeSettings(reg.Settings, &s); err != nil {
+		return nil, fmt.Errorf("registries: %s: %w", reg.Host, err)
+	}
+	o := Options{Host: reg.Host, APIURL: s.APIURL, Token: tok, Logger: env.Logger, MaxWait: DefaultMaxWait, Pacing: s.Pacing}
+	if common.MaxWait > 0 {
+		o.MaxWait = time.Duration(common.MaxWait)
 	}
 	gc, err := New(env.OCI, o)
 	if err != nil {

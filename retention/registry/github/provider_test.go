@@ -20,7 +20,7 @@ func TestProviderMaxWait(t *testing.T) {
 		set  time.Duration
 		want time.Duration
 	}{{0, 15 * time.Minute}, {30 * time.Second, 30 * time.Second}} {
-		p, err := newProvider(retention.Registry{Host: "ghcr.io", MaxWait: retention.Duration(tc.set)}, registry.Env{OCI: o})
+		p, err := newProvider(retention.Registry{Host: "ghcr.io", Settings: map[string]any{"maxWait": retention.Duration(tc.set)}}, registry.Env{OCI: o})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
 	"github.com/regprune/regprune/retention"
+	"github.com/regprune/regprune/retention/registry"
 )
 
 // Client talks to the registries of a configuration. It authenticates
@@ -51,8 +52,12 @@ func New(registries []retention.Registry, opts ...Option) (*Client, error) {
 	}
 	o.maxWaitHost = map[string]time.Duration{}
 	for _, r := range registries {
-		if r.MaxWait > 0 {
-			o.maxWaitHost[retention.CanonicalHost(r.Host)] = time.Duration(r.MaxWait)
+		common, err := registry.CommonOf(r)
+		if err != nil {
+			return nil, fmt.Errorf("configuring the registry client: %w", err)
+		}
+		if common.MaxWait > 0 {
+			o.maxWaitHost[retention.CanonicalHost(r.Host)] = time.Duration(common.MaxWait)
 		}
 	}
 	c := &Client{

@@ -206,7 +206,7 @@ func TestRetry(t *testing.T) {
 			// proves Retry-After was honoured.
 			var regs []retention.Registry
 			if tt.maxWait > 0 {
-				regs = []retention.Registry{{Host: retention.Host(repo), Insecure: true, MaxWait: retention.Duration(tt.maxWait)}}
+				regs = []retention.Registry{{Host: retention.Host(repo), Insecure: true, Settings: map[string]any{"maxWait": retention.Duration(tt.maxWait)}}}
 			}
 			c := newClient(t, regs, WithRetry(3, time.Millisecond, 5*time.Millisecond, 5*time.Second))
 			start := time.Now()

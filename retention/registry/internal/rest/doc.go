@@ -12,7 +12,8 @@
 //   - MarkOnce, Once: a DELETE or a PUT is never sent twice;
 //   - Pages, NextLink, NextPage: one page walker, for next URLs in a
 //     body or a Link header, or page numbers;
-//   - Sentinel, Error: an answer's status onto the core's sentinels.
+//   - Sentinel, Error: an answer's status onto the core's sentinels;
+//   - CheckBase: what an API's base URL (apiURL) must be.
 //
 // go-retryablehttp stays in retry.go here and in the OCI client's
 // transport, which keeps its own layer under go-containerregistry.

@@ -12,13 +12,14 @@ import (
 )
 
 // Pacing keeps a client under a service's limits before they are hit.
-// The zero value paces nothing.
+// The zero value paces nothing. Its tags are the keys of a provider's
+// pacing setting (registries[].pacing for api: github).
 type Pacing struct {
 	// PointsPerMinute is the budget of each endpoint (a method and a
 	// route; numeric IDs do not make a new route); 0 is unlimited.
-	PointsPerMinute int
+	PointsPerMinute int `mapstructure:"pointsPerMinute" json:"pointsPerMinute" yaml:"pointsPerMinute"`
 	// Concurrency bounds the requests in flight; 0 is unbounded.
-	Concurrency int
+	Concurrency int `mapstructure:"concurrency" json:"concurrency" yaml:"concurrency"`
 }
 
 // Pacer is a RoundTripper that spends each endpoint's budget through a
