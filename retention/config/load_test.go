@@ -297,6 +297,24 @@ var badInputs = []struct {
 	file: "registries:\n  - host: localhost:5000\n    pacing: {concurrency: 4}\n" + minimal,
 	want: []string{`regprune.yaml: line 3: registries[0].pacing: only api: github is paced`},
 }, {
+	name: "settings of other apis, on one line",
+	file: `registries: [{host: localhost:5000, maxWait: -1s, api: rest, pacing: {pointsPerMinute: -1, concurrency: -2}, apiURL: x}, {host: quay.io, pacing: {}, apiURL: "https://q"}]` + minimal,
+	want: []string{`regprune.yaml: line 1: registries[0].maxWait: duration "-1s" is negative
+regprune.yaml: line 1: registries[0].api: must be oci, github or dockerhub (got "rest")
+regprune.yaml: line 1: registries[0].pacing.pointsPerMinute: must not be negative (0 is unlimited)
+regprune.yaml: line 1: registries[0].pacing.concurrency: must not be negative (0 is unlimited)
+regprune.yaml: line 1: registries[0].pacing: only api: github is paced
+regprune.yaml: line 1: registries[0].apiURL: "x" is not an http(s) URL
+regprune.yaml: line 1: registries[1].pacing: only api: github is paced
+regprune.yaml: line 1: registries[1].apiURL: only api: github and api: dockerhub take an apiURL`},
+}, {
+	name: "misspelt settings",
+	file: `registries: [{host: ghcr.io, pacng: {pointsPerMinute: 1}, apiUrl: "https://x", maxwait: 1m, pacing: {pointsPerMinut: 1}}]` + minimal,
+	want: []string{`regprune.yaml: line 1: registries[0]: unknown key "apiUrl" (did you mean "apiURL"?)
+regprune.yaml: line 1: registries[0]: unknown key "maxwait" (did you mean "maxWait"?)
+regprune.yaml: line 1: registries[0].pacing: unknown key "pointsPerMinut" (did you mean "pointsPerMinute"?)
+regprune.yaml: line 1: registries[0]: unknown key "pacng" (did you mean "pacing"?)`},
+}, {
 	name: "problems in file order",
 	file: "policies:\n  - repositories: [\"localhost:5000/app\"]\n    clock: arrived\n    keep: [{newest: 1}]\nregistries:\n  - host: ghcr.io\n    api: rest\n",
 	want: []string{"regprune.yaml: line 3: policies[0].clock: must be created or pushed (got \"arrived\")\nregprune.yaml: line 7: registries[0].api"},
