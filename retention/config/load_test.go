@@ -209,6 +209,19 @@ var badInputs = []struct {
 	file: "concurrency: 8\npolicies: [\n  - a: b\n",
 	want: []string{"regprune.yaml: invalid YAML: line 2: did not find expected node content"},
 }, {
+	// The parser itself says line 1: where the list began, counted from 0.
+	name: "indentation error on line 3",
+	file: "policies:\n  - name: p\n   repositories: [a]\n    keep: [{newest: 1}]\n",
+	want: []string{"regprune.yaml: invalid YAML: line 3: did not find expected '-' indicator"},
+}, {
+	name: "key outdented on line 5",
+	file: "concurrency: 2\nprotect:\n  tags: [latest]\n  digests: []\n digestz: []\n",
+	want: []string{"regprune.yaml: invalid YAML: line 5: did not find expected key"},
+}, {
+	name: "flow list left open on line 3",
+	file: "protect:\n  tags: [latest]\n  digests: [a, b\n  images: []\n",
+	want: []string{"regprune.yaml: invalid YAML: line 3: did not find expected ',' or ']'"},
+}, {
 	name: "tab indentation",
 	file: "protect:\n\ttags: [a]\n",
 	want: []string{"regprune.yaml: invalid YAML: line 2: "},

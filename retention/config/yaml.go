@@ -1,8 +1,11 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -18,7 +21,7 @@ import (
 func parseYAML(data []byte) (*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, yamlError{err}
+		return nil, yamlError{atLine(data, err)}
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, nil
@@ -74,6 +77,48 @@ func checkKeys(n *yaml.Node, es *[]error) {
 		checkKeys(c, es)
 	}
 }
+
+// syntaxLine matches a syntax error of the parser: its line and problem.
+var syntaxLine = regexp.MustCompile(`^yaml: line ([0-9]+): (.*)$`)
+
+// atLine puts the line where the parser met a syntax error in err's
+// place. The parser reports the line before the one where the construct
+// it was reading began (its context, counted from 0), not the line where
+// it stopped: an indentation error on line 3 inside a list begun on line
+// 2 reads "line 1". The parser reads in order, so the line it stopped at
+// is the first line at which the text up to it fails with the very same
+// error; that line is at or after the one reported, since the construct
+// began before the problem. An error without a line is returned as it
+// is, and so, should no such line be found, is err.
+func atLine(data []byte, err error) error {
+	m := syntaxLine.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	from, _ := strconv.Atoi(m[1])
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	for k := max(from, 1); k <= len(lines); k++ {
+		var n yaml.Node
+		perr := yaml.Unmarshal(bytes.Join(lines[:k], nil), &n)
+		if perr != nil && perr.Error() == err.Error() {
+			return &syntaxError{line: k, problem: m[2], err: err}
+		}
+	}
+	return err
+}
+
+// syntaxError is a syntax error of the parser at the line it stopped.
+type syntaxError struct {
+	line    int
+	problem string
+	err     error
+}
+
+func (e *syntaxError) Error() string {
+	return "line " + strconv.Itoa(e.line) + ": " + e.problem
+}
+
+func (e *syntaxError) Unwrap() error { return e.err }
 
 // yamlError drops the parser's "yaml: " so the message reads
 // "regprune.yaml: invalid YAML: line 3: ...". Past parseYAML, the
