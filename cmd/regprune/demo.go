@@ -16,7 +16,11 @@ func newDemoCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Plan and apply against an embedded registry seeded with a realistic history (no network, no Docker)",
-		Args:  cobra.NoArgs,
+		Example: `  regprune demo
+
+  # The apply report as JSON on stdout, the narration on stderr
+  regprune demo -o json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			logger, err := f.loggerTo(e, e.stderr)
 			if err != nil {

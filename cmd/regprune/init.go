@@ -15,7 +15,12 @@ func newInitCmd(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "init [FILE]",
 		Short: "Write a commented starting configuration (default ./regprune.yaml); never overwrites",
-		Args:  cobra.MaximumNArgs(1),
+		Example: `  # Write ./regprune.yaml, then check it
+  regprune init
+  regprune validate
+
+  regprune init ci/regprune.yaml`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			path := "regprune.yaml"
 			if len(args) == 1 {

@@ -14,7 +14,11 @@ func newValidateCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate",
 		Short: "Check the configuration and exit (0 valid, 2 invalid); contacts no registry",
-		Args:  cobra.NoArgs,
+		Example: `  # ./regprune.yaml, or the file $REGPRUNE_CONFIG names
+  regprune validate
+
+  regprune validate -c /etc/regprune/regprune.yaml`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var unset []string
 			file, err := c.load(cmd, e, config.WithUnsetCredentials(func(key, variable string) {
