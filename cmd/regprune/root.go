@@ -125,6 +125,10 @@ or invalid configuration; 3 safety abort (maxDeletions), nothing deleted.`,
 		SilenceUsage:  true,
 	}
 	root.AddCommand(newPlanCmd(e), newApplyCmd(e), newValidateCmd(e), newVersionCmd(e), newDemoCmd(e), newInitCmd(e), newRestoreCmd(e))
+	// Before the completion command, which keeps the writer it is given.
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	addCompletion(root)
 	return root
 }
 
