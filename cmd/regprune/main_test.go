@@ -61,6 +61,8 @@ func TestValidate(t *testing.T) {
 		{"REGPRUNE_CONFIG names the file", map[string]string{"REGPRUNE_CONFIG": good}, []string{"validate"}, 0, "valid: 1 policies", ""},
 		{"-c overrides REGPRUNE_CONFIG", map[string]string{"REGPRUNE_CONFIG": "/nonexistent.yaml"}, []string{"validate", "-c", good}, 0, "valid", ""},
 		{"missing file", nil, []string{"validate", "-c", "/nonexistent/regprune.yaml"}, 2, "", "/nonexistent/regprune.yaml"},
+		{"missing file suggests init", nil, []string{"plan", "-c", "/nonexistent/regprune.yaml"}, 2, "", "'regprune init /nonexistent/regprune.yaml' writes a commented one"},
+		{"missing ./regprune.yaml suggests init", nil, []string{"validate"}, 2, "", "'regprune init' writes a commented one"},
 		{"two spellings it cannot prove one", map[string]string{"REGPRUNE_CONFIG": writeConfig(t, "policies:\n  - name: p\n    repositories: [registry.corp:5000/a]\n    keep: [{newest: 1}]\n  - name: q\n    repositories: [10.1.2.3:5000/a]\n    keep: [{newest: 2}]\n")}, []string{"validate"}, 0, `warning: registry hosts "registry.corp:5000" and "10.1.2.3:5000" may be one registry`, ""},
 		{"clock: pushed where there are no push times", nil, []string{"validate", "-c", writeConfig(t, "policies:\n  - name: p\n    repositories: [localhost:5000/a]\n    clock: pushed\n    keep: [{newest: 1}]\n")}, 0, "warning: policies[0].clock: pushed: localhost:5000 gives no push times over the OCI API", ""},
 		{"unknown key names the key", nil, []string{"validate", "-c", writeConfig(t, "policies:\n  - name: p\n    repositories: [localhost:5000/a]\n    keep: [{newset: 1}]\n")}, 2, "", "policies[0].keep[0]"},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"time"
 
@@ -198,10 +199,22 @@ func (c *common) load(cmd *cobra.Command, e *env, extra ...config.Option) (*conf
 	path := config.Path(c.configPath, e.getenv)
 	opts := []config.Option{config.WithEnv(e.lookup), config.WithOverrides(config.FlagOverrides(cmd.Flags()))}
 	file, err := config.Read(path, append(opts, extra...)...)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &exitError{code: exitUsage, err: fmt.Errorf("%w; 'regprune %s' writes a commented one to start from", err, initFor(path))}
+	}
 	if err != nil {
 		return nil, &exitError{code: exitUsage, err: err}
 	}
 	return file, nil
+}
+
+// initFor is the init command line that writes the configuration file
+// path.
+func initFor(path string) string {
+	if path == config.DefaultPath {
+		return "init"
+	}
+	return "init " + path
 }
 
 func (c *common) format() (report.Format, error) {
