@@ -24,6 +24,7 @@ func Decide(now time.Time, r *Rules, l Listing) RepoPlan {
 	for i, t := range l.Tags {
 		m := l.Manifests[t.Digest]
 		td := tagDecision(t, m)
+		td.Clock = policyClock(policies, t.Name)
 		rp.Tags = append(rp.Tags, td)
 		if _, ok := manifest.AttachmentSubject(t.Name); ok {
 			attachments = append(attachments, i)
@@ -124,6 +125,23 @@ func tagDecision(t Tag, m Manifest) TagDecision {
 		td.FirstSeen = &f
 	}
 	return td
+}
+
+// policyClock is ClockPushed when the policies that govern tag all rank
+// by push time, so that a report shows the time they decided on; else
+// "", the creation time. A tag that no policy governs has no clock.
+func policyClock(policies []*CompiledPolicy, tag string) string {
+	clock := ""
+	for _, p := range policies {
+		if _, ok := p.Tags.Match(tag); len(p.keep) == 0 || (len(p.Tags) > 0 && !ok) {
+			continue
+		}
+		if p.Clock != ClockPushed {
+			return ""
+		}
+		clock = ClockPushed
+	}
+	return clock
 }
 
 // applyOverrides turns a deletion into a keep when protect.tags or minAge

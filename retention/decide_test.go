@@ -546,3 +546,30 @@ func TestDecideAttachmentUnplaced(t *testing.T) {
 		t.Errorf("%s: %s with %d deletions, want kept with the listing's reason%s", sig, got, len(rp.Deletions), reasons(rp))
 	}
 }
+
+// TestDecideNamesThePushedClock: a tag the policies that govern it rank
+// by push time says so, for the report's age; a tag any created-clock
+// policy governs, or none governs, does not.
+func TestDecideNamesThePushedClock(t *testing.T) {
+	t.Parallel()
+	ci := policy(KeepRule{Newest: 1})
+	ci.Name, ci.Tags, ci.Clock = "ci", []string{"main-*", "pr-*"}, ClockPushed
+	rel := policy(KeepRule{Newest: 1})
+	rel.Name, rel.Tags = "releases", []string{"v*", "pr-*"}
+	imgs := []img{
+		{id: "a", tags: []string{"main-1"}, created: daysAgo(3)},
+		{id: "b", tags: []string{"v1"}, created: daysAgo(3)},
+		{id: "c", tags: []string{"pr-1"}, created: daysAgo(3)},
+		{id: "d", tags: []string{"other"}, created: daysAgo(3)},
+	}
+	pushed := map[string]time.Time{"a": daysAgo(1), "b": daysAgo(1), "c": daysAgo(1), "d": daysAgo(1)}
+	rp := Decide(now, compile(t, Config{Policies: []Policy{ci, rel}}), ghcrListing(imgs, nil, pushed))
+	got := map[string]string{}
+	for _, td := range rp.Tags {
+		got[td.Tag] = td.Clock
+	}
+	want := map[string]string{"main-1": ClockPushed, "v1": "", "pr-1": "", "other": ""}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("clocks (-want +got):\n%s", diff)
+	}
+}

@@ -181,7 +181,9 @@ type TagDecision struct {
 	Action    Action     `json:"action"`
 	Reasons   []string   `json:"reasons"`
 	// Clock says which time decided a local image: arrived (the engine's
-	// LastTagTime) or created.
+	// LastTagTime) or created; on a registry, pushed when the policies
+	// that govern the tag rank by Pushed (clock: pushed), else empty
+	// (Created).
 	Clock string `json:"clock,omitempty"`
 }
 
