@@ -157,6 +157,16 @@ func summaryLines(p *retention.Plan) []string {
 	return lines
 }
 
+// clockTime is the time the policies decided t on: its push time under
+// clock: pushed, else the creation time (for a local image, the time of
+// its clock).
+func clockTime(t retention.TagDecision) *time.Time {
+	if t.Clock == retention.ClockPushed {
+		return t.Pushed
+	}
+	return t.Created
+}
+
 // tagCell names an untagged entry (a layout entry without a ref name).
 func tagCell(tag string) string {
 	if tag == "" {
@@ -166,9 +176,9 @@ func tagCell(tag string) string {
 }
 
 // timeCell is the created cell, with the clock that decided a local
-// image ("arrived" or "created").
+// image ("arrived" or "created") or a registry tag ("pushed").
 func timeCell(t retention.TagDecision) string {
-	c := createdCell(t.Created)
+	c := createdCell(clockTime(t))
 	if t.Clock != "" {
 		c += " (" + t.Clock + ")"
 	}

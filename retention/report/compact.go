@@ -66,9 +66,10 @@ func compactTags(d retention.Deletion) string {
 	return s
 }
 
-// ageCell is how long before now a tag was created: minutes under an
-// hour, hours under two days, days under two years, then years. Unknown
-// stays "unknown"; without a time of reference the date is shown.
+// ageCell is how long before now a tag's time (clockTime) was: minutes
+// under an hour, hours under two days, days under two years, then years,
+// followed by the clock when it is not the creation time. Unknown stays
+// "unknown"; without a time of reference the date is shown.
 func ageCell(created *time.Time, now time.Time, clock string) string {
 	if created == nil {
 		return "unknown"

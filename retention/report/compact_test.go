@@ -176,3 +176,43 @@ func TestMarkdownCap(t *testing.T) {
 		t.Errorf("the last section is not closed before the trailer")
 	}
 }
+
+// TestAgeUsesThePolicyClock: under clock: pushed a tag's age is its push
+// time's, in every format and view, whether or not its creation time is
+// known; elsewhere it is the creation time's.
+func TestAgeUsesThePolicyClock(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	ago := func(days int) *time.Time { t := now.AddDate(0, 0, -days); return &t }
+	p := &retention.Plan{SchemaVersion: retention.SchemaVersion, Mode: modePlan, GeneratedAt: now, Repositories: []retention.RepoPlan{{
+		Repository: "ghcr.io/acme/app", Policies: []string{"ghcr"},
+		Tags: []retention.TagDecision{
+			{Tag: "main-1", Digest: dg("1"), Pushed: ago(3), Clock: retention.ClockPushed, Action: retention.Delete, Reasons: []string{"deleted"}},
+			{Tag: "main-2", Digest: dg("2"), Created: ago(400), Pushed: ago(5), Clock: retention.ClockPushed, Action: retention.Delete, Reasons: []string{"deleted"}},
+			{Tag: "v1", Digest: dg("3"), Created: ago(40), Pushed: ago(6), Action: retention.Delete, Reasons: []string{"deleted"}},
+		},
+	}}}
+	p.Summarize()
+	for _, tc := range []struct {
+		f       Format
+		verbose bool
+		want    []string
+	}{
+		{Text, false, []string{"3d (pushed)", "5d (pushed)", "40d"}},
+		{Markdown, false, []string{"3d (pushed)", "5d (pushed)", "40d"}},
+		{Text, true, []string{"2026-11-28 00:00:00 UTC (pushed)", "2026-11-26 00:00:00 UTC (pushed)", "2026-10-22 00:00:00 UTC"}},
+	} {
+		var b bytes.Buffer
+		if err := Write(&b, p, tc.f, WithView(ViewFull), WithVerbose(tc.verbose)); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("%s (verbose %v) does not show %q:\n%s", tc.f, tc.verbose, w, b.String())
+			}
+		}
+		if strings.Contains(b.String(), "unknown") || strings.Contains(b.String(), "400d") {
+			t.Errorf("%s (verbose %v) shows a creation time under clock: pushed:\n%s", tc.f, tc.verbose, b.String())
+		}
+	}
+}

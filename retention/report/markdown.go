@@ -246,7 +246,7 @@ func (w *markdownWriter) timeText(t retention.TagDecision) string {
 	if w.o.verbose {
 		return timeCell(t)
 	}
-	return ageCell(t.Created, w.now, t.Clock)
+	return ageCell(clockTime(t), w.now, t.Clock)
 }
 
 func (w *markdownWriter) tagText(tag string) string {

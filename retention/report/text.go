@@ -117,7 +117,7 @@ func (w *textWriter) tags(r retention.RepoPlan, indent string) {
 				oneLine(string(d.Action)), oneLine(strings.Join(d.Reasons, "; ")))
 			continue
 		}
-		t.add(compactTag(d.Tag), oneLine(shortDigest(d.Digest)), ageCell(d.Created, w.now, d.Clock),
+		t.add(compactTag(d.Tag), oneLine(shortDigest(d.Digest)), ageCell(clockTime(d), w.now, d.Clock),
 			oneLine(string(d.Action)), compactReason(d.Reasons))
 	}
 	t.write(w.b, w.width())
