@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/regprune/regprune/retention"
 )
@@ -46,24 +47,73 @@ func compactReason(reasons []string) string {
 	return r
 }
 
-// compactTags lists a deletion's tags, or the parent it follows, up to
-// about maxTagCell columns, then how many more.
-func compactTags(d retention.Deletion) string {
+// minTagColumn is the narrowest the deletions table's TAGS column is
+// made to fit its width: narrower, tags would be more wrap than tag.
+const minTagColumn = 20
+
+// tagColumn is how wide the deletions table's TAGS column may be for the
+// table to fit width columns: half of what the columns before it (lead,
+// each row's cells before TAGS, the header's included) leave, the other
+// half being the reason's, and never so much that the reason has fewer
+// than minLast. 0 (no limit) when width is.
+func tagColumn(width, indent int, lead [][]string) int {
+	if width <= 0 {
+		return 0
+	}
+	used := indent
+	for i := range lead[0] {
+		w := 0
+		for _, row := range lead {
+			w = max(w, utf8.RuneCountInString(row[i]))
+		}
+		used += w + 2
+	}
+	free := width - used - 2
+	return max(min(free/2, free-minLast), minTagColumn)
+}
+
+// compactTagLines lists a deletion's tags, or the parent it follows, one
+// line each and whole (digests in signature tags shortened, as
+// everywhere in the compact view): a tag wider than width (0: no limit)
+// goes on over the lines below, indented by two columns, broken after a
+// '/', ':', '-', '.' or '_' where one is near the end of the line.
+func compactTagLines(d retention.Deletion, width int) []string {
 	if len(d.Tags) == 0 {
 		if d.Parent != "" {
-			return "parent " + shortDigest(d.Parent)
+			return []string{"parent " + shortDigest(d.Parent)}
 		}
-		return "-"
+		return []string{"-"}
 	}
-	s := compactTag(d.Tags[0])
-	for i, t := range d.Tags[1:] {
-		next := s + ", " + compactTag(t)
-		if len(next) > maxTagCell {
-			return fmt.Sprintf("%s +%d", s, len(d.Tags)-1-i)
+	var lines []string
+	for _, t := range d.Tags {
+		lines = append(lines, wrapTag(compactText(tagCell(t)), width)...)
+	}
+	return lines
+}
+
+// wrapTag breaks tag into lines of at most width runes, every line after
+// the first indented by two.
+func wrapTag(tag string, width int) []string {
+	r := []rune(tag)
+	if width <= 0 || len(r) <= width {
+		return []string{tag}
+	}
+	var lines []string
+	for prefix := ""; ; prefix = "  " {
+		n := width - len(prefix)
+		if len(r) <= n {
+			return append(lines, prefix+string(r))
 		}
-		s = next
+		cut := n
+		for i := n; i > n/2; i-- {
+			if strings.ContainsRune("/:-._", r[i-1]) {
+				cut = i
+				break
+			}
+		}
+		lines = append(lines, prefix+string(r[:cut]))
+		r = r[cut:]
 	}
-	return s
 }
 
 // ageCell is how long before now a tag's time (clockTime) was: minutes

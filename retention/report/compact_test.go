@@ -3,10 +3,13 @@ package report
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/regprune/regprune/retention"
 )
@@ -68,13 +71,20 @@ func TestCompactFitsWidth(t *testing.T) {
 }
 
 // TestApplyReportsWhatItDid: apply's report is the deletions with their
-// status, not the tag table again, so it is about one line a deletion.
+// status, not the tag table again, so it is about one line a tag deleted
+// (the deletions table lists each whole: widePlan's 47-column tags take
+// two lines each).
 func TestApplyReportsWhatItDid(t *testing.T) {
 	t.Parallel()
 	const n = 2000
+	p := widePlan(modeApply, n)
 	var b bytes.Buffer
-	if err := Write(&b, widePlan(modeApply, n), Text); err != nil {
+	if err := Write(&b, p, Text); err != nil {
 		t.Fatal(err)
+	}
+	tags := 0
+	for _, d := range p.Repositories[0].Deletions {
+		tags += max(len(d.Tags), 1)
 	}
 	out := b.String()
 	if strings.Contains(out, "ACTION") {
@@ -82,8 +92,8 @@ func TestApplyReportsWhatItDid(t *testing.T) {
 	}
 	lines := strings.Count(out, "\n")
 	failed := (n + 6) / 7
-	if want := n + failed + 10; lines > want {
-		t.Errorf("apply report of %d deletions has %d lines, want at most %d", n, lines, want)
+	if want := 2*tags + failed + 10; lines > want {
+		t.Errorf("apply report of %d deletions of %d tags has %d lines, want at most %d", n, tags, lines, want)
 	}
 	if !strings.Contains(out, "error ") || !strings.Contains(out, strings.Repeat("the registry refuses this ", 8)) {
 		t.Errorf("a failed deletion's error is not shown in full")
@@ -128,9 +138,91 @@ func TestCompactCells(t *testing.T) {
 	if got, want := compactReason([]string{"kept by policy api keep[0]: 1st", "b"}), "(+1) policy api keep[0]: 1st"; got != want {
 		t.Errorf("compactReason = %q, want %q", got, want)
 	}
-	d := retention.Deletion{Tags: []string{"a", "b", strings.Repeat("c", 31), "d"}}
-	if got, want := compactTags(d), "a, b +2"; got != want {
-		t.Errorf("compactTags = %q, want %q", got, want)
+	d := retention.Deletion{Tags: []string{"a", "b", strings.Repeat("c", 31), "d", sig}}
+	if diff := cmp.Diff([]string{"a", "b", strings.Repeat("c", 31), "d", "sha256-abababababab….sig"}, compactTagLines(d, 40)); diff != "" {
+		t.Errorf("compactTagLines (-want +got):\n%s", diff)
+	}
+	ref := "registry.example.com/platform/payments/settlement-service:main-0123456789abcdef"
+	want := []string{"registry.example.com/platform/", "  payments/settlement-service:", "  main-0123456789abcdef"}
+	if diff := cmp.Diff(want, compactTagLines(retention.Deletion{Tags: []string{ref}}, 30)); diff != "" {
+		t.Errorf("a tag wider than its column (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"abcdefghij", "  klmnopqr", "  stuvwxyz"}, wrapTag("abcdefghijklmnopqrstuvwxyz", 10)); diff != "" {
+		t.Errorf("a tag with nowhere to break (-want +got):\n%s", diff)
+	}
+}
+
+// tagsColumn reads the tags back from a text report's deletions tables
+// (the lines under the heading that are as long): the text between the
+// TAGS and REASON headings, a line indented there continuing the tag
+// above.
+func tagsColumn(out string) []string {
+	var tags []string
+	from, to := -1, -1
+	for _, line := range strings.Split(out, "\n") {
+		if i := strings.Index(line, "TAGS"); i >= 0 && strings.Contains(line, "REASON") {
+			from, to = i, strings.Index(line, "REASON")
+			continue
+		}
+		if from < 0 || len(line) <= from {
+			from = -1
+			continue
+		}
+		cell := strings.TrimRight(line[from:min(to, len(line))], " ")
+		if strings.HasPrefix(cell, "  ") && len(tags) > 0 {
+			tags[len(tags)-1] += cell[2:]
+			continue
+		}
+		tags = append(tags, cell)
+	}
+	return tags
+}
+
+// TestDeletionTagsAreWhole: the deletions table of the compact text
+// report shows every tag of a deletion in full, however many and however
+// long (the references of a Docker Engine's images), one a line, and
+// still fits the width.
+func TestDeletionTagsAreWhole(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	tags := []string{
+		"registry.example.com/platform/payments/settlement-service:main-0123456789abcdef",
+		"registry.example.com/platform/payments/settlement-service:pr-4711",
+		"acme/api:v1",
+		"ghcr.io/acme/app:" + strings.Repeat("x", 110),
+	}
+	for _, mode := range []retention.Mode{modePlan, modeApply} {
+		p := &retention.Plan{SchemaVersion: retention.SchemaVersion, Mode: mode, GeneratedAt: now, Local: []retention.CachePlan{{
+			Cache: "docker unix:///var/run/docker.sock", Kind: "docker",
+			Repositories: []retention.RepoPlan{{
+				Repository: "acme/api", Policies: []string{"local"},
+				Deletions: []retention.Deletion{
+					{Digest: dg("a"), Tags: tags, Kind: retention.KindImage, Reason: "every tag on it is deleted", Status: retention.StatusDeleted},
+					{Digest: dg("b"), Tags: tags[2:3], Kind: retention.KindImage, Reason: "every tag on it is deleted", Status: retention.StatusDeleted},
+				},
+			}},
+		}}}
+		if mode == modePlan {
+			for i := range p.Local[0].Repositories[0].Deletions {
+				p.Local[0].Repositories[0].Deletions[i].Status = ""
+			}
+		}
+		p.Summarize()
+		for _, width := range []int{100, DefaultWidth} {
+			var b bytes.Buffer
+			if err := Write(&b, p, Text, WithView(ViewDeletions), WithWidth(width)); err != nil {
+				t.Fatal(err)
+			}
+			out := b.String()
+			if diff := cmp.Diff(append(slices.Clone(tags), tags[2]), tagsColumn(out)); diff != "" {
+				t.Errorf("%s width %d: the TAGS column (-want +got):\n%s\n%s", mode, width, diff, out)
+			}
+			for i, line := range strings.Split(out, "\n") {
+				if n := utf8.RuneCountInString(line); n > width {
+					t.Errorf("%s width %d: line %d is %d columns:\n%s", mode, width, i+1, n, line)
+				}
+			}
+		}
 	}
 }
 

@@ -32,8 +32,9 @@ func at(s string) *time.Time {
 
 // planFixture is a plan that covers every kind of decision and deletion:
 // keep and delete, unknown creation time, a failed repository, a tag-only
-// deletion, an index with children and a referrer, and a repository whose
-// lists are nil.
+// deletion, an image deletion of three tags (one wider than the deletions
+// table's TAGS column), an index with children and a referrer, and a
+// repository whose lists are nil.
 func planFixture() *retention.Plan {
 	p := &retention.Plan{
 		SchemaVersion: retention.SchemaVersion,
@@ -48,12 +49,14 @@ func planFixture() *retention.Plan {
 					{Tag: "stable", Digest: dg("2"), Created: at("2025-01-10T09:15:30+02:00"), Action: retention.Keep, Reasons: []string{"protected: stable"}},
 					{Tag: "old", Digest: dg("2"), Created: at("2025-01-10T09:15:30+02:00"), Action: retention.Delete, Reasons: []string{"not kept by any rule", "digest kept by tag stable"}},
 					{Tag: "v1.0.0", Digest: dg("3"), Created: at("2024-06-01T00:00:00Z"), Action: retention.Delete, Reasons: []string{"older than 90d", "not among highest 3 | by minor"}},
+					{Tag: "v1.0", Digest: dg("3"), Created: at("2024-06-01T00:00:00Z"), Action: retention.Delete, Reasons: []string{"older than 90d"}},
+					{Tag: "v1.0.0-linux-amd64-build.20240601.0123456789abcdef", Digest: dg("3"), Created: at("2024-06-01T00:00:00Z"), Action: retention.Delete, Reasons: []string{"older than 90d"}},
 					{Tag: "latest", Digest: dg("1"), Action: retention.Keep, Reasons: []string{"protected: latest", "created unknown"}},
 					{Tag: "nightly-20240101", Digest: dg("4"), MediaType: manifest.MediaTypeOCIIndex, Created: at("2024-01-01T03:00:00Z"), Action: retention.Delete, Reasons: []string{"keep[1] newest 5: rank 9"}},
 				},
 				Deletions: []retention.Deletion{
 					{Digest: dg("2"), Tags: []string{"old"}, Kind: retention.KindTag, Reason: "tag old only: stable keeps the manifest"},
-					{Digest: dg("3"), Tags: []string{"v1.0.0"}, Kind: retention.KindImage, Reason: "no kept tag remains"},
+					{Digest: dg("3"), Tags: []string{"v1.0.0", "v1.0", "v1.0.0-linux-amd64-build.20240601.0123456789abcdef"}, Kind: retention.KindImage, Reason: "no kept tag remains"},
 					{Digest: dg("5"), Tags: []string{}, Kind: retention.KindReferrer, Parent: dg("4"), Reason: "subject is deleted"},
 					{Digest: dg("4"), Tags: []string{"nightly-20240101"}, Kind: retention.KindIndex, Reason: "no kept tag remains"},
 					{Digest: dg("6"), Tags: []string{}, Kind: retention.KindChild, Parent: dg("4"), Reason: "child of a deleted index"},

@@ -18,17 +18,17 @@ func TestSummarize(t *testing.T) {
 		{
 			name: "plan",
 			plan: planFixture(),
-			want: retention.Summary{Repositories: 3, Failed: 1, Tags: 6, Keep: 3, Delete: 3, Manifests: 2, TagOnly: 1, Children: 2, Referrers: 1},
+			want: retention.Summary{Repositories: 3, Failed: 1, Tags: 8, Keep: 3, Delete: 5, Manifests: 2, TagOnly: 1, Children: 2, Referrers: 1},
 		},
 		{
 			name: "apply counts statuses",
 			plan: applyFixture(),
-			want: retention.Summary{Repositories: 3, Failed: 1, Tags: 6, Keep: 3, Delete: 3, Manifests: 2, TagOnly: 1, Children: 2, Referrers: 1, Deleted: 2, Skipped: 3, DeletionsFailed: 1},
+			want: retention.Summary{Repositories: 3, Failed: 1, Tags: 8, Keep: 3, Delete: 5, Manifests: 2, TagOnly: 1, Children: 2, Referrers: 1, Deleted: 2, Skipped: 3, DeletionsFailed: 1},
 		},
 		{
 			name: "plan ignores statuses",
 			plan: func() *retention.Plan { p := applyFixture(); p.Mode = "plan"; return p }(),
-			want: retention.Summary{Repositories: 3, Failed: 1, Tags: 6, Keep: 3, Delete: 3, Manifests: 2, TagOnly: 1, Children: 2, Referrers: 1},
+			want: retention.Summary{Repositories: 3, Failed: 1, Tags: 8, Keep: 3, Delete: 5, Manifests: 2, TagOnly: 1, Children: 2, Referrers: 1},
 		},
 		{
 			name: "empty",

@@ -8,7 +8,8 @@ import (
 
 // table is a text table whose last column gives way: when a row would be
 // wider than width, the last cell is clipped with "…" (never below
-// minLast columns). Cells must already be one line (oneLine).
+// minLast columns). Cells must already be one line (oneLine); a row
+// whose cells are empty but some continues the row above.
 type table struct {
 	indent string
 	rows   [][]string
@@ -45,18 +46,22 @@ func (t *table) write(b *bytes.Buffer, width int) (clipped map[int]bool) {
 	clipped = map[int]bool{}
 	for j, r := range t.rows {
 		b.WriteString(t.indent)
+		var line strings.Builder
 		for i, c := range r {
 			if i == n-1 {
 				if last >= 0 && utf8.RuneCountInString(c) > last {
 					c = clip(c, last)
 					clipped[j] = true
 				}
-				b.WriteString(c)
+				line.WriteString(c)
 				break
 			}
-			b.WriteString(c)
-			b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)+2))
+			line.WriteString(c)
+			line.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)+2))
 		}
+		// A row whose last cells are empty (a tag's second line) ends
+		// where its text does.
+		b.WriteString(strings.TrimRight(line.String(), " "))
 		b.WriteByte('\n')
 	}
 	return clipped

@@ -138,24 +138,36 @@ func (w *textWriter) deletions(r retention.RepoPlan, indent string) {
 	}
 	t.add(head...)
 	var failed []retention.Deletion
-	for _, d := range r.Deletions {
-		var row []string
+	lead := make([][]string, len(r.Deletions))
+	for i, d := range r.Deletions {
 		if w.apply {
-			row = append(row, oneLine(statusCell(d)))
+			lead[i] = append(lead[i], oneLine(statusCell(d)))
 		}
-		if w.o.verbose {
-			row = append(row, oneLine(string(d.Kind)), oneLine(shortDigest(d.Digest)),
-				oneLine(deletionTags(d)), oneLine(deletionDetail(d)))
-		} else {
-			row = append(row, oneLine(string(d.Kind)), oneLine(shortDigest(d.Digest)),
-				compactTags(d), compactText(deletionDetail(d)))
-		}
-		t.add(row...)
+		lead[i] = append(lead[i], oneLine(string(d.Kind)), oneLine(shortDigest(d.Digest)))
 		if d.Error != "" && !w.o.verbose {
 			failed = append(failed, d)
 		}
 	}
-	t.write(w.b, w.width())
+	if w.o.verbose {
+		for i, d := range r.Deletions {
+			t.add(append(lead[i], oneLine(deletionTags(d)), oneLine(deletionDetail(d)))...)
+		}
+		t.write(w.b, 0)
+	} else {
+		// Tags are never cut: one line each, a tag wider than the
+		// column can be wrapped onto the lines below.
+		tagWidth := tagColumn(w.width(), len(t.indent), append([][]string{head[:len(head)-2]}, lead...))
+		for i, d := range r.Deletions {
+			for j, line := range compactTagLines(d, tagWidth) {
+				if j == 0 {
+					t.add(append(lead[i], line, compactText(deletionDetail(d)))...)
+					continue
+				}
+				t.add(append(make([]string, len(lead[i])), line, "")...)
+			}
+		}
+		t.write(w.b, w.width())
+	}
 	// A clipped error would hide what the registry said: each is
 	// repeated in full under the table.
 	for _, d := range failed {
