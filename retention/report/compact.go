@@ -91,6 +91,35 @@ func compactTagLines(d retention.Deletion, width int) []string {
 	return lines
 }
 
+// minWrap is the narrowest wrapWords makes a line, however little room
+// is left.
+const minWrap = 40
+
+// wrapWords breaks s at spaces into lines of at most width runes (at
+// least minWrap; 0 is no limit). A word wider than a line is not cut:
+// it has a line of its own.
+func wrapWords(s string, width int) []string {
+	if width <= 0 || utf8.RuneCountInString(s) <= width {
+		return []string{s}
+	}
+	width = max(width, minWrap)
+	var lines []string
+	line, n := "", 0
+	for _, word := range strings.Split(s, " ") {
+		wn := utf8.RuneCountInString(word)
+		switch {
+		case n == 0:
+			line, n = word, wn
+		case n+1+wn <= width:
+			line, n = line+" "+word, n+1+wn
+		default:
+			lines = append(lines, line)
+			line, n = word, wn
+		}
+	}
+	return append(lines, line)
+}
+
 // wrapTag breaks tag into lines of at most width runes, every line after
 // the first indented by two.
 func wrapTag(tag string, width int) []string {

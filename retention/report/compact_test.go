@@ -15,12 +15,13 @@ import (
 )
 
 // widePlan is a plan made to be wide: cosign signature tags, reasons of
-// 200 characters with full digests in them, many tags on one digest and
-// a failed deletion with a long registry error.
+// 200 characters with full digests in them, many tags on one digest, a
+// failed deletion with a long registry error and a note of 150 characters.
 func widePlan(mode retention.Mode, n int) *retention.Plan {
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	long := "deleted by policy api: no keep rule keeps it (keep[1] (newest 3 of tags main-*, pr-*): not among the 3 newest; keep[2] (youngerThan 14d): created 90d ago; subject " + dg("9") + ")"
-	r := retention.RepoPlan{Repository: "registry.example.com/team/app", Policies: []string{"api"}}
+	note := "untagged: 5 untagged manifest(s) stay: 1 younger than untagged.olderThan 7d or minAge, 0 of unknown push time, 4 referenced by what stays (" + dg("c") + ")"
+	r := retention.RepoPlan{Repository: "registry.example.com/team/app", Policies: []string{"api"}, Notes: []string{note}}
 	for i := range n {
 		created := now.Add(-time.Duration(i) * time.Hour)
 		tag := fmt.Sprintf("main-%040d", i)
@@ -53,8 +54,10 @@ func TestCompactFitsWidth(t *testing.T) {
 	for _, mode := range []retention.Mode{modePlan, modeApply} {
 		for _, view := range []View{ViewAuto, ViewFull, ViewDeletions, ViewSummary} {
 			for _, width := range []int{100, DefaultWidth} {
+				p := widePlan(mode, 50)
+				p.Notes = p.Repositories[0].Notes
 				var b bytes.Buffer
-				if err := Write(&b, widePlan(mode, 50), Text, WithView(view), WithWidth(width)); err != nil {
+				if err := Write(&b, p, Text, WithView(view), WithWidth(width)); err != nil {
 					t.Fatal(err)
 				}
 				for i, line := range strings.Split(b.String(), "\n") {
@@ -149,6 +152,14 @@ func TestCompactCells(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"abcdefghij", "  klmnopqr", "  stuvwxyz"}, wrapTag("abcdefghijklmnopqrstuvwxyz", 10)); diff != "" {
 		t.Errorf("a tag with nowhere to break (-want +got):\n%s", diff)
+	}
+	words := "gate: 1 round of resolving every tag; the largest window a request relied on was 12ms " + dg("d")
+	want = []string{"gate: 1 round of resolving every tag; the largest", "window a request relied on was 12ms", dg("d")}
+	if diff := cmp.Diff(want, wrapWords(words, 50)); diff != "" {
+		t.Errorf("wrapWords (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{words}, wrapWords(words, 0)); diff != "" {
+		t.Errorf("wrapWords without a width (-want +got):\n%s", diff)
 	}
 }
 

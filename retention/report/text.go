@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/regprune/regprune/retention"
 )
@@ -45,7 +46,7 @@ func writeText(b *bytes.Buffer, p *retention.Plan, o options) {
 			plural(w.hidden, "repository", "repositories"))
 	}
 	for _, n := range p.Notes {
-		fmt.Fprintf(b, "note: %s\n", oneLine(n))
+		w.note("note: ", n)
 	}
 	for _, wn := range p.Warnings {
 		fmt.Fprintf(b, "warning: %s\n", oneLine(wn.Message))
@@ -65,6 +66,22 @@ func (w *textWriter) width() int {
 		return 0
 	}
 	return w.o.width
+}
+
+// note writes text after prefix, wrapped at spaces to the width, its
+// lines after the first indented under the first's text.
+func (w *textWriter) note(prefix, text string) {
+	hang := strings.Repeat(" ", utf8.RuneCountInString(prefix))
+	width := w.width()
+	if width > 0 {
+		width -= len(hang)
+	}
+	for i, line := range wrapWords(oneLine(text), width) {
+		if i > 0 {
+			prefix = hang
+		}
+		fmt.Fprintf(w.b, "%s%s\n", prefix, line)
+	}
 }
 
 // repo renders one repository; indent is "  " inside a local cache.
@@ -87,7 +104,7 @@ func (w *textWriter) repo(r retention.RepoPlan, indent string) {
 	}
 	w.b.WriteByte('\n')
 	for _, n := range r.Notes {
-		fmt.Fprintf(w.b, "%s  note: %s\n", indent, oneLine(n))
+		w.note(indent+"  note: ", n)
 	}
 	if w.view == ViewFull {
 		w.tags(r, indent)
@@ -221,7 +238,7 @@ func (w *textWriter) cache(c retention.CachePlan) {
 	}
 	w.b.WriteByte('\n')
 	for _, n := range c.Notes {
-		fmt.Fprintf(w.b, "  note: %s\n", oneLine(n))
+		w.note("  note: ", n)
 	}
 	if w.view == ViewSummary {
 		w.summaryTable(c.Repositories, "  ")
