@@ -103,7 +103,11 @@ func (d *Demo) Close() {
 // Intro is what the demo says before it plans: what it started, and
 // the policy.
 func (d *Demo) Intro() string {
-	return fmt.Sprintf("regprune demo: an embedded registry at %s, seeded with two repositories; a GHCR emulator at %s (its Packages API at %s), seeded with one package; and an OCI layout cache at %s.\nPolicy:\n\n%s\n\n", d.Host, d.GHCR.Host, d.GHCR.APIURL, d.Layout, indent(d.Config))
+	// One line each, so that the intro fits 120 columns as the reports do.
+	return fmt.Sprintf("regprune demo, on loopback:\n"+
+		"- an embedded registry at %s, seeded with two repositories;\n"+
+		"- a GHCR emulator at %s (its Packages API at %s), seeded with one package;\n"+
+		"- an OCI layout cache at %s.\nPolicy:\n\n%s\n\n", d.Host, d.GHCR.Host, d.GHCR.APIURL, d.Layout, indent(d.Config))
 }
 
 // startRegistries starts and seeds the embedded registry and the GHCR
