@@ -22,17 +22,10 @@ func newApplyCmd(e *env) *cobra.Command {
 given with --plan) and executes it. Right before deleting it re-reads each
 repository: a tag that moved, a new tag on a digest, a protected or too young
 tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
-		Example: `  # What apply would do, in its format and with the maxDeletions brake; change nothing
-  regprune apply --dry-run
-
-  # Delete what falls outside retention
-  regprune apply -c regprune.yaml
-
-  # Execute the plan saved with 'regprune plan -o json --output-file plan.json'
-  regprune apply --plan plan.json
-
-  # The second of four shards of the repositories (an Indexed Job gives --shards 4)
-  regprune apply --shard 1/4`,
+		Example: `  regprune apply --dry-run         # what apply would do, with the maxDeletions brake; changes nothing
+  regprune apply -c regprune.yaml  # delete what falls outside retention
+  regprune apply --plan plan.json  # execute a plan saved with 'regprune plan -o json'
+  regprune apply --shard 1/4       # the second of four shards of the repositories`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			use := job.ForApply

@@ -17,9 +17,7 @@ func newDemoCmd(e *env) *cobra.Command {
 		Use:   "demo",
 		Short: "Plan and apply against an embedded registry seeded with a realistic history (no network, no Docker)",
 		Example: `  regprune demo
-
-  # The apply report as JSON on stdout, the narration on stderr
-  regprune demo -o json`,
+  regprune demo -o json  # the apply report as JSON on stdout, the narration on stderr`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			logger, err := f.loggerTo(e, e.stderr)

@@ -30,10 +30,14 @@ func TestEveryCommandHasExamples(t *testing.T) {
 			}
 			own := 0
 			for _, line := range strings.Split(c.Example, "\n") {
-				line = strings.TrimSpace(line)
-				if !strings.HasPrefix(line, "regprune ") {
+				// "regprune plan  # comment", or in a substitution:
+				// "source <(regprune completion bash)".
+				cmdline, _, _ := strings.Cut(line, "#")
+				_, after, ok := strings.Cut(cmdline, "regprune ")
+				if !ok {
 					continue
 				}
+				line = "regprune " + strings.TrimSuffix(strings.TrimSpace(after), ")")
 				args := strings.Fields(line)[1:]
 				cmd, rest, err := newRootCmd().Find(args)
 				if err != nil {

@@ -15,10 +15,7 @@ func newInitCmd(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "init [FILE]",
 		Short: "Write a commented starting configuration (default ./regprune.yaml); never overwrites",
-		Example: `  # Write ./regprune.yaml, then check it
-  regprune init
-  regprune validate
-
+		Example: `  regprune init  # write ./regprune.yaml; then regprune validate
   regprune init ci/regprune.yaml`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {

@@ -12,14 +12,9 @@ func newPlanCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Report what retention would keep and delete; changes nothing",
-		Example: `  # What would be kept and deleted, and why (./regprune.yaml)
-  regprune plan
-
-  # Save the plan, to review it and to execute it later with apply --plan
-  regprune plan -c ci.yaml -o json --output-file plan.json
-
-  # One row of counts per repository, in markdown for a pull request
-  regprune plan --summary -o markdown`,
+		Example: `  regprune plan                                             # what would be kept and deleted, and why
+  regprune plan -c ci.yaml -o json --output-file plan.json  # saved, to review and to run with apply --plan
+  regprune plan --summary -o markdown                       # one row of counts per repository`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// Pull scope only: a plan never holds a token that can delete.

@@ -28,13 +28,8 @@ and images before the indexes that list them. The configuration supplies the
 registries and their credentials, as for apply. A manifest the registry
 cannot take back (its blobs garbage-collected since) is reported with the
 registry's answer. --list shows the recorded runs.`,
-		Example: `  # The applies recorded in the state directory, with their run ids
-  regprune restore --list
-
-  # What restoring run 20261208T022822Z-3fa2c1 would put back; change nothing
-  regprune restore --run 20261208T022822Z-3fa2c1 --dry-run
-
-  # Undo the apply whose JSON report is report.json, in one repository only
+		Example: `  regprune restore --list                                   # the recorded applies, with their run ids
+  regprune restore --run 20261208T022822Z-3fa2c1 --dry-run  # what undoing that apply would put back
   regprune restore --report report.json --repository ghcr.io/acme/app`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

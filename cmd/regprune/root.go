@@ -58,8 +58,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 	e := &env{stdout: stdout, stderr: stderr, lookup: lookup, now: time.Now}
 	root := newRoot(e)
 	root.SetArgs(args)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
@@ -129,7 +127,19 @@ or invalid configuration; 3 safety abort (maxDeletions), nothing deleted.`,
 	// Before the completion command, which keeps the writer it is given.
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
-	addCompletion(root)
+	// Cobra's completion, added now rather than at Execute so that a shell
+	// it has no script for is bad usage, not its help with exit 0.
+	root.InitDefaultCompletionCmd()
+	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
+		c.Example = "  source <(regprune completion bash)  # completion in this bash session"
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return c.Help()
+			}
+			return usageError("completion: unknown shell %q: want one of bash, fish, powershell, zsh", args[0])
+		}
+	}
 	return root
 }
 
@@ -200,21 +210,16 @@ func (c *common) load(cmd *cobra.Command, e *env, extra ...config.Option) (*conf
 	opts := []config.Option{config.WithEnv(e.lookup), config.WithOverrides(config.FlagOverrides(cmd.Flags()))}
 	file, err := config.Read(path, append(opts, extra...)...)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, &exitError{code: exitUsage, err: fmt.Errorf("%w; 'regprune %s' writes a commented one to start from", err, initFor(path))}
+		init := "init " + path
+		if path == config.DefaultPath {
+			init = "init"
+		}
+		return nil, &exitError{code: exitUsage, err: fmt.Errorf("%w; 'regprune %s' writes a commented one to start from", err, init)}
 	}
 	if err != nil {
 		return nil, &exitError{code: exitUsage, err: err}
 	}
 	return file, nil
-}
-
-// initFor is the init command line that writes the configuration file
-// path.
-func initFor(path string) string {
-	if path == config.DefaultPath {
-		return "init"
-	}
-	return "init " + path
 }
 
 func (c *common) format() (report.Format, error) {

@@ -14,9 +14,7 @@ func newValidateCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate",
 		Short: "Check the configuration and exit (0 valid, 2 invalid); contacts no registry",
-		Example: `  # ./regprune.yaml, or the file $REGPRUNE_CONFIG names
-  regprune validate
-
+		Example: `  regprune validate  # ./regprune.yaml, or the file $REGPRUNE_CONFIG names
   regprune validate -c /etc/regprune/regprune.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
