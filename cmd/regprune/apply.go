@@ -38,9 +38,7 @@ tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
 			}
 			defer s.job.Close()
 			var saved *retention.Plan
-			if planFile != "" {
-				// Anything wrong with it is bad usage, found before any
-				// registry is contacted.
+			if planFile != "" { // anything wrong with it is bad usage, found before any request
 				if saved, err = job.ReadPlanFile(planFile); err != nil {
 					return usageError("%w", err)
 				}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -59,9 +58,9 @@ registry's answer. --list shows the recorded runs.`,
 				}
 				return publish.Runs(e.stdout, runs)
 			}
-			id, err := runToRestore(runID, reportFile)
+			id, err := job.RunToRestore(runID, reportFile)
 			if err != nil {
-				return err
+				return exitOf(err)
 			}
 			out, err := j.Restore(cmd.Context(), id, job.RestoreOptions{Repository: repository, DryRun: dryRun})
 			if errors.Is(err, job.ErrNotInRun) {
@@ -70,7 +69,13 @@ registry's answer. --list shows the recorded runs.`,
 			if err != nil {
 				return exitOf(err)
 			}
-			return restored(e, f.output, out)
+			if err := publish.Restored(e.stdout, f.output, out); err != nil {
+				return err
+			}
+			if err := job.Unrestored(out); err != nil {
+				return &exitError{code: exitFailure, err: err}
+			}
+			return nil
 		},
 	}
 	f.addConfigFlags(cmd)
@@ -82,32 +87,4 @@ registry's answer. --list shows the recorded runs.`,
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "say what would be restored; change nothing")
 	cmd.Flags().BoolVar(&list, "list", false, "list the recorded runs")
 	return cmd
-}
-
-// restored writes what restore did; a manifest not restored, or only in
-// part, fails the run.
-func restored(e *env, format string, out []job.Restored) error {
-	if err := publish.Restored(e.stdout, format, out); err != nil {
-		return err
-	}
-	if c := job.CountRestored(out); c.Failed > 0 || c.Partial > 0 {
-		return &exitError{code: exitFailure, err: fmt.Errorf("%d of %d manifests could not be restored, %d only in part (a tag moved since)", c.Failed, len(out), c.Partial)}
-	}
-	return nil
-}
-
-// runToRestore is the run restore undoes: --run, or the runId of the
-// report --report names.
-func runToRestore(runID, reportFile string) (string, error) {
-	if reportFile != "" {
-		id, err := job.RunOfReport(reportFile)
-		if err != nil {
-			return "", usageError("%w", err)
-		}
-		return id, nil
-	}
-	if runID == "" {
-		return "", usageError("restore: give --run ID, --report FILE or --list")
-	}
-	return runID, nil
 }

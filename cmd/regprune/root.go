@@ -107,6 +107,18 @@ func exitOf(err error) error {
 	return err
 }
 
+// codeOf is err's exit code: 0 for none, an exitError's own, else 1.
+func codeOf(err error) int {
+	var ee *exitError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ee):
+		return ee.code
+	}
+	return exitFailure
+}
+
 // errSilent marks an exit code whose cause was already reported.
 var errSilent = errors.New("silent")
 
@@ -124,11 +136,9 @@ or invalid configuration; 3 safety abort (maxDeletions), nothing deleted.`,
 		SilenceUsage:  true,
 	}
 	root.AddCommand(newPlanCmd(e), newApplyCmd(e), newValidateCmd(e), newVersionCmd(e), newDemoCmd(e), newInitCmd(e), newRestoreCmd(e))
-	// Before the completion command, which keeps the writer it is given.
-	root.SetOut(e.stdout)
+	root.SetOut(e.stdout) // before completion, which keeps the writer it is given
 	root.SetErr(e.stderr)
-	// Cobra's completion, added now rather than at Execute so that a shell
-	// it has no script for is bad usage, not its help with exit 0.
+	// Cobra's completion, added now so that an unknown shell is bad usage.
 	root.InitDefaultCompletionCmd()
 	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
 		c.Example = "  source <(regprune completion bash)  # completion in this bash session"

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -154,14 +153,7 @@ func (s *session) failOnWarnings(p *retention.Plan, runErr error) error {
 // logSummary is the run's last log line, the one to alert on: the
 // counts and the exit code.
 func (s *session) logSummary(p *retention.Plan, err error) {
-	code := 0
-	var ee *exitError
-	if errors.As(err, &ee) {
-		code = ee.code
-	} else if err != nil {
-		code = exitFailure
-	}
-	report.Log(s.log, p, time.Since(s.started), code)
+	report.Log(s.log, p, time.Since(s.started), codeOf(err))
 }
 
 // publish writes the report and the metrics (publish.Outputs); see

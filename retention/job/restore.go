@@ -221,3 +221,12 @@ func CountRestored(out []Restored) RestoreCounts {
 	}
 	return c
 }
+
+// Unrestored is the error of a restore that left manifests out, or put
+// some back only in part (a tag moved since); nil when all came back.
+func Unrestored(out []Restored) error {
+	if c := CountRestored(out); c.Failed > 0 || c.Partial > 0 {
+		return fmt.Errorf("%d of %d manifests could not be restored, %d only in part (a tag moved since)", c.Failed, len(out), c.Partial)
+	}
+	return nil
+}

@@ -1,6 +1,7 @@
 package job
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -42,4 +43,21 @@ func RunOfReport(path string) (string, error) {
 		return "", fmt.Errorf("--report %s: the report has no runId (an apply without a state directory records nothing)", path)
 	}
 	return p.RunID, nil
+}
+
+// RunToRestore is the run restore undoes: runID (--run), or the runId of
+// the report reportFile (--report) names. Neither, or a report without
+// one, is refused before anything is contacted (RefusedError).
+func RunToRestore(runID, reportFile string) (string, error) {
+	switch {
+	case reportFile != "":
+		id, err := RunOfReport(reportFile)
+		if err != nil {
+			return "", &RefusedError{err}
+		}
+		return id, nil
+	case runID == "":
+		return "", &RefusedError{errors.New("restore: give --run ID, --report FILE or --list")}
+	}
+	return runID, nil
 }
