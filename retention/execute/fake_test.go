@@ -39,6 +39,9 @@ type fakeRegistry struct {
 	// onDelete, when set, is called after each successful DELETE with
 	// its reference (a tag or a digest).
 	onDelete func(ref string)
+	// dangle makes a digest DELETE leave its tags listed, each still
+	// resolving to the deleted digest (go-containerregistry's registry).
+	dangle bool
 	// onList, when set, is called at each tag listing (under the lock).
 	onList func()
 	// named records the tags each digest DELETE named.
@@ -202,7 +205,7 @@ func (f *fakeRegistry) DeleteDigest(_ context.Context, _, digest string, tags []
 	}
 	f.named[digest] = tags
 	for t, d := range f.tags {
-		if d == digest {
+		if d == digest && !f.dangle {
 			delete(f.tags, t)
 		}
 	}

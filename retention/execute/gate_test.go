@@ -133,3 +133,37 @@ func TestGate(t *testing.T) {
 		})
 	}
 }
+
+// TestDanglingTagsThroughTheGate: a registry whose digest DELETE leaves
+// the tags listed has them deleted after it, each through the gate and
+// its own HEAD: a tag moved onto another manifest in between stays.
+func TestDanglingTagsThroughTheGate(t *testing.T) {
+	const repo = "reg.example/app"
+	kept, old, other := fakeDigest("1"), fakeDigest("2"), fakeDigest("3")
+	for _, moved := range []bool{false, true} {
+		f := &fakeRegistry{tags: map[string]string{"keep": kept, "old": old}, dangle: true}
+		if moved {
+			f.onDelete = func(ref string) {
+				if ref == old {
+					f.tags["old"] = other // pushed by CI right after the DELETE
+				}
+			}
+		}
+		plan := &retention.Plan{SchemaVersion: retention.SchemaVersion, Mode: retention.ModePlan, Repositories: []retention.RepoPlan{{
+			Repository: repo,
+			Tags:       []retention.TagDecision{{Tag: "keep", Digest: kept, Action: retention.Keep}, {Tag: "old", Digest: old, Action: retention.Delete}},
+			Deletions:  []retention.Deletion{{Digest: old, Tags: []string{"old"}, Kind: retention.KindImage, Reason: "planned"}},
+		}}}
+		out := execute.Apply(context.Background(), f, keepRules(t, []string{repo}, "keep"), plan, now, execute.Options{})
+		f.mu.Lock()
+		got, listed := f.tags["old"]
+		f.mu.Unlock()
+		d := out.Repositories[0].Deletions[0]
+		switch {
+		case !moved && (listed || d.Status != retention.StatusDeleted):
+			t.Errorf("a dangling tag: still listed %v, deletion %s %q; want it deleted and the deletion done", listed, d.Status, d.Error)
+		case moved && got != other:
+			t.Errorf("a tag moved onto another manifest after the DELETE was deleted as dangling (deletion %s %q)", d.Status, d.Error)
+		}
+	}
+}

@@ -330,8 +330,11 @@ func (r *repoRun) confirm(ctx context.Context) {
 // dangling finishes a digest delete that left its tags listed although
 // the manifest is gone (go-containerregistry's registry keeps tags that
 // point at nothing): the tags were to go with it, so they are deleted
-// now, and the registry gets tags first for the rest of the run. A
-// manifest still there was not deleted at all.
+// now, each through the gate (a fresh resolution of the repository, no
+// other tag on the digest) and after a HEAD of its own right before the
+// request: a tag that points at another manifest now stays. The
+// registry gets tags first for the rest of the run. A manifest still
+// there was not deleted at all.
 func (r *repoRun) dangling(ctx context.Context, d *retention.Deletion, still []string) bool {
 	exists, err := r.reg.Exists(ctx, r.rp.Repository, d.Digest)
 	if err != nil || exists {
@@ -339,16 +342,17 @@ func (r *repoRun) dangling(ctx context.Context, d *retention.Deletion, still []s
 	}
 	r.shared.setTagsFirst(r.rp.Repository, r.log)
 	for _, t := range still {
-		// The tag must still point at nothing, or at the deleted digest
-		// (a registry that keeps a tag's own copy): one moved onto another
-		// manifest since stays.
-		dg, _, err := r.reg.ResolveTag(ctx, r.rp.Repository, t)
-		if !errors.Is(err, retention.ErrNotFound) && (err != nil || dg != d.Digest) {
-			r.log.Warn("a tag left on a deleted manifest resolves again; it stays", "digest", d.Digest, "tag", t, "error", err)
-			return false
-		}
-		if err := r.reg.DeleteTag(ctx, r.rp.Repository, t); err != nil && !errors.Is(err, retention.ErrNotFound) {
-			r.log.Warn("could not delete a tag left on a deleted manifest", "digest", d.Digest, "tag", t, "error", err)
+		err := r.attempt(ctx, d, func([]string) error {
+			// It must still point at nothing, or at the deleted digest (a
+			// registry that keeps a tag's own copy).
+			dg, _, err := r.reg.ResolveTag(ctx, r.rp.Repository, t)
+			if !errors.Is(err, retention.ErrNotFound) && (err != nil || dg != d.Digest) {
+				return fmt.Errorf("tag %s resolves again (%s, %v)", t, dg, err)
+			}
+			return r.reg.DeleteTag(ctx, r.rp.Repository, t)
+		})
+		if err != nil && !errors.Is(err, retention.ErrNotFound) {
+			r.log.Warn("a tag left on a deleted manifest stays", "digest", d.Digest, "tag", t, "error", err)
 			return false
 		}
 	}
