@@ -39,6 +39,11 @@ type fakeRegistry struct {
 	// onDelete, when set, is called after each successful DELETE with
 	// its reference (a tag or a digest).
 	onDelete func(ref string)
+	// failOnce answers an operation once with its error (then forgets
+	// it), calling onFail; sent records every digest DELETE sent.
+	failOnce map[string]error
+	onFail   func(ref string)
+	sent     []string
 	// dangle makes a digest DELETE leave its tags listed, each still
 	// resolving to the deleted digest (go-containerregistry's registry).
 	dangle bool
@@ -197,6 +202,14 @@ func (f *fakeRegistry) DeleteTag(_ context.Context, _, tag string) error {
 func (f *fakeRegistry) DeleteDigest(_ context.Context, _, digest string, tags []string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.sent = append(f.sent, digest)
+	if err := f.failOnce["delete "+digest]; err != nil {
+		delete(f.failOnce, "delete "+digest)
+		if f.onFail != nil {
+			f.onFail(digest)
+		}
+		return err
+	}
 	if err := f.fail["delete "+digest]; err != nil {
 		return err
 	}

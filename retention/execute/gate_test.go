@@ -2,6 +2,7 @@ package execute_test
 
 import (
 	"context"
+	"errors"
 	"github.com/regprune/regprune/internal/fakeclock"
 	"slices"
 	"strings"
@@ -164,6 +165,43 @@ func TestDanglingTagsThroughTheGate(t *testing.T) {
 			t.Errorf("a dangling tag: still listed %v, deletion %s %q; want it deleted and the deletion done", listed, d.Status, d.Error)
 		case moved && got != other:
 			t.Errorf("a tag moved onto another manifest after the DELETE was deleted as dangling (deletion %s %q)", d.Status, d.Error)
+		}
+	}
+}
+
+// TestResendPassesTheGate: a DELETE the registry answers 429 is sent
+// again only through the gate: when a kept tag moves onto the digest
+// while apply waits, and the wait outlasts the window, the new round
+// sees it and the DELETE is not sent again.
+func TestResendPassesTheGate(t *testing.T) {
+	const repo = "reg.example/app"
+	kept, old := fakeDigest("1"), fakeDigest("2")
+	for _, retag := range []bool{false, true} {
+		clock := fakeclock.New(time.Now())
+		f := &fakeRegistry{tags: map[string]string{"stable": kept, "old": old},
+			failOnce: map[string]error{"delete " + old: &retention.SendAgainError{Err: errors.New("429 TOOMANYREQUESTS")}}}
+		f.onFail = func(string) {
+			if retag {
+				f.tags["stable"] = old // a deploy retags while apply waits
+			}
+			clock.Advance(11 * time.Second)
+		}
+		plan := &retention.Plan{SchemaVersion: retention.SchemaVersion, Mode: retention.ModePlan, Repositories: []retention.RepoPlan{{
+			Repository: repo,
+			Tags:       []retention.TagDecision{{Tag: "stable", Digest: kept, Action: retention.Keep}, {Tag: "old", Digest: old, Action: retention.Delete}},
+			Deletions:  []retention.Deletion{{Digest: old, Tags: []string{"old"}, Kind: retention.KindImage, Reason: "planned"}},
+		}}}
+		out := execute.Apply(context.Background(), f, keepRules(t, []string{repo}, "stable"), plan, now,
+			execute.Options{Clock: clock.Now, DeleteBackoff: time.Millisecond})
+		d := out.Repositories[0].Deletions[0]
+		f.mu.Lock()
+		sent, stable := len(f.sent), f.tags["stable"]
+		f.mu.Unlock()
+		switch {
+		case !retag && (sent != 2 || d.Status != retention.StatusDeleted):
+			t.Errorf("a 429, then nothing changed: %d DELETEs, %s %q; want 2 and deleted", sent, d.Status, d.Reason+d.Error)
+		case retag && (sent != 1 || stable != old || d.Status != retention.StatusSkipped || !strings.Contains(d.Reason, "stable")):
+			t.Errorf("a 429, then stable moved onto it: %d DELETEs, stable at %s, %s %q; want 1, stable kept, skipped naming stable", sent, stable, d.Status, d.Reason)
 		}
 	}
 }
