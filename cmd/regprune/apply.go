@@ -19,9 +19,9 @@ func newApplyCmd(e *env) *cobra.Command {
 		Use:   "apply",
 		Short: "Delete what falls outside retention (a fresh plan, or one saved with plan -o json)",
 		Long: `apply computes a fresh plan (or reads one saved with 'regprune plan -o json'
-given with --plan) and executes it. Right before deleting it re-reads each
-repository: a tag that moved, a new tag on a digest, a protected or too young
-tag cancels that deletion. maxDeletions is checked on the whole plan first.`,
+given with --plan) and executes it. Each deletion passes one gate right before
+its request: the rules in force, the manifest itself, and every tag resolved
+within verifyWindow. maxDeletions is checked on the whole plan first.`,
 		Example: `  regprune apply --dry-run         # what apply would do, with the maxDeletions brake; changes nothing
   regprune apply -c regprune.yaml  # delete what falls outside retention
   regprune apply --plan plan.json  # execute a plan saved with 'regprune plan -o json'
