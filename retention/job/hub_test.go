@@ -204,12 +204,7 @@ func TestHubPullBudget(t *testing.T) {
 // manifests asked for are read (the others as the tag list gives them).
 func TestRouterDeepenGuard(t *testing.T) {
 	ctx := context.Background()
-	h := registrytest.NewHub(t, registrytest.WithHubPullLimit(3))
-	repo := h.Repo("acme", "app")
-	var all []string
-	for i := range 5 {
-		all = append(all, registrytest.PushImage(t, fmt.Sprintf("%s:v%d", repo, i)))
-	}
+	h, repo, all := hubWithImages(t, 3, 5)
 	r := hubRouter(t, hubConfig(h, ""))
 	l, err := r.List(ctx, repo, false, time.Now())
 	if err != nil || !l.Shallow {
@@ -241,12 +236,7 @@ func TestRouterDeepenGuard(t *testing.T) {
 // read already; other registries have no budget.
 func TestRouterReadBudget(t *testing.T) {
 	ctx := context.Background()
-	h := registrytest.NewHub(t, registrytest.WithHubPullLimit(4))
-	repo := h.Repo("acme", "app")
-	var all []string
-	for i := range 5 {
-		all = append(all, registrytest.PushImage(t, fmt.Sprintf("%s:v%d", repo, i)))
-	}
+	h, repo, all := hubWithImages(t, 4, 5)
 	r := hubRouter(t, hubConfig(h, ""))
 	for _, d := range all[:2] {
 		if _, _, err := r.RawManifest(ctx, repo, d); err != nil {
@@ -305,4 +295,17 @@ func TestHubIndexChildrenFromTagList(t *testing.T) {
 			t.Errorf("%s of the kept index is gone: %v", d, err)
 		}
 	}
+}
+
+// hubWithImages starts a Hub emulator with a pull limit and pushes n
+// images to acme/app (tags v0…), returning their digests.
+func hubWithImages(t *testing.T, pullLimit, n int) (*registrytest.Hub, string, []string) {
+	t.Helper()
+	h := registrytest.NewHub(t, registrytest.WithHubPullLimit(pullLimit))
+	repo := h.Repo("acme", "app")
+	var all []string
+	for i := range n {
+		all = append(all, registrytest.PushImage(t, fmt.Sprintf("%s:v%d", repo, i)))
+	}
+	return h, repo, all
 }
