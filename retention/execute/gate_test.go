@@ -96,6 +96,9 @@ func TestGate(t *testing.T) {
 		{name: "journal: parent's tag kept now", journal: []retention.Deletion{parent, pendingChild}, config: config{keep: []string{"old-idx"}}, watch: C2, reason: "would keep"},
 		{name: "journal: parent too young now", journal: []retention.Deletion{parent, pendingChild}, config: config{minAge: 100}, watch: C2, reason: "would keep"},
 		{name: "journal: parent kept by protect.tags now", journal: []retention.Deletion{parent, pendingChild}, config: config{protect: []string{"old-*"}}, watch: C2, reason: "would keep"},
+		// A hand-edited journal: a deleted "parent" whose child is a
+		// platform image of the kept index v1.
+		{name: "journal: forged child of a kept index", journal: []retention.Deletion{parent, {Digest: C, Kind: retention.KindChild, Parent: P}}, watch: C, reason: "lists it"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
